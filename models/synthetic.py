@@ -1,0 +1,98 @@
+"""Synthetic data with realistic structure for tests and the bench (never used in training code)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TIERS = ("member", "gold", "platinum", "diamond", "black")
+TIER_WEIGHTS = (0.55, 0.25, 0.12, 0.06, 0.02)
+OFFER_TYPES = ("dining", "show", "free_play", "room_upgrade", "spa")
+CARGO_TIERS = ("key", "large", "standard", "small")
+LANES = {"HKG-FRA": 4.20, "PVG-LAX": 3.60, "SIN-AMS": 3.90, "NRT-ORD": 4.80, "ICN-JFK": 4.50}
+
+
+def guests(n: int, seed: int = 0) -> pd.DataFrame:
+    """Guest ids with a tier."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "guest_id": [f"G{i:06d}" for i in range(n)],
+            "tier": rng.choice(TIERS, size=n, p=TIER_WEIGHTS),
+        }
+    )
+
+
+def visits(
+    guest_frame: pd.DataFrame,
+    start: str = "2024-11-01",
+    days: int = 730,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """BG/NBD-like trips with seasonality, multi-day stays and heavy-tailed daily theo."""
+    rng = np.random.default_rng(seed)
+    n = len(guest_frame)
+    tier_rank = guest_frame["tier"].map({t: i for i, t in enumerate(TIERS)}).to_numpy()
+    rate = rng.gamma(0.9, 1 / 30, n) * (1 + 0.3 * tier_rank)  # trips per day
+    drop = rng.beta(1.2, 7.0, n)
+    first = rng.uniform(0, days * 0.8, n)
+    starts = _trip_starts(rng, rate, drop, first, days)
+    guest_idx = np.concatenate([np.full(len(s), i) for i, s in enumerate(starts)])
+    trip_start = np.floor(np.concatenate(starts)).astype(int)
+    length = 1 + rng.poisson(0.3 + 0.3 * tier_rank[guest_idx])
+    return _trip_days(rng, guest_frame, tier_rank, guest_idx, trip_start, length, start, days)
+
+
+def _trip_starts(
+    rng: np.random.Generator, rate: np.ndarray, drop: np.ndarray, first: np.ndarray, days: int
+) -> list[np.ndarray]:
+    """Event times per guest: Poisson trips thinned by season, drop-out after each trip."""
+    out: list[list[float]] = [[f] for f in first]
+    t = first.copy()
+    alive = np.ones(len(rate), dtype=bool) & (rng.random(len(rate)) > drop)
+    peak = 1.3
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        t[idx] += rng.exponential(1 / (rate[idx] * peak))
+        alive[idx[t[idx] >= days]] = False
+        idx = idx[t[idx] < days]
+        season = 1 + 0.3 * np.sin(2 * np.pi * t[idx] / 365.25)
+        keep = idx[rng.random(len(idx)) < season / peak]
+        for i in keep:
+            out[i].append(t[i])
+        alive[keep[rng.random(len(keep)) < drop[keep]]] = False
+    return [np.array(s) for s in out]
+
+
+def _trip_days(
+    rng: np.random.Generator,
+    guest_frame: pd.DataFrame,
+    tier_rank: np.ndarray,
+    guest_idx: np.ndarray,
+    trip_start: np.ndarray,
+    length: np.ndarray,
+    start: str,
+    days: int,
+) -> pd.DataFrame:
+    """Expand trips to visit days with theo and spend; some guests fade in value over time."""
+    n = len(guest_frame)
+    adt = rng.lognormal(np.log(150) + 0.6 * tier_rank, 0.9, n)
+    fade = np.where(rng.random(n) < 0.25, rng.uniform(0.2, 0.9, n), 1.0)
+    g = np.repeat(guest_idx, length)
+    day = np.repeat(trip_start, length) + (
+        np.arange(len(g)) - np.repeat(np.cumsum(length) - length, length)
+    )
+    keep = day < days
+    g, day = g[keep], day[keep]
+    trend = fade[g] ** (day / days)
+    theo = adt[g] * trend * rng.lognormal(-0.125, 0.5, len(g))
+    spend = adt[g] * 0.4 * rng.lognormal(-0.5, 1.0, len(g))
+    return pd.DataFrame(
+        {
+            "guest_id": guest_frame["guest_id"].to_numpy()[g],
+            "visit_date": pd.Timestamp(start) + pd.to_timedelta(day, unit="D"),
+            "theo_win": np.round(theo, 2),
+            "spend": np.round(spend, 2),
+            "zone": rng.choice(["slots", "tables", "poker", "hotel"], size=len(g)),
+        }
+    ).sort_values(["guest_id", "visit_date"], ignore_index=True)

@@ -1,0 +1,18 @@
+"""Synthetic data and trained models shared by the model tests (built once per session)."""
+
+import pytest
+
+from models import guest_value, synthetic
+
+
+@pytest.fixture(scope="session")
+def casino():
+    """Two years of visits for 2,000 guests, plus the guests frame."""
+    guests = synthetic.guests(2000, seed=1)
+    return guests, synthetic.visits(guests, seed=1)
+
+
+@pytest.fixture(scope="session")
+def guest_model(casino):
+    guests, visits = casino
+    return guest_value.train(visits, guests)
