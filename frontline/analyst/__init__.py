@@ -1,0 +1,7 @@
+"""The marketing analyst's desk: rules, backtests and outcomes."""
+
+from flask import Blueprint
+
+bp = Blueprint("analyst", __name__, url_prefix="/analyst")
+
+from . import views  # noqa: E402,F401

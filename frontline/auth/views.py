@@ -1,0 +1,57 @@
+"""Sign-in and sign-out."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..rendering import render, see_other
+from ..tables import User, UserSession
+from . import bp
+from .access import home_for
+from .forms import LoginForm
+from .throttle import record_failure, retry_after_minutes
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render("auth/login.html", form=form, status=400 if form.errors else 200)
+    email = form.email.data.strip().lower()
+    wait = retry_after_minutes(email)
+    if wait:
+        form.form_errors.append(
+            f"Too many failed sign-ins for {email}. Try again in {wait} minute(s)."
+        )
+        return render("auth/login.html", form=form, status=429)
+    user = User.by_email(email)
+    if user is None or not user.check_password(form.password.data) or not user.enabled:
+        record_failure(email, request.remote_addr or "")
+        form.form_errors.append("That e-mail and password do not match an active account.")
+        return render("auth/login.html", form=form, status=401)
+    user.session_token = UserSession.start(user, request.user_agent.string)
+    db.session.commit()
+    login_user(user)
+    current_app.logger.info("sign-in %s", user.email)
+    return see_other(home_for(user))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    session = UserSession.find(current_user.session_token)
+    if session is not None:
+        db.session.delete(session)
+        db.session.commit()
+    logout_user()
+    flash("You are signed out.")
+    return see_other(url_for("auth.login"))

@@ -1,0 +1,81 @@
+"""Configuration from FRONTLINE_* environment variables, checked once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Secrets that have been seen in tutorials and must never guard a real deployment.
+WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "password", "frontline", "demo"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run: the message says which setting and why."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(
+    instance_path: str, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Build the Flask config mapping from FRONTLINE_* variables."""
+    env = os.environ if environ is None else environ
+    mode = env.get("FRONTLINE_ENV", "development").strip().lower()
+    sqlite_path = Path(instance_path) / "frontline.sqlite3"
+    production = mode == "production"
+    return {
+        "ENV_MODE": mode,
+        "DEBUG": _flag(env.get("FRONTLINE_DEBUG")),
+        "SECRET_KEY": env.get("FRONTLINE_SECRET_KEY")
+        or ("" if production else "dev-only-insecure"),
+        "SQLALCHEMY_DATABASE_URI": env.get("FRONTLINE_DATABASE_URL", f"sqlite:///{sqlite_path}"),
+        "REDIS_URL": env.get("FRONTLINE_REDIS_URL") or None,
+        "HTMX_FROM_CDN": _flag(env.get("FRONTLINE_HTMX_CDN")),
+        "MODEL_DIR": env.get("FRONTLINE_MODEL_DIR", str(Path(instance_path) / "models")),
+        "SESSION_COOKIE_SECURE": production or _flag(env.get("FRONTLINE_SECURE_COOKIES")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
+        "API_TITLE": "Frontline API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Refuse to run production with a weak secret or debug on."""
+    if config.get("ENV_MODE") != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if not secret:
+        raise ConfigError("FRONTLINE_SECRET_KEY is not set; production needs a random secret")
+    if len(secret) < MIN_SECRET_LENGTH or secret.lower() in WEAK_SECRETS:
+        raise ConfigError(
+            f"FRONTLINE_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    if config.get("DEBUG"):
+        raise ConfigError("FRONTLINE_DEBUG is on; the debugger must never run in production")
+
+
+def init_app(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Environment first, then the caller's mapping (tests); refuse a config unfit to run."""
+    app.config.from_mapping(from_environment(app.instance_path))
+    if overrides:
+        app.config.from_mapping(overrides)
+    check(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,7 @@
+"""The host's phone: arrival alerts and their guests."""
+
+from flask import Blueprint
+
+bp = Blueprint("host", __name__, url_prefix="/host")
+
+from . import views  # noqa: E402,F401

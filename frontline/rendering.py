@@ -1,0 +1,32 @@
+"""The one place that decides between a whole page and the fragment htmx asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    """True for an htmx request that wants a fragment (not a history restore)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
+    """Render the page, or only `block` of it for htmx; the answer varies on HX-Request."""
+    if block and is_htmx():
+        html = render_block(template, block, **context)
+    else:
+        html = render_template(template, **context)
+    response = make_response(html, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def see_other(location: str) -> Response:
+    """The answer to a POST: a 303 so a reload never posts twice (htmx follows it too)."""
+    return redirect(location, code=303)

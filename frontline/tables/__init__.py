@@ -1,0 +1,44 @@
+"""Database tables. The analytic models live in the top-level `models` package."""
+
+from .cargo import (
+    Booking,
+    CompetitorOffer,
+    Customer,
+    CustomerTier,
+    Flight,
+    Lane,
+    LostReason,
+    Quote,
+    QuoteOutcome,
+)
+from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
+from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
+from .types import Fixed, Money, UTCDateTime, utcnow
+
+__all__ = [
+    "ApiToken",
+    "Booking",
+    "CompetitorOffer",
+    "Customer",
+    "CustomerTier",
+    "Fixed",
+    "Flight",
+    "Guest",
+    "GuestOffer",
+    "GuestTier",
+    "Lane",
+    "LoginAttempt",
+    "LostReason",
+    "Money",
+    "OfferType",
+    "Quote",
+    "QuoteOutcome",
+    "Role",
+    "Shift",
+    "UTCDateTime",
+    "User",
+    "UserSession",
+    "Visit",
+    "Zone",
+    "utcnow",
+]

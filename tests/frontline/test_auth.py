@@ -1,0 +1,82 @@
+"""Sign-in, sign-out, server-side sessions, throttling and CSRF."""
+
+from tests.factories import make_user
+
+
+def test_login_lands_on_role_home(auth):
+    response = auth.login("host")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/host/"
+
+
+def test_wrong_password_is_refused_with_clear_message(client, auth, app):
+    with app.app_context():
+        make_user(role="rep", email="rep@example.test", password="right-password")
+    response = auth.post_login("rep@example.test", "wrong")
+    assert response.status_code == 401
+    assert "do not match an active account" in response.get_data(as_text=True)
+    assert client.get("/rep/").status_code == 302  # still signed out
+
+
+def test_unknown_user_gets_the_same_message(auth):
+    response = auth.post_login("nobody@example.test", "whatever")
+    assert response.status_code == 401
+    assert "do not match an active account" in response.get_data(as_text=True)
+
+
+def test_repeated_failures_are_throttled(auth, app):
+    with app.app_context():
+        make_user(role="host", email="h@example.test", password="right-password")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert auth.post_login("h@example.test", "nope").status_code == 401
+    response = auth.post_login("h@example.test", "right-password")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins for h@example.test" in response.get_data(as_text=True)
+
+
+def test_copied_cookie_stops_working_after_logout(app, auth):
+    auth.login("analyst")
+    stolen = app.test_client()
+    stolen.set_cookie("session", auth.client.get_cookie("session").value)
+    assert stolen.get("/analyst/").status_code == 200
+    assert auth.logout().status_code == 303
+    assert stolen.get("/analyst/").status_code == 302
+
+
+def test_disabling_a_user_ends_their_sessions(app, auth, client):
+    with app.app_context():
+        host = make_user(role="host", email="victim@example.test")
+        host_id = host.id
+    victim = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(victim, app).login("host", email="victim@example.test")
+    assert victim.get("/host/").status_code == 200
+    auth.login("admin")
+    token = auth.csrf_token("/admin/")
+    assert (
+        client.post(f"/admin/users/{host_id}/enabled", data={"csrf_token": token}).status_code
+        == 303
+    )
+    assert victim.get("/host/").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused(auth, client):
+    auth.login("host")
+    assert client.post("/logout").status_code == 400
+    assert client.get("/host/").status_code == 200  # still signed in
+
+
+def test_htmx_request_may_send_csrf_as_header(auth, client):
+    auth.login("host")
+    token = auth.csrf_token("/host/")
+    response = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 303
+
+
+def test_session_cookie_flags(auth, app):
+    response = auth.login("host")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # local dev over http

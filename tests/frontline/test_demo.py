@@ -1,0 +1,90 @@
+"""The demo world: realistic, deterministic, and loaded all-or-nothing."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from frontline import demo
+from frontline.extensions import db
+from frontline.tables import Flight, Guest, Quote, User, Visit
+
+SMALL = demo.Sizes(guests=150, shippers=40, quotes=400, past_flight_days=20, future_flight_days=10)
+TODAY = date(2026, 11, 23)
+
+
+def fingerprint() -> tuple:
+    guests = db.session.execute(select(Guest.external_id, Guest.name, Guest.tier)).all()
+    theo = db.session.scalar(select(func.sum(Visit.theo_win)))
+    rates = db.session.scalars(select(Quote.rate_per_kg).order_by(Quote.external_id)).all()
+    return tuple(guests), theo, tuple(rates)
+
+
+def test_same_seed_same_world(app, database_url):
+    from frontline import create_app
+
+    with app.app_context():
+        demo.load(seed=7, today=TODAY, sizes=SMALL)
+        first = fingerprint()
+        db.drop_all()
+        db.create_all()
+        demo.load(seed=7, today=TODAY, sizes=SMALL)
+        assert fingerprint() == first
+        db.drop_all()
+        db.create_all()
+        demo.load(seed=8, today=TODAY, sizes=SMALL)
+        assert fingerprint() != first
+
+
+def test_demo_logins_are_marked(app):
+    with app.app_context():
+        summary = demo.load(seed=1, today=TODAY, sizes=SMALL)
+        assert set(summary.logins) == {
+            "host@demo.test",
+            "rep@demo.test",
+            "analyst@demo.test",
+            "admin@demo.test",
+        }
+        host = User.by_email("host@demo.test")
+        assert host.is_demo and host.check_password("demo")
+
+
+def test_loading_twice_refuses_and_changes_nothing(app, runner):
+    with app.app_context():
+        demo.load(seed=1, today=TODAY, sizes=SMALL)
+        before = db.session.scalar(select(func.count()).select_from(Visit))
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 1
+    assert "already loaded; nothing was changed" in result.output
+    assert runner.invoke(args=["demo", "load", "--if-missing"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Visit)) == before
+
+
+def test_refuses_a_database_with_other_users(app):
+    from tests.factories import make_user
+
+    with app.app_context():
+        make_user(role="admin")
+        with pytest.raises(demo.DemoRefused, match="already has users"):
+            demo.load(seed=1, today=TODAY, sizes=SMALL)
+
+
+def test_world_shape(app):
+    with app.app_context():
+        demo.load(seed=3, today=TODAY, sizes=SMALL)
+        flights = db.session.scalars(select(Flight)).all()
+        assert all(0 <= f.booked_kg <= f.capacity_kg * 1.05 for f in flights)
+        past = [f for f in flights if f.departs_at.date() < TODAY]
+        future = [f for f in flights if f.departs_at.date() > TODAY]
+        # Departed flights carry their final load; flights weeks out are still filling.
+        assert sum(f.load_factor for f in past) / len(past) > 0.6
+        assert sum(f.load_factor for f in future) / len(future) < 0.6
+        outcomes = db.session.execute(
+            select(Quote.outcome, func.count()).group_by(Quote.outcome)
+        ).all()
+        won = dict(outcomes)
+        assert 0.2 < won["won"] / sum(won.values()) < 0.8
+        theo = sorted(float(t) for t in db.session.scalars(select(Visit.theo_win)))
+        top_decile = sum(theo[int(len(theo) * 0.9) :]) / sum(theo)
+        assert top_decile > 0.4  # heavy tail: the top tenth of trips make most of the win
