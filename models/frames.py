@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from models.errors import InsufficientDataError, InvalidInputError
+from models.money import to_float
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -46,3 +47,18 @@ def require_rows(count: int, minimum: int, what: str) -> None:
     """Raise when COUNT is below MINIMUM, saying how many are needed."""
     if count < minimum:
         raise InsufficientDataError(f"too little data to train: {count} {what}, need {minimum}")
+
+
+def visit_days(visits: pd.DataFrame) -> pd.DataFrame:
+    """One row per guest and day with theo and spend in float dollars, sorted."""
+    frame = pd.DataFrame(
+        {
+            "guest_id": visits["guest_id"].astype(str).to_numpy(),
+            "visit_date": as_dates(visits["visit_date"], "visit_date").to_numpy(),
+            "theo": to_float(visits["theo_win"], "theo_win"),
+            "spend": to_float(visits["spend"], "spend"),
+        }
+    )
+    frame[["theo", "spend"]] = frame[["theo", "spend"]].fillna(0.0)
+    # Several rows on one day (zones, sessions) are one visit day.
+    return frame.groupby(["guest_id", "visit_date"], as_index=False, sort=True).sum()

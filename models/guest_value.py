@@ -23,9 +23,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from models import registry
 from models.errors import InsufficientDataError, ModelError
-from models.frames import as_dates, as_timestamp, require_columns, require_rows
+from models.frames import as_dates, as_timestamp, require_columns, require_rows, visit_days
 from models.metrics import classifier_metrics, value_metrics
-from models.money import decimals, to_float
+from models.money import decimals
 
 NAME = "guest_value"
 HORIZON_DAYS = 90
@@ -48,7 +48,7 @@ def summarise(
     """Per-guest trips, recency, tenure and value from visits on or before AS_OF (days)."""
     require_columns(visits, ["guest_id", "visit_date", "theo_win", "spend"], "visits")
     as_of = as_timestamp(as_of, "as_of").normalize()
-    days = _visit_days(visits)
+    days = visit_days(visits)
     days = days[days["visit_date"] <= as_of]
     if days.empty:
         return pd.DataFrame(
@@ -74,20 +74,6 @@ def summarise(
     return summary
 
 
-def _visit_days(visits: pd.DataFrame) -> pd.DataFrame:
-    """One row per guest and day; several rows on one day are one visit day."""
-    frame = pd.DataFrame(
-        {
-            "guest_id": visits["guest_id"].astype(str).to_numpy(),
-            "visit_date": as_dates(visits["visit_date"], "visit_date").to_numpy(),
-            "theo": to_float(visits["theo_win"], "theo_win"),
-            "spend": to_float(visits["spend"], "spend"),
-        }
-    )
-    frame[["theo", "spend"]] = frame[["theo", "spend"]].fillna(0.0)
-    return frame.groupby(["guest_id", "visit_date"], as_index=False, sort=True).sum()
-
-
 def _trips(days: pd.DataFrame, trip_join_days: int) -> pd.DataFrame:
     """Join visit days at most TRIP_JOIN_DAYS apart into trips (a stay is one repeat visit)."""
     gap = days.groupby("guest_id")["visit_date"].diff().dt.days
@@ -108,7 +94,7 @@ def adt_trend(visits: pd.DataFrame, as_of: Any) -> pd.Series:
     """
     require_columns(visits, ["guest_id", "visit_date", "theo_win", "spend"], "visits")
     as_of = as_timestamp(as_of, "as_of").normalize()
-    days = _visit_days(visits)
+    days = visit_days(visits)
     age = (as_of - days["visit_date"]).dt.days
     recent = days[(age >= 0) & (age < TREND_RECENT_DAYS)].groupby("guest_id")["theo"].mean()
     base_window = (age >= TREND_RECENT_DAYS) & (age < TREND_RECENT_DAYS + TREND_BASE_DAYS)
@@ -318,7 +304,7 @@ def _actuals(
     visits: pd.DataFrame, cutoff: pd.Timestamp, end: pd.Timestamp, join: int
 ) -> pd.DataFrame:
     """Trips, value and whether the guest came back in (CUTOFF, END]."""
-    days = _visit_days(visits)
+    days = visit_days(visits)
     days = days[(days["visit_date"] > cutoff) & (days["visit_date"] <= end)]
     trips = _trips(days, join) if len(days) else pd.DataFrame(columns=["guest_id", "value"])
     grouped = trips.groupby("guest_id")

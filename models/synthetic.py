@@ -96,3 +96,47 @@ def _trip_days(
             "zone": rng.choice(["slots", "tables", "poker", "hotel"], size=len(g)),
         }
     ).sort_values(["guest_id", "visit_date"], ignore_index=True)
+
+
+def offers(guest_frame: pd.DataFrame, visit_frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Offers around guests' visits; acceptance depends on history, tier and a hidden taste."""
+    from models.propensity import offer_features  # only the generator needs the features
+
+    rng = np.random.default_rng(seed)
+    days = visit_frame.drop_duplicates(["guest_id", "visit_date"])
+    picked = days.sample(frac=0.6, random_state=seed)
+    frame = pd.DataFrame(
+        {
+            "guest_id": picked["guest_id"].to_numpy(),
+            "offered_on": picked["visit_date"].to_numpy()
+            + pd.to_timedelta(rng.integers(-20, 3, len(picked)), unit="D"),
+            "offer_type": rng.choice(OFFER_TYPES, len(picked)),
+            "accepted": False,
+        }
+    )
+    features = offer_features(frame, visit_frame, guest_frame)
+    taste = rng.normal(0, 1.0, (len(guest_frame), len(OFFER_TYPES)))
+    g = pd.Index(guest_frame["guest_id"]).get_indexer(frame["guest_id"])
+    t = pd.Index(OFFER_TYPES).get_indexer(frame["offer_type"])
+    logit = _accept_logit(features, t) + taste[g, t]
+    frame["accepted"] = rng.random(len(frame)) < 1 / (1 + np.exp(-logit))
+    return frame.sort_values("offered_on", ignore_index=True)
+
+
+def _accept_logit(features: pd.DataFrame, offer_type: np.ndarray) -> np.ndarray:
+    tier = features["tier"].map({t: i for i, t in enumerate(TIERS)}).fillna(0).to_numpy()
+    adt = np.log1p(features["adt_365"].fillna(50).to_numpy())
+    spend = np.log1p(features["spend_per_day_365"].fillna(20).to_numpy())
+    recent = features["visit_days_90"].to_numpy()
+    gone = np.minimum(features["days_since_visit"].fillna(365).to_numpy(), 365) / 90
+    effects = np.stack(
+        [
+            -1.2 + 0.7 * (spend - 4),  # dining: guests who spend off the floor
+            -1.0 + 0.3 * recent,  # show: frequent visitors
+            -0.8 + 0.6 * (adt - 5),  # free play: gamers
+            -1.6 + 0.5 * tier,  # room upgrade: higher tiers
+            -1.8 + 0.3 * tier + 0.4 * (spend - 4),  # spa
+        ],
+        axis=1,
+    )
+    return effects[np.arange(len(offer_type)), offer_type] - 0.4 * gone

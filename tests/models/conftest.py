@@ -2,7 +2,7 @@
 
 import pytest
 
-from models import guest_value, synthetic
+from models import guest_value, propensity, synthetic
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +16,15 @@ def casino():
 def guest_model(casino):
     guests, visits = casino
     return guest_value.train(visits, guests)
+
+
+@pytest.fixture(scope="session")
+def offers(casino):
+    guests, visits = casino
+    return synthetic.offers(guests, visits, seed=1)
+
+
+@pytest.fixture(scope="session")
+def propensity_model(casino, offers):
+    guests, visits = casino
+    return propensity.train(offers, visits, guests)
