@@ -36,7 +36,7 @@ TRUSTED_TYPES = frozenset(
         "models.guest_value.RFMFeatures",
         "models.propensity.OfferFeatures",
         "models.cargo_pricing.QuoteFeatures",
-        "models.cargo_pricing.BookingCurve",
+        "models.displacement.BookingCurve",
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
         "sklearn.calibration.CalibratedClassifierCV",

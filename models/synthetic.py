@@ -140,3 +140,76 @@ def _accept_logit(features: pd.DataFrame, offer_type: np.ndarray) -> np.ndarray:
         axis=1,
     )
     return effects[np.arange(len(offer_type)), offer_type] - 0.4 * gone
+
+
+def cargo_flights(start: str = "2025-11-01", days: int = 365, seed: int = 0) -> pd.DataFrame:
+    """One flight a day on each lane."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(start, periods=days, freq="D")
+    lanes = np.repeat(list(LANES), len(dates))
+    departure = np.tile(dates, len(LANES)) + pd.Timedelta(hours=22)
+    n = len(lanes)
+    capacity = rng.choice([6_000.0, 10_000.0, 15_000.0], n)
+    return pd.DataFrame(
+        {
+            "flight_id": [f"{lane[:3]}{i:05d}" for i, lane in enumerate(lanes)],
+            "lane": lanes,
+            "departure": departure,
+            "capacity_kg": capacity,
+            "booked_kg": capacity * rng.uniform(0.3, 0.9, n),
+            "capacity_m3": capacity / 160,
+            "booked_m3": capacity / 160 * rng.uniform(0.3, 0.9, n),
+        }
+    )
+
+
+def cargo_quotes(flights: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
+    """Quotes against flights; wins depend on price vs competitor, transit, tier and wallet."""
+    rng = np.random.default_rng(seed)
+    flight = flights.iloc[rng.integers(0, len(flights), n)].reset_index(drop=True)
+    days = np.minimum(rng.exponential(9.0, n), 59.0)
+    ref = flight["lane"].map(LANES).to_numpy()
+    tier = rng.choice(CARGO_TIERS, n, p=(0.15, 0.25, 0.4, 0.2))
+    load = np.clip(0.92 - 0.012 * days + rng.normal(0, 0.08, n), 0.05, 1.0)
+    comp = ref * rng.lognormal(0, 0.12, n)
+    rate = ref * rng.lognormal(0, 0.15, n) * (1 + 0.25 * load)
+    transit = rng.normal(0, 10, n)
+    weight = rng.lognormal(np.log(600), 1.0, n)
+    sow = rng.beta(2, 4, n)
+    tier_effect = pd.Series(tier).map({"key": 0.6, "large": 0.3, "standard": 0.0, "small": -0.3})
+    logit = 0.4 - 7.0 * np.log(rate / comp) - 0.03 * transit + tier_effect + 1.2 * (sow - 0.33)
+    won = rng.random(n) < 1 / (1 + np.exp(-logit.to_numpy()))
+    return pd.DataFrame(
+        {
+            "quote_id": [f"Q{i:07d}" for i in range(n)],
+            "quoted_at": flight["departure"] - pd.to_timedelta(days, unit="D"),
+            "customer_id": [f"C{c:04d}" for c in rng.integers(0, 400, n)],
+            "customer_tier": tier,
+            "share_of_wallet": np.round(sow, 3),
+            "lane": flight["lane"],
+            "weight_kg": np.round(weight, 1),
+            "volume_m3": np.round(weight / rng.uniform(120, 250, n), 2),
+            "rate_per_kg": np.round(rate, 2),
+            "competitor_best_rate": np.where(rng.random(n) < 0.25, np.nan, np.round(comp, 2)),
+            "transit_diff_hours": np.where(rng.random(n) < 0.3, np.nan, np.round(transit, 1)),
+            "days_to_departure": np.round(days, 2),
+            "load_factor": np.round(load, 3),
+            "won": won,
+        }
+    ).sort_values("quoted_at", ignore_index=True)
+
+
+def quote_requests(quotes: pd.DataFrame, displacement_cost: float = 0.5) -> pd.DataFrame:
+    """Quote history rows reshaped as guidance requests."""
+    columns = [
+        "customer_tier",
+        "share_of_wallet",
+        "lane",
+        "weight_kg",
+        "volume_m3",
+        "days_to_departure",
+        "load_factor",
+        "competitor_best_rate",
+        "transit_diff_hours",
+    ]
+    return quotes[columns].assign(displacement_cost=displacement_cost).reset_index(drop=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from models import guest_value, propensity, synthetic
+from models import cargo_pricing, guest_value, propensity, synthetic
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +28,16 @@ def offers(casino):
 def propensity_model(casino, offers):
     guests, visits = casino
     return propensity.train(offers, visits, guests)
+
+
+@pytest.fixture(scope="session")
+def cargo():
+    """A year of daily flights on five lanes and 20,000 quotes against them."""
+    flights = synthetic.cargo_flights(seed=2)
+    return flights, synthetic.cargo_quotes(flights, 20_000, seed=2)
+
+
+@pytest.fixture(scope="session")
+def cargo_model(cargo):
+    flights, quotes = cargo
+    return cargo_pricing.train(quotes, flights)
