@@ -28,39 +28,18 @@ KEEP_VERSIONS = 3
 EXACT_LIBRARIES = ("scikit-learn", "skops")
 MINOR_LIBRARIES = ("numpy", "scipy", "pandas")
 
-# Everything a model file may contain beyond what skops trusts by default. Anything else
-# is refused by name before loading: a model file is data, never code to run.
+# Everything a model file may contain beyond what skops trusts by default (numpy, builtins
+# and most of scikit-learn). Anything else is refused by name before loading: a model file
+# is data, never code to run. Adding a type here is a code review, not a runtime option.
 TRUSTED_TYPES = frozenset(
     {
-        "models.guest_value.BetaGeoLogNormal",
-        "models.guest_value.RFMFeatures",
-        "models.propensity.OfferFeatures",
         "models.cargo_pricing.QuoteFeatures",
         "models.displacement.BookingCurve",
+        "models.guest_value.BetaGeoLogNormal",
+        "models.guest_value.RFMFeatures",
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
-        "sklearn.calibration.CalibratedClassifierCV",
-        "sklearn.compose._column_transformer.ColumnTransformer",
-        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
-        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-        "sklearn._loss.link.Interval",
-        "sklearn._loss.link.LogitLink",
-        "sklearn._loss.loss.HalfBinomialLoss",
-        "sklearn.isotonic.IsotonicRegression",
-        "sklearn.linear_model._logistic.LogisticRegression",
-        "sklearn.model_selection._split.StratifiedKFold",
-        "sklearn.pipeline.Pipeline",
-        "sklearn.preprocessing._encoders.OneHotEncoder",
-        "sklearn.preprocessing._data.StandardScaler",
-        "sklearn.utils._bunch.Bunch",
-        "collections.OrderedDict",
-        "builtins.slice",
-        "numpy.dtype",
-        "numpy.float64",
-        "numpy.int64",
-        "numpy.ndarray",
-        "numpy.str_",
     }
 )
 
