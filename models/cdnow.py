@@ -32,6 +32,7 @@ def load(filename: str = "CDNOW_sample.txt") -> pd.DataFrame:
     """CDNOW purchases as a visits frame (guest_id, visit_date, theo_win=0, spend=dollars)."""
     path = data_path(filename)
     raw = pd.read_csv(path, sep=r"\s+", header=None, dtype=str)
+    raw = raw[raw[0].str.isdigit()]  # the master file starts with a header line
     # The sample has (master id, sample id, date, cds, dollars); the master file drops sample id.
     ids, dates, dollars = raw[0], raw[len(raw.columns) - 3], raw[len(raw.columns) - 1]
     return pd.DataFrame(
