@@ -1,0 +1,673 @@
+"""Columnar evaluation for backtests: one pack over many fact rows at once, with numpy.
+
+Results are identical to `evaluate` row by row. Money is held as exact scaled integers (never
+floats); anything this vectoriser cannot do exactly (money division, rounding, lists, mixing
+floats into money) falls back, for that rule only, to the compiled per-row function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from .cards import Card
+from .compiler import COMPARE, NEGATE, compile_matcher, literal_value
+from .engine import make_card
+from .errors import FactError
+from .packs import Pack
+from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
+
+LIMIT = 2**62  # headroom for exact scaled-integer money
+
+
+@dataclass(frozen=True)
+class MoneyColumn:
+    """Money as exact integers: value = units / 10**scale (scale 2 = cents). `missing` is a mask."""
+
+    units: np.ndarray
+    scale: int = 2
+    missing: np.ndarray | None = None
+
+
+class Fallback(Exception):
+    """This node can't be vectorised exactly; evaluate the rule row by row."""
+
+
+@dataclass
+class Column:
+    """A prepared column: `kind` num|dec|code|bool|date|datetime|duration|list."""
+
+    kind: str
+    data: Any
+    present: np.ndarray | None = None  # None: all present
+    scale: int = 0
+    categories: tuple[str, ...] = ()
+
+    def python(self, i: int) -> Any:
+        """Row i as the per-fact evaluator receives it."""
+        if self.present is not None and not self.present[i]:
+            return None
+        value = self.data[i]
+        if self.kind == "num":
+            return value.item()
+        if self.kind == "dec":
+            return Decimal(int(value)).scaleb(-self.scale)
+        if self.kind == "code":
+            return self.categories[value]
+        if self.kind == "bool":
+            return bool(value)
+        if self.kind == "list":
+            return value
+        return value.item()  # datetime64 -> date/datetime, timedelta64 -> timedelta
+
+
+@dataclass
+class V:
+    """An intermediate vector value (or a scalar for constants)."""
+
+    kind: str
+    data: Any
+    present: Any = None  # bool array, or None when always present
+    scale: int = 0
+    categories: tuple[str, ...] = ()
+
+
+def _and(*masks: Any) -> Any:
+    real = [m for m in masks if m is not None]
+    if not real:
+        return None
+    out = real[0]
+    for mask in real[1:]:
+        out = out & mask
+    return out
+
+
+# -- preparing columns ----------
+def prepare(kind: str, raw: Any, n: int, name: str) -> Column:
+    if raw is None:
+        return _absent(kind, n)
+    if isinstance(raw, MoneyColumn):
+        if kind != "money":
+            raise FactError(f"column `{name}`: a MoneyColumn is only for money facts")
+        units = np.asarray(raw.units, dtype=np.int64)
+        return Column(
+            "dec", units, None if raw.missing is None else ~np.asarray(raw.missing), raw.scale
+        )
+    mask = None
+    if isinstance(raw, np.ma.MaskedArray):
+        mask = ~np.ma.getmaskarray(raw)
+        raw = raw.data
+    if len(raw) != n:
+        raise FactError(f"column `{name}` has {len(raw)} rows, not {n}")
+    column = _PREPARE[kind](raw, n)
+    if mask is not None:
+        column.present = mask if column.present is None else column.present & mask
+    return column
+
+
+def _absent(kind: str, n: int) -> Column:
+    """A column nobody supplied: every row missing, in the shape its type expects."""
+    nobody = np.zeros(n, dtype=bool)
+    shapes = {
+        "money": lambda: Column("dec", np.zeros(n, np.int64), nobody),
+        "string": lambda: Column("code", np.full(n, -1, np.int32), nobody),
+        "boolean": lambda: Column("bool", np.full(n, -1, np.int8), nobody),
+        "date": lambda: Column("date", np.full(n, "NaT", "M8[D]"), nobody),
+        "datetime": lambda: Column("datetime", np.full(n, "NaT", "M8[us]"), nobody),
+        "duration": lambda: Column("duration", np.full(n, "NaT", "m8[us]"), nobody),
+        "list": lambda: Column("list", np.full(n, None, object), nobody),
+    }
+    shapes["enum"] = shapes["string"]
+    return shapes.get(kind, lambda: Column("num", np.zeros(n), nobody))()
+
+
+def _floats(raw: Any, n: int) -> Column:
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
+        data = raw.astype(np.float64, copy=False)
+    else:
+        data = np.array([math.nan if v is None else float(v) for v in raw], dtype=np.float64)
+    present = ~np.isnan(data)
+    return Column("num", data, None if present.all() else present)
+
+
+def _integers(raw: Any, n: int) -> Column:
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
+        return Column("num", raw.astype(np.int64, copy=False))
+    if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
+        present = ~np.isnan(raw)
+        return Column("num", np.where(present, raw, 0).astype(np.int64), present)
+    present = np.array([v is not None for v in raw], dtype=bool)
+    data = np.array([0 if v is None else int(v) for v in raw], dtype=np.int64)
+    return Column("num", data, None if present.all() else present)
+
+
+def _money(raw: Any, n: int) -> Column:
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
+        return Column("dec", raw.astype(np.int64, copy=False))
+    values = [
+        None if v is None else (Decimal(repr(v)) if type(v) is float else Decimal(v)) for v in raw
+    ]
+    scale = max((max(0, -v.as_tuple().exponent) for v in values if v is not None), default=0)
+    if scale > 12:
+        raise FactError("money columns are limited to 12 decimal places")
+    units = [0 if v is None else int(v.scaleb(scale)) for v in values]
+    if any(abs(u) >= LIMIT for u in units):
+        raise FactError("money column values are too large for exact batch evaluation")
+    present = np.array([v is not None for v in values], dtype=bool)
+    return Column("dec", np.array(units, dtype=np.int64), None if present.all() else present, scale)
+
+
+def _codes(raw: Any, n: int) -> Column:
+    if hasattr(raw, "codes") and hasattr(raw, "categories"):  # a pandas Categorical
+        codes = np.asarray(raw.codes, dtype=np.int32)
+        categories = tuple(str(c) for c in raw.categories)
+    elif isinstance(raw, np.ndarray) and raw.dtype.kind == "U":
+        uniques, codes = np.unique(raw, return_inverse=True)
+        codes, categories = codes.astype(np.int32), tuple(str(u) for u in uniques)
+    else:
+        index: dict[Any, int] = {}
+        codes = np.array(
+            [-1 if v is None else index.setdefault(v, len(index)) for v in raw], np.int32
+        )
+        categories = tuple(index)
+    present = codes >= 0
+    return Column("code", codes, None if present.all() else present, categories=categories)
+
+
+def _booleans(raw: Any, n: int) -> Column:
+    if isinstance(raw, np.ndarray) and raw.dtype == bool:
+        return Column("bool", raw.astype(np.int8))
+    data = np.array(
+        [-1 if v is None else (1 if v is True else 0 if v is False else -2) for v in raw], np.int8
+    )
+    present = data >= 0
+    return Column("bool", data, None if present.all() else present)
+
+
+def _times(unit: str, kind: str) -> Any:
+    def convert(raw: Any, n: int) -> Column:
+        if not isinstance(raw, np.ndarray) or raw.dtype.kind not in "mM":
+            if any(getattr(v, "tzinfo", None) is not None for v in raw):
+                raise FactError("batch evaluation takes local (naive) datetimes")
+            raw = np.array(list(raw), dtype=f"{'m8' if kind == 'duration' else 'M8'}[{unit}]")
+        data = raw.astype(f"{'m8' if kind == 'duration' else 'M8'}[{unit}]")
+        present = ~np.isnat(data)
+        return Column(kind, data, None if present.all() else present)
+
+    return convert
+
+
+def _lists(raw: Any, n: int) -> Column:
+    data = np.empty(n, dtype=object)
+    data[:] = [None if v is None else list(v) for v in raw]
+    present = np.array([v is not None for v in data], dtype=bool)
+    return Column("list", data, None if present.all() else present)
+
+
+_PREPARE = {
+    "number": _floats,
+    "percent": _floats,
+    "integer": _integers,
+    "money": _money,
+    "string": _codes,
+    "enum": _codes,
+    "boolean": _booleans,
+    "date": _times("D", "date"),
+    "datetime": _times("us", "datetime"),
+    "duration": _times("us", "duration"),
+    "list": _lists,
+}
+
+
+# -- evaluating trees on columns ----------
+class Vectoriser:
+    def __init__(self, columns: Mapping[str, Column], n: int):
+        self.columns = columns
+        self.n = n
+
+    def full(self, value: Any) -> np.ndarray:
+        if isinstance(value, np.ndarray):
+            return value
+        return np.full(self.n, bool(value))
+
+    def truth(self, node: Node, want: bool = True) -> Any:
+        if isinstance(node, Literal):
+            return node.value == want
+        if isinstance(node, Unary):
+            return self.truth(node.operand, not want)
+        if isinstance(node, Binary) and node.op in ("and", "or"):
+            left, right = self.truth(node.left, want), self.truth(node.right, want)
+            return left & right if (node.op == "and") == want else left | right
+        if isinstance(node, Binary):
+            return self.comparison(node, want)
+        if isinstance(node, Test):
+            return self.test(node, want != node.negated)
+        if isinstance(node, Name):
+            column = self.columns[node.name]
+            if column.kind != "bool":
+                raise Fallback
+            return column.data == (1 if want else 0)
+        raise Fallback  # overlaps()
+
+    def comparison(self, node: Binary, want: bool) -> Any:
+        op = node.op if want else NEGATE[node.op]
+        a, b = self.value(node.left, node.exact), self.value(node.right, node.exact)
+        present = _and(a.present, b.present)
+        if a.kind == "code" or b.kind == "code":
+            result = self.code_compare(node, a, b, op)
+        else:
+            x, y = _align(a, b)
+            result = COMPARE[op](x, y)
+        return result if present is None else result & present
+
+    def code_compare(self, node: Binary, a: V, b: V, op: str) -> Any:
+        if a.kind != "code":
+            a, b = b, a
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        if b.kind == "code" or not isinstance(b.data, str):
+            raise Fallback
+        ty = node.left.type if node.left.type.kind == "enum" else node.right.type
+        if op in ("==", "!="):
+            chosen = {b.data} if op == "==" else set(a.categories) - {b.data}
+        else:
+            rank = {v: i for i, v in enumerate(ty.values)}
+            chosen = {v for v in ty.values if COMPARE[op](rank[v], rank[b.data])}
+        return self.lookup(a, chosen)
+
+    def lookup(self, a: V, chosen: set[Any]) -> np.ndarray:
+        table = np.array([c in chosen for c in a.categories] + [False], dtype=bool)
+        return table[a.data]  # code -1 (missing) reads the trailing False
+
+    def test(self, node: Test, want: bool) -> Any:
+        if node.op == "missing":
+            present = self.value(node.subject, False).present
+            if present is None:
+                return self.full(not want)
+            return ~present if want else present
+        if node.op == "between":
+            x = self.value(node.subject, node.exact)
+            low, high = (self.value(arg, node.exact) for arg in node.args)
+            present = _and(x.present, low.present, high.present)
+            x1, lo = _align(x, low)
+            x2, hi = _align(x, high)
+            inside = (lo <= x1) & (x2 <= hi) if want else (x1 < lo) | (x2 > hi)
+            return inside if present is None else inside & present
+        if node.op == "in" and isinstance(node.args[0], ListLit):
+            x = self.value(node.subject, node.exact)
+            items = [literal_value(item, node.exact) for item in node.args[0].items]
+            if x.kind == "code":
+                chosen = set(items) if want else set(x.categories) - set(items)
+                return self.lookup(x, chosen)
+            if x.kind == "dec":
+                values = [V("dec", *_scaled(Decimal(i))) for i in items]
+                hits = [COMPARE["=="](*_align(x, v)) for v in values]
+            elif x.kind == "num":
+                hits = [x.data == item for item in items]
+            else:
+                raise Fallback
+            hit = np.logical_or.reduce(hits) if hits else np.zeros(self.n, bool)
+            result = hit if want else ~hit
+            return result if x.present is None else result & x.present
+        if node.op in ("contains", "startswith", "endswith"):
+            x, arg = self.value(node.subject, False), self.value(node.args[0], False)
+            if x.kind != "code" or not isinstance(arg.data, str):
+                raise Fallback
+            if node.op == "contains":
+                chosen = {c for c in x.categories if (arg.data in c) == want}
+            else:
+                chosen = {c for c in x.categories if getattr(c, node.op)(arg.data) == want}
+            return self.lookup(x, chosen)
+        raise Fallback  # `in` a list fact
+
+    def value(self, node: Node, exact: bool) -> V:
+        exact = exact or node.exact
+        if isinstance(node, Literal):
+            value = literal_value(node, exact)
+            if isinstance(value, Decimal):
+                return V("dec", *_scaled(value))
+            return V(_literal_kind(node.kind), _numpy_scalar(value))
+        if isinstance(node, Name):
+            column = self.columns[node.name]
+            if column.kind == "list" or (exact and node.type.kind in ("number", "percent")):
+                raise Fallback  # Decimal(repr(float)) has no exact vector form
+            return V(column.kind, column.data, column.present, column.scale, column.categories)
+        if isinstance(node, Unary):
+            inner = self.value(node.operand, exact)
+            return V(inner.kind, -inner.data, inner.present, inner.scale)
+        if isinstance(node, Binary):
+            return self.arithmetic(node, exact)
+        if isinstance(node, Call):
+            return self.call(node, exact)
+        raise Fallback
+
+    def arithmetic(self, node: Binary, exact: bool) -> V:
+        a, b = self.value(node.left, exact), self.value(node.right, exact)
+        present = _and(a.present, b.present)
+        if "code" in (a.kind, b.kind):
+            raise Fallback
+        if a.kind == "dec" or b.kind == "dec":
+            return self.money(node.op, a, b, present)
+        if a.kind == "date" or b.kind == "date":
+            return self.dates(node.op, a, b, present)
+        if node.op == "/":
+            nonzero = (_micros(b.data) if b.kind == "duration" else b.data) != 0
+            present = _and(present, self.full(nonzero) if np.ndim(nonzero) == 0 else nonzero)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if a.kind == b.kind == "duration":
+                    return V("num", _micros(a.data) / _micros(b.data), present)
+                return V("num", np.true_divide(a.data, b.data), present)
+        kind = (
+            "num"
+            if a.kind == b.kind == "num"
+            else "datetime"
+            if "datetime" in (a.kind, b.kind)
+            else "duration"
+        )
+        if a.kind == b.kind == "datetime":
+            kind = "duration"
+        with np.errstate(over="ignore", invalid="ignore"):
+            data = (
+                a.data + b.data
+                if node.op == "+"
+                else a.data - b.data
+                if node.op == "-"
+                else a.data * b.data
+            )
+        return V(kind, data, present)
+
+    def money(self, op: str, a: V, b: V, present: Any) -> V:
+        if a.kind not in ("dec", "num") or b.kind not in ("dec", "num") or op == "/":
+            raise Fallback
+        a, b = _as_dec(a), _as_dec(b)
+        if op == "*":
+            _check(_max(a.data) * _max(b.data))
+            return V("dec", a.data * b.data, present, a.scale + b.scale)
+        x, y = _align(a, b)
+        scale = max(a.scale, b.scale)
+        return V("dec", x + y if op == "+" else x - y, present, scale)
+
+    def dates(self, op: str, a: V, b: V, present: Any) -> V:
+        if a.kind == b.kind == "date":
+            return V("duration", (a.data - b.data).astype("m8[us]"), present)
+        date, duration = (a, b) if a.kind == "date" else (b, a)
+        days = duration.data // np.timedelta64(1, "D")  # Python's timedelta.days floors too
+        data = date.data + days.astype("m8[D]") if op == "+" else date.data - days.astype("m8[D]")
+        return V("date", data, present)
+
+    def call(self, node: Call, exact: bool) -> V:
+        func = node.func
+        if func in ("round", "overlaps", "len", "lower", "upper", "coalesce"):
+            raise Fallback  # rounding and strings stay exact row by row
+        args = [self.value(arg, exact) for arg in node.args]
+        present = _and(*(arg.present for arg in args))
+        if func in ("days_since", "days_until", "hours_since", "hours_until", "today"):
+            now = self.columns["now"]
+            present = _and(present, now.present)
+            return self.time(func, now.data, args, present)
+        if func in ("min", "max"):
+            pick = np.minimum if func == "min" else np.maximum
+            if any(arg.kind == "dec" for arg in args):
+                args = [_as_dec(arg) for arg in args]
+                scale = max(arg.scale for arg in args)
+                data = args[0].data * 10 ** (scale - args[0].scale)
+                for arg in args[1:]:
+                    data = pick(data, arg.data * 10 ** (scale - arg.scale))
+                return V("dec", data, present, scale)
+            data = args[0].data
+            for arg in args[1:]:
+                data = pick(data, arg.data)
+            return V(
+                args[0].kind if all(a.kind == args[0].kind for a in args) else "num", data, present
+            )
+        if func == "abs":
+            return V(args[0].kind, np.abs(args[0].data), present, args[0].scale)
+        if func in ("floor", "ceil"):
+            return V("num", (np.floor if func == "floor" else np.ceil)(args[0].data), present)
+        raise Fallback
+
+    def time(self, func: str, now: np.ndarray, args: list[V], present: Any) -> V:
+        today = now.astype("M8[D]")
+        if func == "today":
+            return V("date", today, present)
+        when = args[0]
+        day = when.data.astype("M8[D]")
+        if func == "days_since":
+            return V("num", (today - day).astype(np.int64), present)
+        if func == "days_until":
+            return V("num", (day - today).astype(np.int64), present)
+        delta = now - when.data if func == "hours_since" else when.data - now
+        return V("num", _micros(delta) / 1e6 / 3600, present)
+
+
+def _micros(delta: Any) -> Any:
+    return np.asarray(delta).astype("m8[us]").astype(np.int64)
+
+
+def _literal_kind(kind: str) -> str:
+    return {
+        "number": "num",
+        "percent": "num",
+        "string": "code",
+        "boolean": "bool",
+        "date": "date",
+        "datetime": "datetime",
+        "duration": "duration",
+    }[kind]
+
+
+def _numpy_scalar(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return np.datetime64(value, "us")
+    if isinstance(value, dt.date):
+        return np.datetime64(value, "D")
+    if isinstance(value, dt.timedelta):
+        return np.timedelta64(value, "us")
+    return value
+
+
+def _scaled(value: Decimal) -> tuple[int, None, int]:
+    scale = max(0, -value.as_tuple().exponent)
+    units = int(value.scaleb(scale))
+    if scale > 18 or abs(units) >= LIMIT:
+        raise Fallback
+    return units, None, scale
+
+
+def _as_dec(v: V) -> V:
+    if v.kind == "dec":
+        return v
+    data = v.data
+    if (isinstance(data, np.ndarray) and data.dtype.kind not in "iu") or isinstance(data, float):
+        raise Fallback  # integers join money exactly; floats would need Decimal(repr(x))
+    return V("dec", data, v.present, 0)
+
+
+def _max(data: Any) -> int:
+    if isinstance(data, np.ndarray):
+        return int(np.abs(data).max()) if data.size else 0
+    return abs(int(data))
+
+
+def _check(bound: int) -> None:
+    if bound >= LIMIT:
+        raise Fallback
+
+
+def _align(a: V, b: V) -> tuple[Any, Any]:
+    """Two values ready to compare: money brought to one scale, everything else as is."""
+    if a.kind != "dec" and b.kind != "dec":
+        return a.data, b.data
+    a, b = _as_dec(a), _as_dec(b)
+    scale = max(a.scale, b.scale)
+    x_factor, y_factor = 10 ** (scale - a.scale), 10 ** (scale - b.scale)
+    _check(_max(a.data) * x_factor)
+    _check(_max(b.data) * y_factor)
+    return a.data * x_factor, b.data * y_factor
+
+
+class Columns(dict):
+    """Columns prepared on first use, so unused input columns cost nothing."""
+
+    def __init__(self, raw: Mapping[str, Any], vocabulary: Any, n: int, names: set[str]):
+        super().__init__()
+        self.raw, self.vocabulary, self.n, self.names = raw, vocabulary, n, names
+
+    def __missing__(self, name: str) -> Column:
+        column = prepare(self.vocabulary[name].type, self.raw.get(name), self.n, name)
+        self[name] = column
+        return column
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def everything(self) -> dict[str, Column]:
+        return {name: self[name] for name in sorted(self.names)}
+
+
+# -- running a pack ----------
+@dataclass
+class BatchResult:
+    """Which rules showed a card on each row; materialise cards for any row with `cards(i)`."""
+
+    pack: Pack
+    shown: np.ndarray  # (rules in priority order) x rows, bool
+    columns: Columns
+    history: Sequence[Mapping[str, Any] | None] | None = None
+    fallbacks: tuple[str, ...] = ()  # rules evaluated row by row
+
+    def __len__(self) -> int:
+        return self.shown.shape[1]
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [self.pack.rules[i].id for i in self.pack.order]
+
+    def counts(self) -> dict[str, int]:
+        return dict(zip(self.rule_ids, (int(c) for c in self.shown.sum(axis=1)), strict=True))
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Row i's facts as the per-fact evaluator receives them."""
+        return {name: column.python(i) for name, column in self.columns.everything().items()}
+
+    def card_ids(self, i: int) -> list[str]:
+        return [self.pack.rules[self.pack.order[k]].id for k in np.flatnonzero(self.shown[:, i])]
+
+    def cards(self, i: int) -> list[Card]:
+        facts = self.row(i)
+        shown = [self.pack.order[k] for k in np.flatnonzero(self.shown[:, i])]
+        return [make_card(self.pack, self.pack.rules[index], facts) for index in shown]
+
+
+def columns_from_rows(
+    rows: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> dict[str, list[Any]]:
+    """Per-fact rows -> plain columns (lists) for `evaluate_batch`."""
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def evaluate_batch(
+    pack: Pack,
+    columns: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any] | None] | None = None,
+) -> BatchResult:
+    """Run `pack` over many rows given as columns (fact name -> numpy array or sequence)."""
+    n = _row_count(columns)
+    vocabulary = pack.vocabulary
+    needed = {name for rule in pack.rules for name in rule.facts}
+    needed |= {"now"} if any(r.valid_from or r.valid_until for r in pack.rules) else set()
+    names = needed | {name for name in columns if name in vocabulary}
+    prepared = Columns(columns, vocabulary, n, names)
+    vectoriser = Vectoriser(prepared, n)
+    fired = np.zeros((len(pack.order), n), dtype=bool)
+    fallbacks = []
+    for k, index in enumerate(pack.order):
+        rule = pack.rules[index]
+        try:
+            with np.errstate(all="ignore"):
+                fired[k] = vectoriser.full(vectoriser.truth(rule.tree)) & _window(rule, prepared, n)
+        except Fallback:
+            fallbacks.append(rule.id)
+            fired[k] = _row_by_row(rule, prepared, n)
+    shown = _apply_policy(pack, fired, prepared, history, n)
+    return BatchResult(pack, shown, prepared, history, tuple(fallbacks))
+
+
+def _row_count(columns: Mapping[str, Any]) -> int:
+    lengths = {len(c.units) if isinstance(c, MoneyColumn) else len(c) for c in columns.values()}
+    if len(lengths) > 1:
+        raise FactError(f"columns have different lengths: {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
+
+
+def _window(rule: Any, columns: Mapping[str, Column], n: int) -> Any:
+    if rule.valid_from is None and rule.valid_until is None:
+        return True
+    now = columns["now"]
+    day = now.data.astype("M8[D]")
+    ok = np.ones(n, bool) if now.present is None else now.present.copy()
+    if rule.valid_from is not None:
+        ok &= day >= np.datetime64(rule.valid_from, "D")
+    if rule.valid_until is not None:
+        ok &= day <= np.datetime64(rule.valid_until, "D")
+    return ok
+
+
+def _row_by_row(rule: Any, columns: Mapping[str, Column], n: int) -> np.ndarray:
+    window = (rule.valid_from, rule.valid_until) if rule.valid_from or rule.valid_until else None
+    match = compile_matcher([(0, rule.tree, window)], first_only=False)
+    names = [*rule.facts, *(["now"] if window else [])]
+    used = [(name, columns[name]) for name in dict.fromkeys(names)]
+    out = np.zeros(n, dtype=bool)
+    for i in range(n):
+        out[i] = bool(match({name: column.python(i) for name, column in used}))
+    return out
+
+
+def _apply_policy(
+    pack: Pack,
+    fired: np.ndarray,
+    columns: Mapping[str, Column],
+    history: Sequence[Any] | None,
+    n: int,
+) -> np.ndarray:
+    rules = [pack.rules[i] for i in pack.order]
+    stop_all = np.zeros(n, bool)
+    stop_any = np.zeros(n, bool)
+    for k, rule in enumerate(rules):
+        if rule.suppress == "all":
+            stop_all |= fired[k]
+        if rule.suppress:
+            stop_any |= fired[k]
+    shown = np.zeros_like(fired)
+    count = np.zeros(n, dtype=np.int16)
+    for k, rule in enumerate(rules):
+        eligible = fired[k].copy()
+        if rule.suppress is None and stop_all.any():
+            eligible &= ~stop_all
+        if rule.has_offer and stop_any.any():
+            eligible &= ~stop_any
+        if history is not None and rule.cooldown is not None:
+            _cool(rule, eligible, columns, history)
+        eligible &= count < pack.top
+        shown[k] = eligible
+        count += eligible
+    return shown
+
+
+def _cool(
+    rule: Any, eligible: np.ndarray, columns: Mapping[str, Column], history: Sequence[Any]
+) -> None:
+    wanted = [rule.cooldown.per, "now", "visit.started"]
+    for i in np.flatnonzero(eligible):
+        past = history[i]
+        if not past:
+            continue
+        facts = {name: columns[name].python(i) for name in wanted if name in columns}
+        if rule.cooldown.blocks(past.get(rule.cooldown.key(rule.id, facts)), facts):
+            eligible[i] = False

@@ -1,0 +1,230 @@
+"""Cards: what a fired rule shows, with placeholders filled from facts, formatted by type and unit.
+
+Templates hold text and `{fact.name}` placeholders only (`{{` and `}}` for braces); there is no
+template logic. The output is plain text: the web layer escapes it like any other text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .errors import RuleSyntaxError, UnknownFactError, did_you_mean
+from .vocabulary import Fact, Vocabulary
+
+HEADLINE_LIMIT = 80
+DETAIL_LIMIT = 120
+PLACEHOLDER_WIDTH = 10  # the width a filled placeholder is assumed to take
+VALUE_LIMIT = 60  # characters of one string fact shown on a card
+MISSING = "—"
+CURRENCY = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+UNIT_WORDS = {"d": "days", "h": "h", "kg": "kg", "m3": "m³"}
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A parsed card text: literal parts and fact names, alternating."""
+
+    source: str
+    parts: tuple[str | Fact, ...]
+
+    def render(self, facts: Mapping[str, Any]) -> str:
+        out = [
+            part if isinstance(part, str) else format_value(part, facts.get(part.name))
+            for part in self.parts
+        ]
+        return "".join(out)
+
+    def complete(self, facts: Mapping[str, Any]) -> bool:
+        """Whether every fact the template shows is present (detail lines need all of theirs)."""
+        return all(
+            facts.get(part.name) is not None for part in self.parts if isinstance(part, Fact)
+        )
+
+    @property
+    def facts(self) -> list[str]:
+        return [part.name for part in self.parts if isinstance(part, Fact)]
+
+
+def parse_template(text: str, vocabulary: Vocabulary, limit: int) -> Template:
+    """Parse `Welcome back, {guest.name}`; refuses anything but fact names in braces.
+
+    The length limit applies to the text as shown, counting each placeholder as
+    PLACEHOLDER_WIDTH characters; longer rendered text is cut with an ellipsis.
+    """
+    if len(text) > 4 * limit:
+        raise RuleSyntaxError(
+            f"this text is far over the {limit}-character limit", span=(0, len(text))
+        )
+    parts: list[str | Fact] = []
+    last = 0
+    for match in _PLACEHOLDER.finditer(text):
+        parts.append(text[last : match.start()])
+        last = match.end()
+        token = match.group()
+        if token in ("{{", "}}"):
+            parts.append(token[0])
+            continue
+        name = match.group(1)
+        if name is None or not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*", name.strip()):
+            raise RuleSyntaxError(
+                "placeholders are fact names in braces, e.g. {guest.name}; "
+                "write {{ or }} for a brace",
+                span=(match.start(), match.end()),
+            )
+        name = name.strip()
+        if name not in vocabulary:
+            raise UnknownFactError(
+                f"unknown fact `{name}`{did_you_mean(name, vocabulary.facts)}",
+                span=(match.start() + 1, match.end() - 1),
+            )
+        parts.append(vocabulary[name])
+    parts.append(text[last:])
+    template = Template(text, tuple(part for part in parts if part != ""))
+    width = sum(len(p) if isinstance(p, str) else PLACEHOLDER_WIDTH for p in template.parts)
+    if width > limit:
+        raise RuleSyntaxError(
+            f"this text is about {width} characters as shown (a placeholder counts as "
+            f"{PLACEHOLDER_WIDTH}); the limit is {limit}",
+            span=(0, len(text)),
+        )
+    return template
+
+
+def format_value(fact: Fact, value: Any) -> str:
+    """A fact value as a person reads it: $1,234.50, 87%, 1,200 kg, Mar 1, 2025."""
+    if value is None or value != value:  # missing, or NaN
+        return MISSING
+    formatter = _FORMATTERS.get(fact.type, _format_text)
+    try:
+        return formatter(fact, value)
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return _format_text(fact, value)
+
+
+def _format_money(fact: Fact, value: Any) -> str:
+    amount = value if isinstance(value, Decimal) else Decimal(repr(value))
+    code, _, per = (fact.unit or "USD").partition("/")
+    places = 2 if amount == round(amount, 2) else 4
+    text = f"{abs(amount):,.{places}f}"
+    symbol = CURRENCY.get(code)
+    text = f"{symbol}{text}" if symbol else f"{code} {text}"
+    return ("-" if amount < 0 else "") + text + (f"/{per}" if per else "")
+
+
+def _format_percent(fact: Fact, value: Any) -> str:
+    points = Decimal(repr(float(value))) * 100
+    shown = round(points) if points == round(points) else round(points, 1)
+    return f"{shown}%"
+
+
+def _format_number(fact: Fact, value: Any) -> str:
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    text = f"{number:,.0f}" if number == round(number) else f"{round(number, 2):,}"
+    unit = UNIT_WORDS.get(fact.unit or "", fact.unit)
+    return f"{text} {unit}" if unit else text
+
+
+def _format_date(fact: Fact, value: Any) -> str:
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def _format_datetime(fact: Fact, value: Any) -> str:
+    return f"{value:%b} {value.day}, {value:%H:%M}"
+
+
+def _format_duration(fact: Fact, value: Any) -> str:
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes else "",
+    ]
+    return " ".join(p for p in parts if p) or "0 min"
+
+
+def _format_list(fact: Fact, value: Any) -> str:
+    return _clean(", ".join(str(item) for item in value))
+
+
+def _format_boolean(fact: Fact, value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else _clean(str(value))
+
+
+def _format_text(fact: Fact, value: Any) -> str:
+    return _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    """One line of printable text: control characters become spaces; long values are cut."""
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).strip()
+    return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 1] + "…"
+
+
+_FORMATTERS = {
+    "money": _format_money,
+    "percent": _format_percent,
+    "number": _format_number,
+    "integer": _format_number,
+    "date": _format_date,
+    "datetime": _format_datetime,
+    "duration": _format_duration,
+    "list": _format_list,
+    "boolean": _format_boolean,
+}
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An offer a card proposes: its type, the text shown, and the most it may be worth."""
+
+    type: str
+    description: str
+    max_value: Decimal | None = None
+
+
+@dataclass
+class Card:
+    """One piece of guidance for one person, with everything needed to say why it exists."""
+
+    rule_id: str
+    rule_title: str
+    pack_id: str
+    pack_version: str
+    audience: str
+    priority: int
+    headline: str
+    details: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    offer: Offer | None = None
+    facts_read: dict[str, Any] = field(default_factory=dict)
+    cooldown: str | None = None  # e.g. "visit", "7d", "once"
+    cooldown_key: str | None = None  # record `history[cooldown_key] = now` when it is shown
+
+
+def render_card_text(card: Card) -> str:
+    """The card as plain text (for the CLI, notifications and logs)."""
+    lines = [card.headline, *(f"  {line}" for line in card.details)]
+    if card.offer is not None:
+        worth = (
+            f" (up to {_format_money(_USD, card.offer.max_value)})" if card.offer.max_value else ""
+        )
+        lines.append(f"  Offer [{card.offer.type}]: {card.offer.description}{worth}")
+    if card.actions:
+        lines.append("  Actions: " + " | ".join(card.actions))
+    lines.append(f"  ({card.pack_id} {card.pack_version} / {card.rule_id})")
+    return "\n".join(lines)
+
+
+_USD = Fact("offer.max_value", "money", "The most an offer may be worth.", unit="USD")

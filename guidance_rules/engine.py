@@ -1,0 +1,286 @@
+"""Evaluating a pack for one subject: pure, deterministic, ordered by priority then position."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import interpreter
+from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, shorten
+from .errors import ExampleFailed, FactError, Where
+from .packs import Pack, Rule
+from .syntax import Name, Node, children
+from .vocabulary import Fact, Vocabulary, load_vocabulary
+
+History = Mapping[str, Any]  # cooldown key ("rule-id:subject") -> when that card was last shown
+
+
+def evaluate(pack: Pack, facts: Mapping[str, Any], history: History | None = None) -> list[Card]:
+    """The cards `pack` shows for these facts: fired rules, minus suppressed and cooling-down ones,
+    cut to the hit policy. `facts` maps fact names to values (absent or None = missing)."""
+    try:
+        fired = pack.match(facts)
+    except Exception as error:  # a value of the wrong type reached an operator
+        raise fact_error(pack.vocabulary, facts, error) from None
+    if not fired:
+        return []
+    return [make_card(pack, pack.rules[i], facts) for i in select(pack, fired, facts, history)]
+
+
+def select(
+    pack: Pack, fired: list[int], facts: Mapping[str, Any], history: History | None
+) -> list[int]:
+    """Apply hard stops, cooldowns and the hit policy to the fired rules (in priority order)."""
+    rules = pack.rules
+    stops = {rules[i].suppress for i in fired}
+    shown: list[int] = []
+    for index in fired:
+        rule = rules[index]
+        if "all" in stops and rule.suppress is None:
+            continue
+        if stops - {None} and rule.has_offer:
+            continue
+        if history and rule.cooldown is not None:
+            last = history.get(rule.cooldown.key(rule.id, facts))
+            if rule.cooldown.blocks(last, facts):
+                continue
+        shown.append(index)
+        if len(shown) >= pack.top:
+            break
+    return shown
+
+
+def make_card(pack: Pack, rule: Rule, facts: Mapping[str, Any]) -> Card:
+    spec = rule.card
+    offer = None
+    if spec.offer_type is not None and spec.offer_text is not None:
+        offer = Offer(
+            spec.offer_type, shorten(spec.offer_text.render(facts), DETAIL_LIMIT), spec.offer_max
+        )
+    cooldown = rule.cooldown
+    return Card(
+        rule_id=rule.id,
+        rule_title=rule.title,
+        pack_id=pack.id,
+        pack_version=pack.version,
+        audience=rule.audience,
+        priority=rule.priority,
+        headline=shorten(spec.headline.render(facts), HEADLINE_LIMIT),
+        details=[shorten(t.render(facts), DETAIL_LIMIT) for t in spec.details if t.complete(facts)],
+        actions=list(spec.actions),
+        offer=offer,
+        facts_read={name: facts.get(name) for name in rule.facts},
+        cooldown=cooldown.every if cooldown else None,
+        cooldown_key=cooldown.key(rule.id, facts) if cooldown else None,
+    )
+
+
+# -- fact types ----------
+def validate_facts(facts: Mapping[str, Any], vocabulary: Vocabulary | None = None) -> list[str]:
+    """Problems with the types of known facts (unknown names are ignored); empty if none."""
+    vocabulary = vocabulary or load_vocabulary()
+    problems = []
+    for name, value in facts.items():
+        if value is None or name not in vocabulary:
+            continue
+        fact = vocabulary[name]
+        if not _fits(fact, value):
+            problems.append(
+                f"fact `{name}` should be {_EXPECTED[fact.type]}, "
+                f"not {type(value).__name__} {value!r}"
+            )
+    return problems
+
+
+def _fits(fact: Fact, value: Any) -> bool:
+    kind = fact.type
+    if kind in ("number", "percent"):
+        return type(value) in (int, float) and math.isfinite(value)
+    if kind == "integer":
+        return type(value) is int
+    if kind == "money":
+        return (type(value) in (int, float) and math.isfinite(value)) or (
+            isinstance(value, Decimal) and value.is_finite()
+        )
+    if kind == "enum":
+        return value in fact.values
+    if kind == "date":
+        return type(value) is dt.date
+    if kind == "list":
+        return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    return isinstance(value, _TYPES[kind])
+
+
+_TYPES = {"string": str, "boolean": bool, "datetime": dt.datetime, "duration": dt.timedelta}
+_EXPECTED = {
+    "number": "an int or float (not NaN)",
+    "percent": "a fraction as int or float (0.87 for 87%)",
+    "integer": "an int",
+    "money": "a Decimal (or int)",
+    "string": "a str",
+    "enum": "one of its enum values",
+    "boolean": "True or False",
+    "date": "a datetime.date",
+    "datetime": "a datetime.datetime",
+    "duration": "a datetime.timedelta",
+    "list": "a list of str",
+}
+
+
+def fact_error(
+    vocabulary: Vocabulary | None, facts: Mapping[str, Any], error: Exception
+) -> FactError:
+    problems = validate_facts(facts, vocabulary)
+    if problems:
+        return FactError("; ".join(problems))
+    return FactError(f"facts could not be evaluated: {type(error).__name__}: {error}")
+
+
+# -- explanations ----------
+@dataclass
+class Outcome:
+    """What happened to one rule: shown, or why not (with the clauses that failed)."""
+
+    rule_id: str
+    title: str
+    status: str  # shown, no match, outside window, suppressed, cooling down, cut by hit policy
+    clauses: list[str] = field(default_factory=list)
+    facts_read: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Explanation:
+    pack_id: str
+    pack_version: str
+    cards: list[Card]
+    outcomes: list[Outcome]
+
+
+def explain(pack: Pack, facts: Mapping[str, Any], history: History | None = None) -> Explanation:
+    """Which rules fired and why; which did not, and which clause failed."""
+    cards = evaluate(pack, facts, history)
+    shown = {card.rule_id for card in cards}
+    fired = [i for i in pack.order if rule_fires(pack.rules[i], facts)]
+    stops = {pack.rules[i].suppress for i in fired} - {None}
+    outcomes = []
+    for index in pack.order:
+        rule = pack.rules[index]
+        read = {name: facts.get(name) for name in rule.facts}
+        if rule.id in shown:
+            outcomes.append(Outcome(rule.id, rule.title, "shown", [], read))
+        elif index in fired:
+            status = _why_hidden(rule, stops, facts, history)
+            outcomes.append(Outcome(rule.id, rule.title, status, [], read))
+        elif interpreter.condition(rule.tree, facts) is True:
+            outcomes.append(Outcome(rule.id, rule.title, "outside its validity window", [], read))
+        else:
+            outcomes.append(
+                Outcome(rule.id, rule.title, "no match", failed_clauses(rule, facts), read)
+            )
+    return Explanation(pack.id, pack.version, cards, outcomes)
+
+
+def _why_hidden(rule: Rule, stops: set[str], facts: Any, history: Any) -> str:
+    if ("all" in stops and rule.suppress is None) or (stops and rule.has_offer):
+        return "suppressed by a compliance hard stop"
+    cooldown = rule.cooldown
+    if history and cooldown and cooldown.blocks(history.get(cooldown.key(rule.id, facts)), facts):
+        return f"cooling down ({cooldown.every})"
+    return "cut by the hit policy"
+
+
+def rule_fires(rule: Rule, facts: Mapping[str, Any]) -> bool:
+    """Reference answer (tree-walking) to "does this rule's condition hold, inside its window?"."""
+    if interpreter.condition(rule.tree, facts) is not True:
+        return False
+    if rule.valid_from is None and rule.valid_until is None:
+        return True
+    now = facts.get("now")
+    if now is None:
+        return False
+    day = now.date()
+    return (rule.valid_from is None or rule.valid_from <= day) and (
+        rule.valid_until is None or day <= rule.valid_until
+    )
+
+
+def failed_clauses(rule: Rule, facts: Mapping[str, Any]) -> list[str]:
+    """The innermost clauses that kept the condition from being true, with their values."""
+    out = []
+    for node, result in _failing(rule.tree, facts):
+        text = rule.when[node.start : node.end].strip()
+        missing = sorted({n for n in _names(node) if facts.get(n) is None})
+        if result is None:
+            out.append(f"`{text}` is unknown (missing: {', '.join(missing) or 'a value'})")
+        else:
+            values = ", ".join(f"{n} = {facts.get(n)!r}" for n in dict.fromkeys(_names(node)))
+            out.append(f"`{text}` is false" + (f" ({values})" if values else ""))
+    return out
+
+
+def _failing(node: Node, facts: Mapping[str, Any]) -> list[tuple[Node, bool | None]]:
+    result = interpreter.condition(node, facts)
+    if result is True:
+        return []
+    op = getattr(node, "op", None)
+    if op in ("and", "or"):
+        parts = [_failing(child, facts) for child in (node.left, node.right)]
+        return parts[0] + parts[1]
+    return [(node, result)]
+
+
+def _names(node: Node) -> list[str]:
+    names = [node.name] if isinstance(node, Name) else []
+    for child in children(node):
+        names.extend(_names(child))
+    if getattr(node, "func", "") in (
+        "days_since",
+        "days_until",
+        "hours_since",
+        "hours_until",
+        "today",
+    ):
+        names.append("now")
+    return names
+
+
+def explanation_text(explanation: Explanation) -> str:
+    """A readable report of an explanation, for the CLI."""
+    lines = [f"{explanation.pack_id} {explanation.pack_version}: {len(explanation.cards)} card(s)"]
+    for outcome in explanation.outcomes:
+        mark = "+" if outcome.status == "shown" else "-"
+        lines.append(f"{mark} {outcome.rule_id}: {outcome.status}")
+        if outcome.status == "shown":
+            why = ", ".join(f"{k} = {v!r}" for k, v in outcome.facts_read.items())
+            lines.append(f"    because {why}" if why else "    (no facts read)")
+        lines.extend(f"    {clause}" for clause in outcome.clauses)
+    return "\n".join(lines)
+
+
+# -- examples ----------
+def check_examples(pack: Pack) -> int:
+    """Run every rule's and the pack's examples; raises ExampleFailed at the first that fails."""
+    count = 0
+    for rule in pack.rules:
+        for example in rule.examples:
+            count += 1
+            fires = rule_fires(rule, example.facts)
+            if fires != example.fires:
+                detail = "; ".join(failed_clauses(rule, example.facts)) if not fires else ""
+                expected = "fire" if example.fires else "stay quiet"
+                message = (
+                    f"{example.name}: expected the rule to {expected}, "
+                    f"but it {'fired' if fires else 'did not'}" + (f": {detail}" if detail else "")
+                )
+                raise ExampleFailed(message, Where(pack.path, example.line, 1, 1, "", rule.id))
+    for example in pack.examples:
+        count += 1
+        got = [card.rule_id for card in evaluate(pack, example.facts, example.history)]
+        if tuple(got) != example.cards:
+            message = f'example "{example.name}": expected cards {list(example.cards)}, got {got}'
+            raise ExampleFailed(message, Where(pack.path, example.line, 1, 1, ""))
+    return count

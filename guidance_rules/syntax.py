@@ -1,0 +1,563 @@
+"""Reading conditions: a small tokenizer and a recursive-descent parser producing a positioned tree.
+
+Rule text is never handed to Python's `eval`, `exec` or `ast`. Every limit is checked before the
+work it bounds is done, so hostile text costs at most a few thousand cheap steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import keyword
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .errors import RuleLimitError, RuleSyntaxError
+
+MAX_LENGTH = 2_000  # characters in one condition
+MAX_DEPTH = 24  # nesting of parentheses, calls, `not` and unary minus
+MAX_TREE_DEPTH = 48  # depth of the tree (long operator chains)
+MAX_NODES = 400  # nodes in one condition
+MAX_STRING = 200  # characters in one string literal
+MAX_DIGITS = 24  # characters in one number literal
+MAX_LIST = 200  # items in one list literal
+MAX_ARGS = 8  # arguments of one function call
+
+KEYWORDS = {
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "missing",
+    "present",
+    "between",
+    "contains",
+    "startswith",
+    "endswith",
+    "true",
+    "false",
+}
+COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
+TESTS = {"contains", "startswith", "endswith"}
+DURATION_UNITS = {
+    "min": dt.timedelta(minutes=1),
+    "h": dt.timedelta(hours=1),
+    "d": dt.timedelta(days=1),
+    "w": dt.timedelta(weeks=1),
+}
+MULTIPLIERS = {"k": Decimal(1_000), "M": Decimal(1_000_000)}
+FUNCTIONS = (
+    "abs",
+    "ceil",
+    "coalesce",
+    "date",
+    "datetime",
+    "days_since",
+    "days_until",
+    "floor",
+    "hours_since",
+    "hours_until",
+    "len",
+    "lower",
+    "max",
+    "min",
+    "overlaps",
+    "round",
+    "today",
+    "upper",
+)
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>[ \t\r\n]+)
+  | (?P<number>\$?[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:%|[A-Za-z_][A-Za-z0-9_]*)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<string>["'])
+  | (?P<op>\*\*|==|!=|<=|>=|&&|\|\||[-+*/<>()\[\],=%.!&|])
+    """,
+    re.VERBOSE,
+)
+_PYTHON_KEYWORDS = set(keyword.kwlist)
+_HINTS = {
+    "**": "there is no power operator `**`",
+    "=": "use `==` to compare",
+    "%": "`%` only follows a number (`90%`); there is no remainder operator",
+    ".": "attribute access is not part of the rule language",
+    "!": "use `not` (or `!=`)",
+    "&&": "use `and`",
+    "&": "use `and`",
+    "||": "use `or`",
+    "|": "use `or`",
+}
+
+
+@dataclass(eq=False)
+class Node:
+    """A node of a condition, with its [start, end) offsets in the condition text."""
+
+    start: int
+    end: int
+    type: Any = field(default=None, kw_only=True, repr=False)  # set by the checker
+    depth: int = field(default=1, kw_only=True, repr=False)
+    exact: bool = field(default=False, kw_only=True, repr=False)  # a Decimal at run time
+
+
+@dataclass(eq=False)
+class Literal(Node):
+    value: Any
+    kind: str  # number, percent, money, duration, string, boolean, date, datetime
+    text: str = ""
+
+
+@dataclass(eq=False)
+class ListLit(Node):
+    items: list[Literal]
+
+
+@dataclass(eq=False)
+class Name(Node):
+    name: str
+
+
+@dataclass(eq=False)
+class Unary(Node):
+    op: str  # "-" or "not"
+    operand: Node
+
+
+@dataclass(eq=False)
+class Binary(Node):
+    op: str  # + - * / and or, or a comparison
+    left: Node
+    right: Node
+
+
+@dataclass(eq=False)
+class Test(Node):
+    op: str  # in, between, contains, startswith, endswith, missing
+    negated: bool
+    subject: Node
+    args: list[Node]
+
+
+@dataclass(eq=False)
+class Call(Node):
+    func: str
+    args: list[Node]
+
+
+def children(node: Node) -> list[Node]:
+    """The direct sub-nodes of `node`, left to right."""
+    if isinstance(node, ListLit):
+        return list(node.items)
+    if isinstance(node, Unary):
+        return [node.operand]
+    if isinstance(node, Binary):
+        return [node.left, node.right]
+    if isinstance(node, Test):
+        return [node.subject, *node.args]
+    if isinstance(node, Call):
+        return list(node.args)
+    return []
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # number, name, string, op, end
+    text: str
+    start: int
+    end: int
+    value: Any = None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split a condition into tokens; refuses anything that is not part of the language."""
+    if len(text) > MAX_LENGTH:
+        raise RuleLimitError(
+            f"the condition is {len(text):,} characters long; the limit is {MAX_LENGTH:,}",
+            span=(0, 1),
+        )
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            raise RuleSyntaxError(f"unexpected character `{text[pos]}`", span=(pos, pos + 1))
+        kind = match.lastgroup
+        if kind == "string":
+            token = _string(text, pos)
+        elif kind == "number":
+            token = _number(match.group(), pos)
+        elif kind == "name":
+            token = _name(match.group(), pos)
+        else:
+            token = Token(kind or "op", match.group(), pos, match.end())
+        if kind != "space":
+            tokens.append(token)
+        pos = token.end if kind == "string" else match.end()
+    tokens.append(Token("end", "", len(text), len(text)))
+    return tokens
+
+
+def _string(text: str, start: int) -> Token:
+    quote, pos, chars = text[start], start + 1, []
+    while pos < len(text) and text[pos] != quote:
+        char = text[pos]
+        if char == "\n":
+            break
+        if char == "\\":
+            pos += 1
+            if pos >= len(text) or text[pos] not in "\\\"'":
+                raise RuleSyntaxError(
+                    "the only escapes in strings are \\\\, \\\" and \\'", span=(pos - 1, pos + 1)
+                )
+            char = text[pos]
+        chars.append(char)
+        pos += 1
+        if len(chars) > MAX_STRING:
+            raise RuleLimitError(
+                f"string literals are limited to {MAX_STRING} characters", span=(start, pos)
+            )
+    if pos >= len(text) or text[pos] != quote:
+        raise RuleSyntaxError("this string is not closed", span=(start, start + 1))
+    return Token("string", text[start : pos + 1], start, pos + 1, "".join(chars))
+
+
+def _number(raw: str, start: int) -> Token:
+    end = start + len(raw)
+    if len(raw) > MAX_DIGITS:
+        raise RuleLimitError(
+            f"number literals are limited to {MAX_DIGITS} characters", span=(start, end)
+        )
+    money = raw.startswith("$")
+    body = raw[1:] if money else raw
+    digits = re.match(r"[0-9_.]*", body).group()
+    suffix = body[len(digits) :]
+    if digits.endswith("_") or "__" in digits or "_." in digits or "._" in digits:
+        raise RuleSyntaxError(f"malformed number `{raw}`", span=(start, end))
+    value = Decimal(digits.replace("_", ""))
+    kind = "money" if money else "number"
+    if suffix == "%":
+        if money:
+            raise RuleSyntaxError(f"`{raw}`: a money amount can't be a percent", span=(start, end))
+        kind, value = "percent", value / 100
+    elif suffix in MULTIPLIERS:
+        value *= MULTIPLIERS[suffix]
+    elif suffix in DURATION_UNITS and not money:
+        kind, value = "duration", _duration(value, suffix, start, end)
+    elif suffix:
+        hint = " (write numbers plainly, without an exponent)" if suffix[0] in "eE" else ""
+        raise RuleSyntaxError(
+            f"unknown suffix `{suffix}` on `{raw}`; numbers may end in %, k, M, "
+            f"or a duration unit (min, h, d, w){hint}",
+            span=(start, end),
+        )
+    return Token("number", raw, start, end, (kind, value))
+
+
+def _duration(value: Decimal, unit: str, start: int, end: int) -> dt.timedelta:
+    micros = value * int(DURATION_UNITS[unit] / dt.timedelta(microseconds=1))
+    if micros != micros.to_integral_value() or micros > 10**17:
+        raise RuleSyntaxError(
+            "durations are whole microseconds up to a few thousand years", span=(start, end)
+        )
+    return dt.timedelta(microseconds=int(micros))
+
+
+def _name(raw: str, start: int) -> Token:
+    end = start + len(raw)
+    if any(part.startswith("_") for part in raw.split(".")):
+        raise RuleSyntaxError(
+            f"`{raw}`: names starting with `_` are not allowed", span=(start, end)
+        )
+    return Token("name", raw, start, end)
+
+
+class Parser:
+    """Recursive descent, one method per precedence level (lowest first)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+        self.depth = 0
+        self.nodes = 0
+
+    def parse(self) -> Node:
+        node = self.parse_or()
+        token = self.peek()
+        if token.kind != "end":
+            raise self.unexpected(token)
+        return node
+
+    # -- helpers ----------
+    def peek(self, ahead: int = 0) -> Token:
+        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def at(self, *texts: str) -> bool:
+        token = self.peek()
+        return token.kind in ("op", "name") and token.text in texts
+
+    def expect(self, text: str, why: str) -> Token:
+        if not self.at(text):
+            raise self.unexpected(self.peek(), f"expected `{text}` {why}")
+        return self.advance()
+
+    def make(self, cls: type, start: int, end: int, *args: Any) -> Node:
+        node = cls(start, end, *args)
+        subs = children(node)
+        node.depth = 1 + max((sub.depth for sub in subs), default=0)
+        self.nodes += 1
+        if node.depth > MAX_TREE_DEPTH or self.nodes > MAX_NODES:
+            raise RuleLimitError(
+                f"the condition is too large (at most {MAX_NODES} terms, "
+                f"{MAX_TREE_DEPTH} levels deep); split it into simpler rules",
+                span=(start, end),
+            )
+        return node
+
+    def nested(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise RuleLimitError(
+                f"the condition nests more than {MAX_DEPTH} levels deep",
+                span=(token.start, token.end),
+            )
+
+    def unexpected(self, token: Token, what: str = "") -> RuleSyntaxError:
+        span = (token.start, max(token.end, token.start + 1))
+        if token.kind == "end":
+            return RuleSyntaxError(what or "the condition ends too early", span=span)
+        if token.kind == "name" and token.text in keyword.kwlist and token.text not in KEYWORDS:
+            hint = {
+                "True": "write `true`",
+                "False": "write `false`",
+                "None": "use `is missing`",
+            }.get(token.text)
+            message = f"`{token.text}` is not part of the rule language"
+            return RuleSyntaxError(message + (f"; {hint}" if hint else ""), span=span)
+        if token.text in _HINTS:
+            return RuleSyntaxError(_HINTS[token.text], span=span)
+        message = f"unexpected `{token.text}`"
+        return RuleSyntaxError(f"{message}: {what}" if what else message, span=span)
+
+    # -- precedence levels ----------
+    def parse_or(self) -> Node:
+        left = self.parse_and()
+        while self.at("or"):
+            self.advance()
+            right = self.parse_and()
+            left = self.make(Binary, left.start, right.end, "or", left, right)
+        return left
+
+    def parse_and(self) -> Node:
+        left = self.parse_not()
+        while self.at("and"):
+            self.advance()
+            right = self.parse_not()
+            left = self.make(Binary, left.start, right.end, "and", left, right)
+        return left
+
+    def parse_not(self) -> Node:
+        if not self.at("not"):
+            return self.parse_test()
+        token = self.advance()
+        self.nested(token)
+        operand = self.parse_not()
+        self.depth -= 1
+        return self.make(Unary, token.start, operand.end, "not", operand)
+
+    def parse_test(self) -> Node:
+        left = self.parse_sum()
+        token = self.peek()
+        if token.kind == "op" and token.text in COMPARISONS:
+            self.advance()
+            right = self.parse_sum()
+            following = self.peek()
+            if following.kind == "op" and following.text in COMPARISONS:
+                raise RuleSyntaxError(
+                    "comparisons can't be chained; use `between` or `and`",
+                    span=(following.start, following.end),
+                )
+            return self.make(Binary, left.start, right.end, token.text, left, right)
+        negated = self.at("not") and self.peek(1).text in ("in", "between")
+        if negated:
+            self.advance()
+        if self.at("in", "contains", "startswith", "endswith"):
+            op = self.advance().text
+            right = self.parse_sum()
+            return self.make(Test, left.start, right.end, op, negated, left, [right])
+        if self.at("between"):
+            self.advance()
+            low = self.parse_sum()
+            self.expect("and", "between the bounds of `between`")
+            high = self.parse_sum()
+            return self.make(Test, left.start, high.end, "between", negated, left, [low, high])
+        if negated:
+            raise self.unexpected(self.peek(), "expected `in` or `between` after `not`")
+        if self.at("is"):
+            self.advance()
+            negated = self.at("not")
+            if negated:
+                self.advance()
+            word = self.peek()
+            if not self.at("missing", "present"):
+                raise self.unexpected(word, "expected `missing` or `present` after `is`")
+            self.advance()
+            negated ^= word.text == "present"
+            return self.make(Test, left.start, word.end, "missing", negated, left, [])
+        return left
+
+    def parse_sum(self) -> Node:
+        left = self.parse_term()
+        while self.at("+", "-"):
+            op = self.advance().text
+            right = self.parse_term()
+            left = self.make(Binary, left.start, right.end, op, left, right)
+        return left
+
+    def parse_term(self) -> Node:
+        left = self.parse_unary()
+        while self.at("*", "/"):
+            op = self.advance().text
+            right = self.parse_unary()
+            left = self.make(Binary, left.start, right.end, op, left, right)
+        return left
+
+    def parse_unary(self) -> Node:
+        if not self.at("-"):
+            return self.parse_primary()
+        token = self.advance()
+        self.nested(token)
+        operand = self.parse_unary()
+        self.depth -= 1
+        if isinstance(operand, Literal) and operand.kind in ("number", "percent", "money"):
+            text = self.text[token.start : operand.end]
+            return self.make(Literal, token.start, operand.end, -operand.value, operand.kind, text)
+        return self.make(Unary, token.start, operand.end, "-", operand)
+
+    def parse_primary(self) -> Node:
+        token = self.peek()
+        if token.kind == "number":
+            self.advance()
+            kind, value = token.value
+            node = self.make(Literal, token.start, token.end, value, kind, token.text)
+        elif token.kind == "string":
+            self.advance()
+            node = self.make(Literal, token.start, token.end, token.value, "string", token.text)
+        elif self.at("true", "false"):
+            self.advance()
+            value = token.text == "true"
+            node = self.make(Literal, token.start, token.end, value, "boolean", token.text)
+        elif self.at("("):
+            node = self.parse_group()
+        elif self.at("["):
+            node = self.parse_list()
+        elif token.kind == "name" and token.text not in KEYWORDS | _PYTHON_KEYWORDS:
+            node = self.parse_name()
+        else:
+            raise self.unexpected(token, "expected a value")
+        following = self.peek()
+        if following.kind == "op" and following.text in ("[", ".", "("):
+            what = {"[": "indexing", ".": "attribute access", "(": "calling a value"}
+            raise RuleSyntaxError(
+                f"{what[following.text]} is not part of the rule language",
+                span=(following.start, following.end),
+            )
+        return node
+
+    def parse_group(self) -> Node:
+        opening = self.advance()
+        self.nested(opening)
+        if self.at(")"):
+            raise RuleSyntaxError("empty parentheses", span=(opening.start, self.peek().end))
+        inner = self.parse_or()
+        closing = self.expect(")", "to close the `(`")
+        self.depth -= 1
+        inner.start, inner.end = opening.start, closing.end  # errors underline the parentheses
+        return inner
+
+    def parse_list(self) -> Node:
+        opening = self.advance()
+        self.nested(opening)
+        items: list[Literal] = []
+        while not self.at("]"):
+            item = self.parse_sum()
+            if not isinstance(item, Literal) or item.kind == "boolean":
+                raise RuleSyntaxError(
+                    'list items are plain values such as "gold", 5 or 90%',
+                    span=(item.start, item.end),
+                )
+            items.append(item)
+            if len(items) > MAX_LIST:
+                raise RuleLimitError(
+                    f"lists are limited to {MAX_LIST} items", span=(item.start, item.end)
+                )
+            if not self.at("]"):
+                self.expect(",", "between list items")
+        closing = self.advance()
+        self.depth -= 1
+        return self.make(ListLit, opening.start, closing.end, items)
+
+    def parse_name(self) -> Node:
+        token = self.advance()
+        if not self.at("("):
+            return self.make(Name, token.start, token.end, token.text)
+        if token.text not in FUNCTIONS:
+            hint = "method calls are" if "." in token.text else f"`{token.text}` is"
+            raise RuleSyntaxError(
+                f"{hint} not allowed; the functions are {', '.join(FUNCTIONS)}",
+                span=(token.start, token.end),
+            )
+        self.nested(self.advance())
+        args: list[Node] = []
+        while not self.at(")"):
+            args.append(self.parse_or())
+            if len(args) > MAX_ARGS:
+                raise RuleLimitError(
+                    f"functions take at most {MAX_ARGS} arguments", span=(token.start, args[-1].end)
+                )
+            if not self.at(")"):
+                self.expect(",", "between arguments")
+        closing = self.advance()
+        self.depth -= 1
+        if token.text in ("date", "datetime"):
+            return self.date_literal(token, args, closing.end)
+        return self.make(Call, token.start, closing.end, token.text, args)
+
+    def date_literal(self, token: Token, args: list[Node], end: int) -> Node:
+        arg = args[0] if len(args) == 1 else None
+        if not (isinstance(arg, Literal) and arg.kind == "string"):
+            raise RuleSyntaxError(
+                f'`{token.text}()` takes one quoted value, e.g. {token.text}("2025-03-01")',
+                span=(token.start, end),
+            )
+        try:
+            if token.text == "date":
+                value: Any = dt.date.fromisoformat(arg.value)
+            else:
+                value = dt.datetime.fromisoformat(arg.value)
+                if value.tzinfo is not None:
+                    raise ValueError("local times only")
+        except ValueError:
+            raise RuleSyntaxError(
+                f"`{arg.value}` is not an ISO {token.text} (YYYY-MM-DD"
+                + ("" if token.text == "date" else "THH:MM[:SS], local time without a zone")
+                + ")",
+                span=(arg.start, arg.end),
+            ) from None
+        return self.make(Literal, token.start, end, value, token.text, self.text[token.start : end])
+
+
+def parse(text: str) -> Node:
+    """Parse a condition into a tree (not yet type-checked)."""
+    if not text.strip():
+        raise RuleSyntaxError("the condition is empty", span=(0, max(1, len(text))))
+    return Parser(text).parse()

@@ -1,0 +1,219 @@
+"""Reading pack YAML as positioned nodes, so every error can point at a line and column.
+
+Only plain YAML is accepted: the standard scalar, list and mapping types; no custom tags, no
+anchors or aliases (they invite exponential expansion), no merge keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import PackError, RuleError, Where, did_you_mean
+
+_COMPOSE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+ALLOWED_TAGS = {
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
+MAX_BYTES = 4_000_000
+
+
+@dataclass
+class Source:
+    """A pack's text and name; turns nodes and offsets inside scalars into `Where`s."""
+
+    path: str
+    text: str
+
+    def __post_init__(self) -> None:
+        self.lines = self.text.splitlines() or [""]
+
+    def where(self, node: yaml.Node | None, rule: str | None = None) -> Where:
+        if node is None:
+            return Where(self.path, rule=rule)
+        line, column = node.start_mark.line, node.start_mark.column
+        end_line, end_column = node.end_mark.line, node.end_mark.column
+        text = self.lines[line] if line < len(self.lines) else ""
+        width = (end_column - column) if end_line == line else len(text) - column
+        return Where(self.path, line + 1, column + 1, max(1, width), text, rule)
+
+    def where_in(self, node: yaml.ScalarNode, span: tuple[int, int], rule: str | None) -> Where:
+        """The file position of characters [start, end) of a scalar's value."""
+        places = list(_align(self.lines, node))
+        start, end = span
+        start = min(start, len(places) - 1)
+        end = max(start + 1, min(end, len(places) - 1))
+        line, column = places[start]
+        end_line, end_column = places[end - 1]
+        text = self.lines[line]
+        width = end_column - column + 1 if end_line == line else len(text) - column
+        return Where(self.path, line + 1, column + 1, max(1, width), text, rule)
+
+    def error(
+        self, cls: type[RuleError], message: str, node: yaml.Node | None, rule: str | None = None
+    ) -> RuleError:
+        return cls(message, self.where(node, rule))
+
+
+def _align(lines: list[str], node: yaml.ScalarNode) -> Iterator[tuple[int, int]]:
+    """(line, column) in the file of each character of the scalar's value, plus one past the end.
+
+    YAML may fold lines, strip indentation and resolve escapes, so each value character is
+    matched greedily against the raw text that follows the scalar's start.
+    """
+    line, column = node.start_mark.line, node.start_mark.column
+    if node.style in ("|", ">"):
+        line, column = line + 1, 0
+    elif node.style in ("'", '"'):
+        column += 1
+    raw = _raw_chars(lines, line, column)
+    current = next(raw, None)
+    last = (line, column)
+    for char in node.value:
+        while current is not None and not _same(current[2], char):
+            current = next(raw, None)
+        if current is None:
+            yield last
+            continue
+        last = current[:2]
+        yield last
+        current = next(raw, None)
+    yield (current[:2] if current is not None else last)
+
+
+def _same(raw: str, char: str) -> bool:
+    return raw == char or (raw.isspace() and char.isspace())
+
+
+def _raw_chars(lines: list[str], line: int, column: int) -> Iterator[tuple[int, int, str]]:
+    while line < len(lines):
+        text = lines[line]
+        for index in range(column, len(text)):
+            yield line, index, text[index]
+        yield line, len(text), "\n"
+        line, column = line + 1, 0
+
+
+def compose(source: Source) -> yaml.Node:
+    """Parse the text into nodes; refuses tags, anchors and oversized files."""
+    if len(source.text) > MAX_BYTES:
+        raise PackError(f"{source.path}: the pack is larger than {MAX_BYTES:,} characters")
+    try:
+        root = yaml.compose(source.text, Loader=_COMPOSE_LOADER)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = Where(
+            source.path,
+            mark.line + 1,
+            mark.column + 1,
+            1,
+            source.lines[mark.line] if mark.line < len(source.lines) else "",
+        )
+        raise PackError(f"not valid YAML: {error.problem}", where) from None
+    except yaml.YAMLError as error:
+        raise PackError(f"{source.path}: not valid YAML: {error}") from None
+    if root is None:
+        raise PackError("the pack is empty", Where(source.path))
+    _refuse_tags_and_aliases(source, root)
+    return root
+
+
+def _refuse_tags_and_aliases(source: Source, root: yaml.Node) -> None:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise source.error(PackError, "YAML anchors and aliases are not allowed in packs", node)
+        seen.add(id(node))
+        if node.tag not in ALLOWED_TAGS:
+            raise source.error(PackError, f"the YAML tag `{node.tag}` is not allowed", node)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+class Reader:
+    """Typed access to nodes with errors that name the place and the rule."""
+
+    def __init__(self, source: Source, rule: str | None = None):
+        self.source = source
+        self.rule = rule
+
+    def fail(
+        self, message: str, node: yaml.Node | None, cls: type[RuleError] = PackError
+    ) -> RuleError:
+        return self.source.error(cls, message, node, self.rule)
+
+    def mapping(
+        self, node: yaml.Node, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+    ) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(f"{what} must be a mapping of keys to values", node)
+        found: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            if name not in allowed:
+                hint = did_you_mean(str(name), allowed) or f"; expected one of {', '.join(allowed)}"
+                raise self.fail(f"unknown key `{name}` in {what}{hint}", key)
+            if name in found:
+                raise self.fail(f"`{name}` appears twice in {what}", key)
+            found[name] = value
+        for name in required:
+            if name not in found:
+                raise self.fail(f"{what} needs `{name}`", node)
+        return found
+
+    def sequence(self, node: yaml.Node, what: str, limit: int) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(f"{what} must be a list", node)
+        if len(node.value) > limit:
+            raise self.fail(f"{what} has {len(node.value)} entries; the limit is {limit}", node)
+        return list(node.value)
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag == _TAG + "null":
+            raise self.fail(f"{what} must be a text value", node)
+        return node.value
+
+    def integer(self, node: yaml.Node, what: str, low: int, high: int) -> int:
+        try:
+            number = int(self.text(node, what))
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise self.fail(f"{what} must be a whole number from {low} to {high}", node)
+        return number
+
+    def choice(self, node: yaml.Node, what: str, options: tuple[str, ...]) -> str:
+        value = self.text(node, what)
+        if value not in options:
+            hint = did_you_mean(value, options) or f"; expected one of {', '.join(options)}"
+            raise self.fail(f"`{value}` is not a valid {what}{hint}", node)
+        return value
+
+    def boolean(self, node: yaml.Node, what: str) -> bool:
+        if not (isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "bool"):
+            raise self.fail(f"{what} must be true or false", node)
+        return node.value.lower() in ("true", "yes", "on", "y")
+
+    def date(self, node: yaml.Node, what: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(self.text(node, what))
+        except ValueError:
+            raise self.fail(f"{what} must be a date like 2025-03-01", node) from None
+
+    def strings(self, node: yaml.Node, what: str, limit: int) -> list[tuple[str, yaml.Node]]:
+        return [(self.text(item, what), item) for item in self.sequence(node, what, limit)]
+
+
+def scalar_value(node: yaml.Node) -> Any:
+    """A scalar's plain Python value as YAML means it (used for generic, non-fact values)."""
+    return yaml.safe_load(node.value) if node.tag != _TAG + "str" else node.value
