@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import interpreter
-from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, shorten
+from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, format_value, shorten
 from .errors import ExampleFailed, FactError, Where
 from .packs import Pack, Rule
 from .syntax import Name, Node, children
@@ -158,6 +158,7 @@ class Explanation:
     pack_version: str
     cards: list[Card]
     outcomes: list[Outcome]
+    vocabulary: Vocabulary | None = None
 
 
 def explain(pack: Pack, facts: Mapping[str, Any], history: History | None = None) -> Explanation:
@@ -179,9 +180,15 @@ def explain(pack: Pack, facts: Mapping[str, Any], history: History | None = None
             outcomes.append(Outcome(rule.id, rule.title, "outside its validity window", [], read))
         else:
             outcomes.append(
-                Outcome(rule.id, rule.title, "no match", failed_clauses(rule, facts), read)
+                Outcome(
+                    rule.id,
+                    rule.title,
+                    "no match",
+                    failed_clauses(rule, facts, pack.vocabulary),
+                    read,
+                )
             )
-    return Explanation(pack.id, pack.version, cards, outcomes)
+    return Explanation(pack.id, pack.version, cards, outcomes, pack.vocabulary)
 
 
 def _why_hidden(rule: Rule, stops: set[str], facts: Any, history: Any) -> str:
@@ -208,7 +215,16 @@ def rule_fires(rule: Rule, facts: Mapping[str, Any]) -> bool:
     )
 
 
-def failed_clauses(rule: Rule, facts: Mapping[str, Any]) -> list[str]:
+def show(name: str, value: Any, vocabulary: Vocabulary | None) -> str:
+    """`name = value`, the value formatted as on a card when the fact is known."""
+    if vocabulary is not None and name in vocabulary:
+        return f"{name} = {format_value(vocabulary[name], value)}"
+    return f"{name} = {value!r}"
+
+
+def failed_clauses(
+    rule: Rule, facts: Mapping[str, Any], vocabulary: Vocabulary | None = None
+) -> list[str]:
     """The innermost clauses that kept the condition from being true, with their values."""
     out = []
     for node, result in _failing(rule.tree, facts):
@@ -217,7 +233,8 @@ def failed_clauses(rule: Rule, facts: Mapping[str, Any]) -> list[str]:
         if result is None:
             out.append(f"`{text}` is unknown (missing: {', '.join(missing) or 'a value'})")
         else:
-            values = ", ".join(f"{n} = {facts.get(n)!r}" for n in dict.fromkeys(_names(node)))
+            names = dict.fromkeys(_names(node))
+            values = ", ".join(show(n, facts.get(n), vocabulary) for n in names)
             out.append(f"`{text}` is false" + (f" ({values})" if values else ""))
     return out
 
@@ -255,7 +272,8 @@ def explanation_text(explanation: Explanation) -> str:
         mark = "+" if outcome.status == "shown" else "-"
         lines.append(f"{mark} {outcome.rule_id}: {outcome.status}")
         if outcome.status == "shown":
-            why = ", ".join(f"{k} = {v!r}" for k, v in outcome.facts_read.items())
+            read = outcome.facts_read.items()
+            why = ", ".join(show(k, v, explanation.vocabulary) for k, v in read)
             lines.append(f"    because {why}" if why else "    (no facts read)")
         lines.extend(f"    {clause}" for clause in outcome.clauses)
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -14,7 +14,7 @@ import yaml
 from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Template, parse_template
 from .checker import check
 from .compiler import compile_matcher
-from .errors import PackError, RuleError
+from .errors import FactError, PackError, RuleError
 from .syntax import Node, parse, tokenize
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 from .yamlsource import Reader, Source, compose
@@ -409,6 +409,35 @@ class PackLoader:
         if not isinstance(node, yaml.MappingNode):
             raise read.fail("`history` maps cooldown keys (rule:subject) to datetimes", node)
         return {read.text(k, "a cooldown key"): _datetime(read, v) for k, v in node.value}
+
+
+def facts_from_plain(data: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
+    """Facts from JSON-like data (numbers, strings, lists, null) in the types `evaluate` expects.
+
+    Money and numbers go through their decimal text, so JSON 2424.8 becomes Decimal("2424.8");
+    percents may be fractions or "87%"; dates and times are ISO strings; durations like "3d".
+    """
+    facts: dict[str, Any] = {}
+    for name, value in data.items():
+        fact = vocabulary[name]  # UnknownFactError with a suggestion
+        if value is None:
+            facts[name] = None
+        elif fact.type == "list":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise FactError(f"fact `{name}` should be a list of strings")
+            facts[name] = list(value)
+        elif fact.type == "boolean":
+            if not isinstance(value, bool):
+                raise FactError(f"fact `{name}` should be true or false")
+            facts[name] = value
+        else:
+            try:
+                facts[name] = _CONVERT[fact.type](str(value), fact)
+            except (ValueError, InvalidOperation, KeyError, RuleError):
+                raise FactError(
+                    f"`{value}` is not a valid {fact.type_label} for `{name}`"
+                ) from None
+    return facts
 
 
 def fact_from_yaml(read: Reader, fact: Fact, node: yaml.Node) -> Any:
