@@ -23,6 +23,7 @@ def load(seed: int, today, if_missing: bool) -> None:
     """Generate the demo world into an empty database, all or nothing."""
     if if_missing and world.is_loaded():
         click.echo("Demo world already loaded; nothing to do.")
+        print_logins(world.people.LOGINS)
         return
     reason = world.refusal()
     if reason:
@@ -32,10 +33,10 @@ def load(seed: int, today, if_missing: bool) -> None:
     summary = world.load(seed=seed, today=anchor)
     for table, count in summary.counts.items():
         click.echo(f"  {table:<18} {count:>7,}")
-    print_logins(summary.logins)
+    print_logins(world.people.LOGINS)
 
 
-def print_logins(logins: tuple[str, ...]) -> None:
-    click.echo("Demo logins (password: demo):")
-    for email in logins:
-        click.echo(f"  {email}")
+def print_logins(logins) -> None:
+    click.echo(f"Demo logins (password: {world.people.DEMO_PASSWORD}):")
+    for email, name, role, _authority in logins:
+        click.echo(f"  {email:<20} {role:<8} {name}")

@@ -20,18 +20,20 @@ def fingerprint() -> tuple:
     return tuple(guests), theo, tuple(rates)
 
 
-def test_same_seed_same_world(app, database_url):
-    from frontline import create_app
+def empty_database() -> None:
+    db.session.remove()  # end the session's transaction, or DROP waits on its locks
+    db.drop_all()
+    db.create_all()
 
+
+def test_same_seed_same_world(app):
     with app.app_context():
         demo.load(seed=7, today=TODAY, sizes=SMALL)
         first = fingerprint()
-        db.drop_all()
-        db.create_all()
+        empty_database()
         demo.load(seed=7, today=TODAY, sizes=SMALL)
         assert fingerprint() == first
-        db.drop_all()
-        db.create_all()
+        empty_database()
         demo.load(seed=8, today=TODAY, sizes=SMALL)
         assert fingerprint() != first
 
