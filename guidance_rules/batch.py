@@ -103,7 +103,7 @@ def prepare(kind: str, raw: Any, n: int, name: str) -> Column:
     if isinstance(raw, np.ma.MaskedArray):
         mask = ~np.ma.getmaskarray(raw)
         raw = raw.data
-    if len(raw) != n:
+    if _length(raw) != n:
         raise FactError(f"column `{name}` has {len(raw)} rows, not {n}")
     column = _PREPARE[kind](raw, n)
     if mask is not None:
@@ -598,8 +598,14 @@ def evaluate_batch(
     return BatchResult(pack, shown, prepared, history, tuple(fallbacks))
 
 
+def _length(column: Any) -> int:
+    if isinstance(column, MoneyColumn):
+        return len(column.units)
+    return len(column.codes) if hasattr(column, "codes") else len(column)
+
+
 def _row_count(columns: Mapping[str, Any]) -> int:
-    lengths = {len(c.units) if isinstance(c, MoneyColumn) else len(c) for c in columns.values()}
+    lengths = {_length(c) for c in columns.values()}
     if len(lengths) > 1:
         raise FactError(f"columns have different lengths: {sorted(lengths)}")
     return lengths.pop() if lengths else 0

@@ -23,6 +23,7 @@ VALUE_LIMIT = 60  # characters of one string fact shown on a card
 MISSING = "—"
 CURRENCY = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 UNIT_WORDS = {"d": "days", "h": "h", "kg": "kg", "m3": "m³"}
+_FACT_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
@@ -71,7 +72,7 @@ def parse_template(text: str, vocabulary: Vocabulary, limit: int) -> Template:
             parts.append(token[0])
             continue
         name = match.group(1)
-        if name is None or not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*", name.strip()):
+        if name is None or not _FACT_NAME.fullmatch(name.strip()):
             raise RuleSyntaxError(
                 "placeholders are fact names in braces, e.g. {guest.name}; "
                 "write {{ or }} for a brace",
@@ -83,7 +84,7 @@ def parse_template(text: str, vocabulary: Vocabulary, limit: int) -> Template:
                 f"unknown fact `{name}`{did_you_mean(name, vocabulary.facts)}",
                 span=(match.start() + 1, match.end() - 1),
             )
-        parts.append(vocabulary[name])
+        parts.append(vocabulary.facts[name])
     parts.append(text[last:])
     template = Template(text, tuple(part for part in parts if part != ""))
     width = sum(len(p) if isinstance(p, str) else PLACEHOLDER_WIDTH for p in template.parts)

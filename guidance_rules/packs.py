@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -17,7 +18,7 @@ from .compiler import compile_matcher
 from .errors import FactError, PackError, RuleError
 from .syntax import Node, parse, tokenize
 from .vocabulary import Fact, Vocabulary, load_vocabulary
-from .yamlsource import Reader, Source, compose
+from .yamlsource import Reader, Source, compose, is_null
 
 MAX_RULES = 2_000
 MAX_EXAMPLES = 200
@@ -157,8 +158,13 @@ def load_pack(
     """Load, check and compile a pack from a file path or YAML text; any bad rule rejects it."""
     vocabulary = vocabulary or load_vocabulary()
     source = _source(path_or_text)
-    root = compose(source)
-    pack = PackLoader(source, vocabulary).pack(root)
+    collecting = gc.isenabled()
+    gc.disable()  # loading makes many small acyclic objects; collecting midway only costs time
+    try:
+        pack = PackLoader(source, vocabulary).pack(compose(source))
+    finally:
+        if collecting:
+            gc.enable()
     if run_examples:
         from .engine import check_examples
 
@@ -442,7 +448,7 @@ def facts_from_plain(data: Mapping[str, Any], vocabulary: Vocabulary) -> dict[st
 
 def fact_from_yaml(read: Reader, fact: Fact, node: yaml.Node) -> Any:
     """An example's fact value from YAML text, in the type `evaluate` expects for that fact."""
-    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+    if is_null(node):
         return None
     if fact.type == "list":
         return [text for text, _ in read.strings(node, f"`{fact.name}`", 200)]

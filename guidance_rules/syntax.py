@@ -11,7 +11,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import RuleLimitError, RuleSyntaxError
 
@@ -80,6 +80,9 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _PYTHON_KEYWORDS = set(keyword.kwlist)
+_LEVELS = {"or": 1, "and": 2, "+": 4, "-": 4, "*": 5, "/": 5, "is": 3, "not": 3, "in": 3,
+           "between": 3, "contains": 3, "startswith": 3, "endswith": 3}  # fmt: skip
+_LEVELS.update(dict.fromkeys(COMPARISONS, 3))
 _HINTS = {
     "**": "there is no power operator `**`",
     "=": "use `==` to compare",
@@ -163,13 +166,13 @@ def children(node: Node) -> list[Node]:
     return []
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # number, name, string, op, end
     text: str
     start: int
     end: int
     value: Any = None
+    word: str = ""  # the text of an operator or name token, for quick keyword tests
 
 
 def tokenize(text: str) -> list[Token]:
@@ -180,25 +183,35 @@ def tokenize(text: str) -> list[Token]:
             span=(0, 1),
         )
     tokens: list[Token] = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
+    append, pos, size, match_at = tokens.append, 0, len(text), _TOKEN.match
+    while pos < size:
+        match = match_at(text, pos)
         if match is None:
-            raise RuleSyntaxError(f"unexpected character `{text[pos]}`", span=(pos, pos + 1))
-        kind = match.lastgroup
-        if kind == "string":
-            token = _string(text, pos)
+            raise _bad_character(text, pos, tokens)
+        kind, raw, end = match.lastgroup, match.group(), match.end()
+        if kind == "name":
+            append(_name(raw, pos) if "_" in raw else Token("name", raw, pos, end, None, raw))
+        elif kind == "op":
+            append(Token("op", raw, pos, end, None, raw))
         elif kind == "number":
-            token = _number(match.group(), pos)
-        elif kind == "name":
-            token = _name(match.group(), pos)
-        else:
-            token = Token(kind or "op", match.group(), pos, match.end())
-        if kind != "space":
-            tokens.append(token)
-        pos = token.end if kind == "string" else match.end()
+            append(_number(raw, pos))
+        elif kind == "string":
+            token = _string(text, pos)
+            append(token)
+            end = token.end
+        pos = end
     tokens.append(Token("end", "", len(text), len(text)))
     return tokens
+
+
+def _bad_character(text: str, pos: int, tokens: list[Token]) -> RuleSyntaxError:
+    """`lambda x: x` is better explained by `lambda` than by the colon."""
+    for token in tokens:
+        if token.kind == "name" and token.text in _PYTHON_KEYWORDS:
+            return RuleSyntaxError(
+                f"`{token.text}` is not part of the rule language", span=(token.start, token.end)
+            )
+    return RuleSyntaxError(f"unexpected character `{text[pos]}`", span=(pos, pos + 1))
 
 
 def _string(text: str, start: int) -> Token:
@@ -272,7 +285,7 @@ def _name(raw: str, start: int) -> Token:
         raise RuleSyntaxError(
             f"`{raw}`: names starting with `_` are not allowed", span=(start, end)
         )
-    return Token("name", raw, start, end)
+    return Token("name", raw, start, end, None, raw)
 
 
 class Parser:
@@ -294,7 +307,9 @@ class Parser:
 
     # -- helpers ----------
     def peek(self, ahead: int = 0) -> Token:
-        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+        if ahead:
+            return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+        return self.tokens[self.index]
 
     def advance(self) -> Token:
         token = self.tokens[self.index]
@@ -302,8 +317,7 @@ class Parser:
         return token
 
     def at(self, *texts: str) -> bool:
-        token = self.peek()
-        return token.kind in ("op", "name") and token.text in texts
+        return self.tokens[self.index].word in texts
 
     def expect(self, text: str, why: str) -> Token:
         if not self.at(text):
@@ -311,11 +325,15 @@ class Parser:
         return self.advance()
 
     def make(self, cls: type, start: int, end: int, *args: Any) -> Node:
-        node = cls(start, end, *args)
-        subs = children(node)
-        node.depth = 1 + max((sub.depth for sub in subs), default=0)
+        depth = 0
+        for arg in args:
+            if isinstance(arg, Node):
+                depth = arg.depth if arg.depth > depth else depth
+            elif isinstance(arg, list):
+                depth = max([depth, *(item.depth for item in arg)])
+        node = cls(start, end, *args, depth=depth + 1)
         self.nodes += 1
-        if node.depth > MAX_TREE_DEPTH or self.nodes > MAX_NODES:
+        if depth >= MAX_TREE_DEPTH or self.nodes > MAX_NODES:
             raise RuleLimitError(
                 f"the condition is too large (at most {MAX_NODES} terms, "
                 f"{MAX_TREE_DEPTH} levels deep); split it into simpler rules",
@@ -348,47 +366,55 @@ class Parser:
         message = f"unexpected `{token.text}`"
         return RuleSyntaxError(f"{message}: {what}" if what else message, span=span)
 
-    # -- precedence levels ----------
+    # -- precedence climbing: or < and < not < tests < + - < * / < unary minus ----------
     def parse_or(self) -> Node:
-        left = self.parse_and()
-        while self.at("or"):
-            self.advance()
-            right = self.parse_and()
-            left = self.make(Binary, left.start, right.end, "or", left, right)
-        return left
+        return self.parse_level(1)
 
-    def parse_and(self) -> Node:
-        left = self.parse_not()
-        while self.at("and"):
-            self.advance()
-            right = self.parse_not()
-            left = self.make(Binary, left.start, right.end, "and", left, right)
-        return left
+    def parse_sum(self) -> Node:
+        return self.parse_level(4)
+
+    def parse_level(self, floor: int) -> Node:
+        """An expression whose operators all bind at least as tightly as `floor`."""
+        tokens = self.tokens
+        if floor <= 3 and tokens[self.index].word == "not":
+            left = self.parse_not()
+        else:
+            left = self.parse_unary()
+        while True:
+            word = tokens[self.index].word
+            level = _LEVELS.get(word)
+            if level is None or level < floor:
+                return left
+            if level == 3:
+                left = self.parse_test(left)
+                following = tokens[self.index]
+                if following.word in COMPARISONS:
+                    raise RuleSyntaxError(
+                        "comparisons can't be chained; use `between` or `and`",
+                        span=(following.start, following.end),
+                    )
+                continue
+            self.index += 1
+            right = self.parse_level(level + 1)
+            left = self.make(Binary, left.start, right.end, word, left, right)
 
     def parse_not(self) -> Node:
-        if not self.at("not"):
-            return self.parse_test()
         token = self.advance()
         self.nested(token)
-        operand = self.parse_not()
+        operand = self.parse_not() if self.at("not") else self.parse_level(3)
         self.depth -= 1
         return self.make(Unary, token.start, operand.end, "not", operand)
 
-    def parse_test(self) -> Node:
-        left = self.parse_sum()
+    def parse_test(self, left: Node) -> Node:
         token = self.peek()
         if token.kind == "op" and token.text in COMPARISONS:
             self.advance()
             right = self.parse_sum()
-            following = self.peek()
-            if following.kind == "op" and following.text in COMPARISONS:
-                raise RuleSyntaxError(
-                    "comparisons can't be chained; use `between` or `and`",
-                    span=(following.start, following.end),
-                )
             return self.make(Binary, left.start, right.end, token.text, left, right)
-        negated = self.at("not") and self.peek(1).text in ("in", "between")
+        negated = self.at("not")
         if negated:
+            if self.peek(1).text not in ("in", "between"):
+                raise self.unexpected(self.peek(1), "expected `in` or `between` after `not`")
             self.advance()
         if self.at("in", "contains", "startswith", "endswith"):
             op = self.advance().text
@@ -400,36 +426,16 @@ class Parser:
             self.expect("and", "between the bounds of `between`")
             high = self.parse_sum()
             return self.make(Test, left.start, high.end, "between", negated, left, [low, high])
+        self.advance()  # is
+        negated = self.at("not")
         if negated:
-            raise self.unexpected(self.peek(), "expected `in` or `between` after `not`")
-        if self.at("is"):
             self.advance()
-            negated = self.at("not")
-            if negated:
-                self.advance()
-            word = self.peek()
-            if not self.at("missing", "present"):
-                raise self.unexpected(word, "expected `missing` or `present` after `is`")
-            self.advance()
-            negated ^= word.text == "present"
-            return self.make(Test, left.start, word.end, "missing", negated, left, [])
-        return left
-
-    def parse_sum(self) -> Node:
-        left = self.parse_term()
-        while self.at("+", "-"):
-            op = self.advance().text
-            right = self.parse_term()
-            left = self.make(Binary, left.start, right.end, op, left, right)
-        return left
-
-    def parse_term(self) -> Node:
-        left = self.parse_unary()
-        while self.at("*", "/"):
-            op = self.advance().text
-            right = self.parse_unary()
-            left = self.make(Binary, left.start, right.end, op, left, right)
-        return left
+        word = self.peek()
+        if not self.at("missing", "present"):
+            raise self.unexpected(word, "expected `missing` or `present` after `is`")
+        self.advance()
+        negated ^= word.text == "present"
+        return self.make(Test, left.start, word.end, "missing", negated, left, [])
 
     def parse_unary(self) -> Node:
         if not self.at("-"):
@@ -490,6 +496,11 @@ class Parser:
         items: list[Literal] = []
         while not self.at("]"):
             item = self.parse_sum()
+            if self.at("for", "if"):
+                raise RuleSyntaxError(
+                    "comprehensions are not part of the rule language",
+                    span=(self.peek().start, self.peek().end),
+                )
             if not isinstance(item, Literal) or item.kind == "boolean":
                 raise RuleSyntaxError(
                     'list items are plain values such as "gold", 5 or 90%',
