@@ -12,6 +12,7 @@ from .cargo import (
     QuoteOutcome,
 )
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
+from .facts import FactValue
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
 from .types import Fixed, Money, UTCDateTime, utcnow
 
@@ -21,6 +22,7 @@ __all__ = [
     "CompetitorOffer",
     "Customer",
     "CustomerTier",
+    "FactValue",
     "Fixed",
     "Flight",
     "Guest",
