@@ -120,6 +120,8 @@ class Emitter:
             return guards, f"({left} {node.op} {right})"
         if isinstance(node, Call):
             return self.call(node, exact)
+        if isinstance(node, ListLit):
+            return [], self.const(tuple(literal_value(item, exact) for item in node.items))
         raise TypeError(f"not a value: {type(node).__name__}")  # checked trees never get here
 
     def literal(self, node: Literal, exact: bool) -> str:

@@ -352,7 +352,8 @@ class Parser:
     def unexpected(self, token: Token, what: str = "") -> RuleSyntaxError:
         span = (token.start, max(token.end, token.start + 1))
         if token.kind == "end":
-            return RuleSyntaxError(what or "the condition ends too early", span=span)
+            message = "the condition ends too early"
+            return RuleSyntaxError(f"{message}: {what}" if what else message, span=span)
         if token.kind == "name" and token.text in keyword.kwlist and token.text not in KEYWORDS:
             hint = {
                 "True": "write `true`",

@@ -7,6 +7,7 @@ anchors or aliases (they invite exponential expansion), no merge keys.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,8 +47,8 @@ class Source:
 
     def where_in(self, node: yaml.ScalarNode, span: tuple[int, int], rule: str | None) -> Where:
         """The file position of characters [start, end) of a scalar's value."""
-        places = list(_align(self.lines, node))
         start, end = span
+        places = list(itertools.islice(_align(self.lines, node), end + 1))
         start = min(start, len(places) - 1)
         end = max(start + 1, min(end, len(places) - 1))
         line, column = places[start]
