@@ -111,8 +111,10 @@ def format_value(fact: Fact, value: Any) -> str:
 def _format_money(fact: Fact, value: Any) -> str:
     amount = value if isinstance(value, Decimal) else Decimal(repr(value))
     code, _, per = (fact.unit or "USD").partition("/")
-    places = 2 if amount == round(amount, 2) else 4
-    text = f"{abs(amount):,.{places}f}"
+    text = f"{abs(amount):,.2f}"
+    if amount != round(amount, 2):  # rates per kg may carry fractions of a cent
+        text = f"{abs(amount):,.4f}"
+        text = text[:-2] + text[-2:].rstrip("0")
     symbol = CURRENCY.get(code)
     text = f"{symbol}{text}" if symbol else f"{code} {text}"
     return ("-" if amount < 0 else "") + text + (f"/{per}" if per else "")
@@ -126,7 +128,10 @@ def _format_percent(fact: Fact, value: Any) -> str:
 
 def _format_number(fact: Fact, value: Any) -> str:
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    text = f"{number:,.0f}" if number == round(number) else f"{round(number, 2):,}"
+    if number == round(number):
+        text = f"{number:,.0f}"
+    else:
+        text = f"{round(number, 2):,f}".rstrip("0").rstrip(".")
     unit = UNIT_WORDS.get(fact.unit or "", fact.unit)
     return f"{text} {unit}" if unit else text
 

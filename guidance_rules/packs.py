@@ -270,11 +270,11 @@ class PackLoader:
         tree, facts = self.condition(read, when_node, when)
         card = self.card(read, keys["card"], audience)
         valid = read.mapping(keys["valid"], "`valid`", ("from", "until")) if "valid" in keys else {}
-        suppress = (
-            read.choice(keys["suppress"], "suppress", ("offers", "all"))
-            if "suppress" in keys
-            else None
-        )
+        suppress = None
+        if "suppress" in keys:
+            suppress = read.choice(keys["suppress"], "suppress", ("offers", "all"))
+            if card.offer_type is not None:
+                raise read.fail("a hard stop cannot carry an offer", keys["suppress"])
         return Rule(
             id=rule_id,
             title=read.text(keys["title"], "title"),

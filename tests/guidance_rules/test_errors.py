@@ -259,14 +259,33 @@ def test_evaluate_names_the_fact_with_the_wrong_type():
     with pytest.raises(
         FactError, match=r"fact `quote.total` should be a Decimal \(or int\), not str"
     ):
-        evaluate(pack, {"quote.total": "120", "guest.last_visit": dt.date(2025, 1, 1),
-                        "now": dt.datetime(2025, 3, 1)})  # fmt: skip
-    with pytest.raises(FactError, match="fact `guest.last_visit` should be a datetime.date"):
-        evaluate(pack, {"quote.total": Decimal(120), "guest.last_visit": "2025-01-01",
-                        "now": dt.datetime(2025, 3, 1)})  # fmt: skip
+        evaluate(
+            pack,
+            {
+                "quote.total": "120",
+                "guest.last_visit": dt.date(2025, 1, 1),
+                "now": dt.datetime(2025, 3, 1),
+            },
+        )
+    with pytest.raises(FactError, match=r"fact `guest.last_visit` should be a datetime\.date"):
+        evaluate(
+            pack,
+            {
+                "quote.total": Decimal(120),
+                "guest.last_visit": "2025-01-01",
+                "now": dt.datetime(2025, 3, 1),
+            },
+        )
 
 
 def test_every_error_is_a_rule_error():
-    for cls in (RuleSyntaxError, RuleLimitError, RuleTypeError, UnknownFactError, PackError,
-                ExampleFailed, FactError):  # fmt: skip
+    for cls in (
+        RuleSyntaxError,
+        RuleLimitError,
+        RuleTypeError,
+        UnknownFactError,
+        PackError,
+        ExampleFailed,
+        FactError,
+    ):
         assert issubclass(cls, RuleError)

@@ -64,8 +64,14 @@ def test_missing_facts_are_unknown_and_never_fire(truth):
 
 
 def test_division_by_zero_is_unknown(truth):
-    assert truth("flight.remaining_kg / quote.weight_kg > 1", flight__remaining_kg=5.0,
-                 quote__weight_kg=0) is None  # fmt: skip
+    assert (
+        truth(
+            "flight.remaining_kg / quote.weight_kg > 1",
+            flight__remaining_kg=5.0,
+            quote__weight_kg=0,
+        )
+        is None
+    )
 
 
 def test_money_compares_exactly(truth):
@@ -73,16 +79,26 @@ def test_money_compares_exactly(truth):
     assert truth("quote.rate * 1.3 >= 3152.24", quote__rate=rate) is True
     assert truth("quote.rate * 1.3 == 3152.24", quote__rate=rate) is True
     assert truth("quote.rate * 1.3 > 3152.24", quote__rate=rate) is False
-    assert truth("quote.rate >= price.floor", quote__rate=Decimal("2.35"),
-                 price__floor=Decimal("2.35")) is True  # fmt: skip
+    assert (
+        truth(
+            "quote.rate >= price.floor", quote__rate=Decimal("2.35"), price__floor=Decimal("2.35")
+        )
+        is True
+    )
     assert truth("quote.rate + $0.1 + $0.2 == $0.3 + quote.rate", quote__rate=Decimal(1)) is True
     assert truth("quote.total > $2M", quote__total=Decimal("2000000.00")) is False
     assert truth("quote.total > $2M", quote__total=Decimal("2000000.01")) is True
     # A float handed in as money joins as its shortest decimal spelling.
     assert truth("quote.rate * 1.3 >= 3152.24", quote__rate=2424.8) is True
     assert truth("quote.total / 3 * 3 == quote.total", quote__total=Decimal(10)) is False
-    assert truth("price.recommended * (1 - competitor.undercut_pct) == $2.7",
-                 price__recommended=Decimal(3), competitor__undercut_pct=0.1) is True  # fmt: skip
+    assert (
+        truth(
+            "price.recommended * (1 - competitor.undercut_pct) == $2.7",
+            price__recommended=Decimal(3),
+            competitor__undercut_pct=0.1,
+        )
+        is True
+    )
 
 
 def test_percents_are_fractions_written_with_a_percent_sign(truth):
@@ -109,8 +125,14 @@ def test_strings_enums_and_lists(truth):
     assert truth('"sushi" in guest.cuisines', guest__cuisines=["thai"]) is False
     assert truth('overlaps(guest.cuisines, ["thai", "sushi"])', guest__cuisines=["sushi"])
     assert truth("len(guest.cuisines) == 2", guest__cuisines=["a", "b"]) is True
-    assert truth("guest.cuisines contains dining.featured_cuisine",
-                 guest__cuisines=["sushi"], dining__featured_cuisine="sushi") is True  # fmt: skip
+    assert (
+        truth(
+            "guest.cuisines contains dining.featured_cuisine",
+            guest__cuisines=["sushi"],
+            dining__featured_cuisine="sushi",
+        )
+        is True
+    )
 
 
 def test_booleans(truth):
@@ -140,8 +162,12 @@ def test_dates_and_durations(truth):
 
 
 def test_whitelisted_functions(truth):
-    facts = {"flight__load_factor": 0.7, "flight__volume_load_factor": 0.96,
-             "flight__remaining_kg": -2.5, "quote__rate": Decimal("2.345")}  # fmt: skip
+    facts = {
+        "flight__load_factor": 0.7,
+        "flight__volume_load_factor": 0.96,
+        "flight__remaining_kg": -2.5,
+        "quote__rate": Decimal("2.345"),
+    }
     assert truth("max(flight.load_factor, flight.volume_load_factor) >= 95%", **facts) is True
     assert truth("min(flight.load_factor, flight.volume_load_factor) == 70%", **facts) is True
     assert truth("abs(flight.remaining_kg) == 2.5", **facts) is True

@@ -1,0 +1,227 @@
+"""Property tests: the compiled evaluator and the batch evaluator agree with the reference.
+
+Random well-typed conditions are generated as text over a slice of the vocabulary, then run on
+random facts (any of which may be missing) by the tree-walking reference interpreter, by the
+compiled per-fact function (both "certainly true" and "certainly false"), and by the columnar
+batch evaluator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from guidance_rules import columns_from_rows, evaluate, evaluate_batch, interpreter, load_pack
+from guidance_rules.checker import check
+from guidance_rules.compiler import compile_matcher
+from guidance_rules.syntax import parse
+from guidance_rules.vocabulary import load_vocabulary
+
+NUMBERS = ["flight.remaining_kg", "flight.days_to_departure"]
+INTEGERS = ["guest.visits_12m", "event.hour"]
+PERCENTS = ["flight.load_factor", "price.win_prob"]
+MONEY = ["quote.rate", "price.floor", "quote.total"]
+TIERS = ["member", "gold", "platinum", "diamond", "black"]
+LANES = ["HKG-FRA", "PVG-AMS", "SIN-LHR"]
+CUISINES = ["sushi", "thai", "steak"]
+OPS = ["==", "!=", "<", "<=", ">", ">="]
+
+number_literal = st.one_of(
+    st.integers(-50, 50).map(str), st.decimals(-100, 100, places=2).map(lambda d: f"{d:.2f}")
+)
+money_literal = st.decimals(-1000, 1000, places=2).map(
+    lambda d: f"-${-d:.2f}" if d < 0 else f"${d:.2f}"
+)
+percent_literal = st.integers(-20, 150).map(lambda p: f"{p}%")
+
+
+def binary(inner, ops):
+    return st.tuples(inner, st.sampled_from(ops), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+
+
+def call(name, *parts):
+    return st.tuples(*parts).map(lambda args: f"{name}({', '.join(args)})")
+
+
+def numbers(depth: int):
+    leaves = st.one_of(st.sampled_from(NUMBERS + INTEGERS), number_literal)
+    if depth == 0:
+        return leaves
+    inner = numbers(depth - 1)
+    return st.one_of(
+        leaves,
+        binary(inner, ["+", "-", "*", "/"]),
+        call("min", inner, inner),
+        call("max", inner, inner),
+        call("abs", inner),
+        call("round", inner),
+        call("floor", inner),
+        call("coalesce", st.sampled_from(NUMBERS), inner),
+        st.just("days_since(guest.last_visit)"),
+        st.just("hours_until(flight.departure)"),
+        inner.map(lambda x: f"-{x}"),
+    )
+
+
+def money(depth: int):
+    leaves = st.one_of(st.sampled_from(MONEY), money_literal)
+    if depth == 0:
+        return leaves
+    inner = money(depth - 1)
+    scalar = st.one_of(number_literal, percent_literal, st.sampled_from(INTEGERS + PERCENTS))
+    return st.one_of(
+        leaves,
+        binary(inner, ["+", "-"]),
+        st.tuples(inner, scalar).map(lambda t: f"({t[0]} * {t[1]})"),
+        st.tuples(inner, st.sampled_from(["2", "4", "0.5"])).map(lambda t: f"({t[0]} / {t[1]})"),
+        call("max", inner, inner),
+        call("abs", inner),
+        call("round", inner, st.sampled_from(["0", "2"])),
+    )
+
+
+def percents(depth: int):
+    leaves = st.one_of(st.sampled_from(PERCENTS), percent_literal)
+    if depth == 0:
+        return leaves
+    inner = percents(depth - 1)
+    return st.one_of(leaves, binary(inner, ["+", "-"]), call("max", inner, inner))
+
+
+def comparison(values):
+    return st.tuples(values, st.sampled_from(OPS), values).map(lambda t: f"{t[0]} {t[1]} {t[2]}")
+
+
+tests = st.one_of(
+    comparison(numbers(2)),
+    comparison(money(2)),
+    comparison(percents(1)),
+    st.tuples(numbers(1), numbers(0), numbers(0)).map(
+        lambda t: f"{t[0]} between {t[1]} and {t[2]}"
+    ),
+    st.tuples(st.sampled_from(OPS), st.sampled_from(TIERS)).map(
+        lambda t: f'guest.tier {t[0]} "{t[1]}"'
+    ),
+    st.lists(st.sampled_from(TIERS), max_size=3).map(
+        lambda v: f"guest.tier in {v}".replace("'", '"')
+    ),
+    st.lists(st.integers(0, 30), max_size=3).map(lambda v: f"guest.visits_12m not in {v}"),
+    st.sampled_from(LANES).map(lambda lane: f'lane.code == "{lane}"'),
+    st.sampled_from(["HKG", "FRA", "-"]).map(lambda s: f'lane.code contains "{s}"'),
+    st.sampled_from(["HKG", "SIN"]).map(lambda s: f'lane.code startswith "{s}"'),
+    st.sampled_from(CUISINES).map(lambda c: f'guest.cuisines contains "{c}"'),
+    st.just('overlaps(guest.cuisines, ["sushi", "thai"])'),
+    st.sampled_from(["guest.self_excluded", "guest.do_not_market", "guest.self_excluded == false"]),
+    st.sampled_from(NUMBERS + MONEY + ["guest.tier", "flight.departure"]).map(
+        lambda f: f"{f} is missing"
+    ),
+    st.just("days_since(guest.last_visit) > 30"),
+    st.just("guest.last_visit <= today() - 1w"),
+    st.just("flight.departure - now between 30min and 2d"),
+    st.just('flight.departure >= datetime("2025-03-01T12:00")'),
+)
+
+
+def conditions(depth: int):
+    if depth == 0:
+        return tests
+    inner = conditions(depth - 1)
+    return st.one_of(
+        tests,
+        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
+        inner.map(lambda c: f"not ({c})"),
+    )
+
+
+def maybe(values):
+    return st.one_of(st.none(), values)
+
+
+day = st.dates(dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+moment = st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2025, 12, 31))
+number = st.one_of(
+    st.integers(-1000, 1000), st.floats(-1e4, 1e4, allow_nan=False).map(lambda x: round(x, 3))
+)
+money_value = st.one_of(st.decimals(-(10**6), 10**6, places=2), st.integers(-1000, 1000))
+facts_strategy = st.fixed_dictionaries(
+    {
+        **{name: maybe(number) for name in NUMBERS},
+        **{name: maybe(st.integers(-1000, 1000)) for name in INTEGERS},
+        **{name: maybe(st.floats(-1, 2).map(lambda x: round(x, 4))) for name in PERCENTS},
+        **{name: maybe(money_value) for name in MONEY},
+        "guest.tier": maybe(st.sampled_from(TIERS)),
+        "lane.code": maybe(st.sampled_from(LANES)),
+        "guest.cuisines": maybe(st.lists(st.sampled_from(CUISINES), max_size=3)),
+        "guest.self_excluded": maybe(st.booleans()),
+        "guest.do_not_market": maybe(st.booleans()),
+        "guest.last_visit": maybe(day),
+        "flight.departure": maybe(moment),
+        "now": maybe(moment),
+    }
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(condition=conditions(2), facts=st.lists(facts_strategy, min_size=1, max_size=4))
+def test_compiled_evaluator_agrees_with_the_reference_interpreter(condition, facts):
+    vocabulary = load_vocabulary()
+    tree, _ = check(parse(condition), vocabulary)
+    negation, _ = check(parse(f"not ({condition})"), vocabulary)
+    certainly_true = compile_matcher([(0, tree, None)], first_only=False)
+    certainly_false = compile_matcher([(0, negation, None)], first_only=False)
+    for row in facts:
+        expected = interpreter.condition(tree, row)
+        assert bool(certainly_true(row)) == (expected is True), (condition, row)
+        assert bool(certainly_false(row)) == (expected is False), (condition, row)
+
+
+def pack_text(rules: list[str], policy: str, top: int) -> str:
+    """A pack of the conditions with offers, cooldowns and hard stops sprinkled over them."""
+    lines = ["id: p", 'version: "1"', "audience: host", f"hit_policy: {policy}", f"top: {top}"]
+    lines.append("rules:")
+    for i, condition in enumerate(rules):
+        offer = ", offer: {type: dining, description: Dinner}" if i % 2 == 0 else ""
+        lines += [
+            f"  - id: r{i}",
+            f"    title: R{i}",
+            f"    priority: {(i * 37) % 5}",
+            "    when: >-",
+            f"      {condition}",
+            f"    card: {{headline: 'R{i} {{quote.rate}}', actions: [acknowledge]{offer}}}",
+        ]
+        if i % 3 == 1:
+            lines.append("    cooldown: 1d")
+        if i % 4 == 3:
+            lines.append("    suppress: offers")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rules=st.lists(conditions(1), min_size=1, max_size=5),
+    rows=st.lists(facts_strategy, min_size=1, max_size=12),
+    policy=st.sampled_from(["first", "collect"]),
+    top=st.integers(1, 3),
+    cooled=st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_batch_evaluator_agrees_with_per_fact_evaluation(rules, rows, policy, top, cooled):
+    pack = load_pack(pack_text(rules, policy, top))
+    for row in rows:
+        row["guest.id"] = "G"
+    history = [
+        {
+            f"r{i}:G": (row.get("now") or dt.datetime(2025, 1, 1)) - dt.timedelta(hours=3)
+            for i in range(len(rules))
+        }
+        if cool
+        else None
+        for row, cool in zip(rows, cooled, strict=False)
+    ]
+    names = sorted({name for row in rows for name in row})
+    result = evaluate_batch(pack, columns_from_rows(rows, names), history)
+    for i, row in enumerate(rows):
+        assert result.cards(i) == evaluate(pack, row, history[i]), (rules, row)
