@@ -1,0 +1,224 @@
+"""Fan-out across workers and hosts: one Redis pattern subscription and one listener per process.
+
+Publishing goes through Redis. The listener relays every message under the prefix into this
+process's LocalBroker, so a thousand streams cost one Redis connection, not a thousand. If the
+connection drops, the listener reconnects with backoff and then sends SYNC to every local
+stream: messages published while it was away are lost, the inbox they point at is not.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from .broker import SYNC, LocalBroker, Message, PushUnavailable, Subscription
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 2.0  # seconds to reach Redis before a stream is refused
+READY_TIMEOUT = 3.0  # how long a new stream waits for a reconnecting listener
+POLL_SECONDS = 0.5  # how often the listener looks up from the socket (to notice close())
+PING_AFTER = 10.0  # idle seconds before the listener checks the connection is alive
+PING_TIMEOUT = 5.0
+BACKOFF = (0.1, 5.0)  # first and longest wait between reconnect attempts
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname}" + (
+        f":{parts.port}" if parts.port else ""
+    )
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+class RedisBroker:
+    """Same interface as LocalBroker; nothing connects until the first subscribe or publish."""
+
+    def __init__(self, url: str, prefix: str = "frontline:push:"):
+        self.url, self.prefix = url, prefix
+        self._lock = threading.Lock()
+        self._fresh_state()
+
+    def _fresh_state(self) -> None:
+        self.local = LocalBroker()
+        self._ready = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client: redis.Redis | None = None
+        self._pid = os.getpid()
+        # Names the listener's connection in CLIENT LIST (operators, and the tests that kill it).
+        self.client_name = f"frontline-push-{self._pid}-{secrets.token_hex(3)}"
+        self.last_error = ""
+        self.reconnects = 0
+
+    # -- the LocalBroker interface ------------------------------------------------------------
+
+    def subscribe(self, channels: Iterable[str]) -> Subscription:
+        """Subscribe once Redis is listening, so nothing published after this call is missed."""
+        self._start_listener()
+        if not self._ready.wait(READY_TIMEOUT):
+            raise PushUnavailable(
+                f"push: Redis at {redact(self.url)} is unreachable: {self.last_error}"
+            )
+        return self.local.subscribe(channels)
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self.local.unsubscribe(subscription)
+
+    def publish(self, channel: str, event: str = "inbox", data: str = "") -> None:
+        """Publish through Redis; if Redis is away, tell this process's streams and log it.
+
+        Never raises: the caller's transaction has committed, and a stream that missed the
+        signal gets a SYNC when the listener reconnects.
+        """
+        payload = json.dumps({"event": event, "data": data})
+        try:
+            self._publisher().publish(self.prefix + channel, payload)
+        except redis.RedisError as error:
+            log.warning(
+                "push: publish to Redis at %s failed: %s", redact(self.url), one_line(error)
+            )
+            self.local.publish(channel, event, data)
+
+    def subscriber_count(self) -> int:
+        return self.local.subscriber_count()
+
+    def channel_count(self) -> int:
+        return self.local.channel_count()
+
+    def close(self) -> None:
+        """End every stream, stop the listener, close the Redis connections."""
+        self.local.close()
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=POLL_SECONDS * 4)
+        if self._client is not None:
+            self._client.close()
+
+    def _unreachable(self) -> PushUnavailable:
+        return PushUnavailable(
+            f"push: Redis at {redact(self.url)} is unreachable: {self.last_error}"
+        )
+
+    # -- the listener ------------------------------------------------------------------------
+
+    def _publisher(self) -> redis.Redis:
+        if self._client is None:
+            self._client = redis.Redis.from_url(
+                self.url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT
+            )
+        return self._client
+
+    def _start_listener(self) -> None:
+        """Connect and subscribe in the caller's thread the first time; a failure is one line."""
+        with self._lock:
+            if self._pid != os.getpid():  # forked after use: the listener stayed in the parent
+                self._fresh_state()
+            if self._stopping.is_set():
+                raise PushUnavailable("push: the broker is closed (the worker is stopping)")
+            if self._thread is not None:
+                return
+            try:
+                connection = self._connect()
+            except (redis.RedisError, OSError) as error:
+                self.last_error = one_line(error)
+                raise self._unreachable() from error
+            self._ready.set()
+            self._thread = threading.Thread(
+                target=self._listen, args=(connection,), name="frontline-push-redis", daemon=True
+            )
+            self._thread.start()
+
+    def _connect(self):
+        """A dedicated connection with the pattern subscription confirmed by Redis."""
+        pool = redis.ConnectionPool.from_url(
+            self.url,
+            protocol=2,  # pub/sub replies as plain arrays
+            client_name=self.client_name,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            socket_keepalive=True,
+            retry=Retry(NoBackoff(), 0),  # reconnecting is the listener's job, visibly
+        )
+        connection = pool.make_connection()
+        try:
+            connection.connect()
+            connection.send_command("PSUBSCRIBE", self.prefix + "*")
+            reply = connection.read_response(timeout=CONNECT_TIMEOUT)
+            if not (isinstance(reply, list) and reply[0] == b"psubscribe"):
+                raise redis.ConnectionError(f"unexpected reply to PSUBSCRIBE: {reply!r}")
+        except BaseException:
+            connection.disconnect()
+            raise
+        return connection
+
+    def _listen(self, connection) -> None:
+        delay = BACKOFF[0]
+        while not self._stopping.is_set():
+            if connection is None:
+                try:
+                    connection = self._connect()
+                except (redis.RedisError, OSError) as error:
+                    self.last_error = one_line(error)
+                    self._stopping.wait(delay)
+                    delay = min(delay * 2, BACKOFF[1])
+                    continue
+                self.reconnects += 1
+                log.warning("push: Redis listener reconnected; every stream resyncs")
+                self._ready.set()
+                self.local.broadcast(SYNC)  # they may have missed messages meanwhile
+                delay = BACKOFF[0]
+            try:
+                self._relay(connection)
+            except (redis.RedisError, OSError) as error:
+                self._ready.clear()
+                self.last_error = one_line(error)
+                log.warning("push: lost Redis at %s: %s", redact(self.url), self.last_error)
+            except Exception as error:  # a bug here must not leave the process deaf for good
+                self._ready.clear()
+                self.last_error = one_line(error)
+                log.exception("push: Redis listener failed; reconnecting")
+            finally:
+                connection.disconnect()
+                connection = None
+
+    def _relay(self, connection) -> None:
+        """Pass messages to local streams until the connection fails or the broker closes."""
+        last_heard, ping_sent = time.monotonic(), 0.0
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            if connection.can_read(timeout=POLL_SECONDS):
+                reply = connection.read_response()
+                last_heard, ping_sent = time.monotonic(), 0.0
+                if reply[0] == b"pmessage":
+                    self._deliver(reply[2], reply[3])
+            elif ping_sent and now - ping_sent > PING_TIMEOUT:
+                raise redis.ConnectionError("no answer to PING")
+            elif not ping_sent and now - last_heard > PING_AFTER:
+                connection.send_command("PING")
+                ping_sent = now
+
+    def _deliver(self, channel: bytes, payload: bytes) -> None:
+        try:
+            fields = json.loads(payload)
+            message = Message(str(fields["event"]), str(fields["data"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("push: ignored a malformed message on %r", channel)
+            return
+        self.local.deliver(channel.decode()[len(self.prefix) :], message)
