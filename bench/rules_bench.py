@@ -200,7 +200,7 @@ def baseline(f):
 
 
 def pack_text(conditions: list[str], copies: int = 1) -> str:
-    lines = ["id: bench", 'version: "1"', "audience: rep", "hit_policy: collect", "top: 50",
+    lines = ["id: bench", 'version: "1"', "audience: rep", "hit_policy: collect", "top: 3",
              "rules:"]  # fmt: skip
     for copy in range(copies):
         for i, condition in enumerate(conditions):
@@ -306,7 +306,8 @@ def main() -> None:
     for i, row in enumerate(facts):
         expected = baseline(row)
         assert pack.match(row) == expected, (i, row)
-        assert [int(r.split("-")[1]) for r in result.card_ids(i)] == expected, i
+        # collect top 3, equal priorities, no hard stops: the first three rules that fire
+        assert [int(r.split("-")[1]) for r in result.card_ids(i)] == expected[:3], i
         if i < 2_000:
             assert evaluate(pack, row) == result.cards(i), i
     fired = sum(len(baseline(row)) for row in facts) / len(facts)

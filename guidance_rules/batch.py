@@ -270,7 +270,7 @@ class Vectoriser:
         if a.kind != "code":
             a, b = b, a
             op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
-        if b.kind == "code" or not isinstance(b.data, str):
+        if b.kind != "str":
             raise Fallback
         ty = node.left.type if node.left.type.kind == "enum" else node.right.type
         if op in ("==", "!="):
@@ -453,7 +453,7 @@ def _literal_kind(kind: str) -> str:
     return {
         "number": "num",
         "percent": "num",
-        "string": "code",
+        "string": "str",
         "boolean": "bool",
         "date": "date",
         "datetime": "datetime",
@@ -504,11 +504,16 @@ def _align(a: V, b: V) -> tuple[Any, Any]:
     if a.kind != "dec" and b.kind != "dec":
         return a.data, b.data
     a, b = _as_dec(a), _as_dec(b)
-    scale = max(a.scale, b.scale)
-    x_factor, y_factor = 10 ** (scale - a.scale), 10 ** (scale - b.scale)
-    _check(_max(a.data) * x_factor)
-    _check(_max(b.data) * y_factor)
-    return a.data * x_factor, b.data * y_factor
+    return _rescale(a, max(a.scale, b.scale)), _rescale(b, max(a.scale, b.scale))
+
+
+def _rescale(v: V, scale: int) -> Any:
+    """Money units at a finer scale, refusing (to the row-by-row path) anything that overflows."""
+    if scale == v.scale:
+        return v.data
+    factor = 10 ** (scale - v.scale)
+    _check(_max(v.data) * factor)
+    return v.data * factor
 
 
 class Columns(dict):
@@ -650,7 +655,7 @@ def _apply_policy(
             stop_all |= fired[k]
         if rule.suppress:
             stop_any |= fired[k]
-    shown = np.zeros_like(fired)
+    shown = fired  # rewritten row by row in place: fired[k] is read before shown[k] is written
     count = np.zeros(n, dtype=np.int16)
     for k, rule in enumerate(rules):
         eligible = fired[k].copy()

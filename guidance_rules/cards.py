@@ -34,18 +34,23 @@ class Template:
     source: str
     parts: tuple[str | Fact, ...]
 
+    def __post_init__(self) -> None:
+        names = tuple(part.name for part in self.parts if isinstance(part, Fact))
+        object.__setattr__(self, "_names", names)
+
     def render(self, facts: Mapping[str, Any]) -> str:
-        out = [
-            part if isinstance(part, str) else format_value(part, facts.get(part.name))
+        if not self._names:
+            return self.source.replace("{{", "{").replace("}}", "}")
+        get = facts.get
+        return "".join(
+            part if part.__class__ is str else format_value(part, get(part.name))
             for part in self.parts
-        ]
-        return "".join(out)
+        )
 
     def complete(self, facts: Mapping[str, Any]) -> bool:
         """Whether every fact the template shows is present (detail lines need all of theirs)."""
-        return all(
-            facts.get(part.name) is not None for part in self.parts if isinstance(part, Fact)
-        )
+        get = facts.get
+        return all(get(name) is not None for name in self._names)
 
     @property
     def facts(self) -> list[str]:
@@ -170,7 +175,10 @@ def _format_text(fact: Fact, value: Any) -> str:
 
 def _clean(text: str) -> str:
     """One line of printable text: control characters become spaces; long values are cut."""
-    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).strip()
+    if text.isprintable():
+        text = text.strip()
+    else:
+        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).strip()
     return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 1] + "…"
 
 

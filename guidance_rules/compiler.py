@@ -283,8 +283,9 @@ def compile_matcher(
         if emitter.kinds[name] == "money":
             lines.append(f"    if {var}.__class__ is float: {var} = _dec({var})")
     lines.append("    fired = []")
+    lines.append("    fire = fired.append")
     for index, test in tests:
-        body = f"return [{index}]" if first_only else f"fired.append({index})"
+        body = f"return [{index}]" if first_only else f"fire({index})"
         lines.append(f"    if {test}: {body}")
     lines.append("    return fired")
     source = "\n".join(lines)

@@ -190,7 +190,9 @@ def tokenize(text: str) -> list[Token]:
             raise _bad_character(text, pos, tokens)
         kind, raw, end = match.lastgroup, match.group(), match.end()
         if kind == "name":
-            append(_name(raw, pos) if "_" in raw else Token("name", raw, pos, end, None, raw))
+            if raw[0] == "_" or "._" in raw:
+                raise _name_error(raw, pos)
+            append(Token("name", raw, pos, end, None, raw))
         elif kind == "op":
             append(Token("op", raw, pos, end, None, raw))
         elif kind == "number":
@@ -279,13 +281,10 @@ def _duration(value: Decimal, unit: str, start: int, end: int) -> dt.timedelta:
     return dt.timedelta(microseconds=int(micros))
 
 
-def _name(raw: str, start: int) -> Token:
-    end = start + len(raw)
-    if any(part.startswith("_") for part in raw.split(".")):
-        raise RuleSyntaxError(
-            f"`{raw}`: names starting with `_` are not allowed", span=(start, end)
-        )
-    return Token("name", raw, start, end, None, raw)
+def _name_error(raw: str, start: int) -> RuleSyntaxError:
+    return RuleSyntaxError(
+        f"`{raw}`: names starting with `_` are not allowed", span=(start, start + len(raw))
+    )
 
 
 class Parser:

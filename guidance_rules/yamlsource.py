@@ -18,7 +18,22 @@ from .errors import PackError, RuleError, Where, did_you_mean
 
 # The base loader resolves no implicit types: every scalar stays text and this module decides what
 # `null` and `true` mean. It is also much faster than the safe loader's resolver.
-_COMPOSE_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+_BASE_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _ComposeLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """The base loader with its per-node resolver reduced to one lookup (no implicit types)."""
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return _DEFAULT_TAGS[kind]
+
+
+_COMPOSE_LOADER = _ComposeLoader
 _TAG = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {_TAG + "str", _TAG + "seq", _TAG + "map"}
 NULLS = {"", "~", "null", "Null", "NULL"}
