@@ -25,7 +25,7 @@ from .errors import (
     UnknownFactError,
     VocabularyError,
 )
-from .packs import Cooldown, Pack, Rule, load_pack
+from .packs import Cooldown, Pack, Rule, facts_from_plain, load_pack
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "evaluate_batch",
     "explain",
     "explanation_text",
+    "facts_from_plain",
     "load_pack",
     "load_vocabulary",
     "render_card_text",
