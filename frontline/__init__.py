@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, assets, auth, cli, database, errors
+from . import api, assets, auth, cli, database, errors, filters, guidance, push, scoring
 from .admin import bp as admin_bp
 from .analyst import bp as analyst_bp
 from .config import init_app as configure
@@ -41,6 +41,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    filters.init_app(app)
+    push.init_app(app)
+    scoring.init_app(app)
+    guidance.init_app(app)
     api.init_app(app)
     for blueprint in (auth.bp, host_bp, rep_bp, analyst_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -45,6 +45,8 @@ def from_environment(
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "ESCALATE_AFTER_MINUTES": int(env.get("FRONTLINE_ESCALATE_MINUTES", "5")),
+        "WEBHOOK_SECRET": env.get("FRONTLINE_WEBHOOK_SECRET") or None,
         "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
         "API_TITLE": "Frontline API",

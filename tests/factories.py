@@ -61,3 +61,54 @@ def make_visit(guest, days_ago: int = 10, theo: str = "250.00", **kw):
     db.session.add(visit)
     db.session.commit()
     return visit
+
+
+def make_zone(code: str = "main_floor", name: str = "Main casino floor", kind: str = "gaming"):
+    from frontline.extensions import db
+    from frontline.tables import Zone
+
+    zone = Zone(code=code, name=name, kind=kind)
+    db.session.add(zone)
+    db.session.commit()
+    return zone
+
+
+def make_shift(user, zones=("main_floor",), hours: int = 8, manager: bool = False):
+    """A shift that started an hour ago."""
+    from datetime import UTC, datetime
+
+    from frontline.extensions import db
+    from frontline.tables import Shift
+
+    start = datetime.now(UTC) - timedelta(hours=1)
+    shift = Shift(
+        user_id=user.id, starts_at=start, ends_at=start + timedelta(hours=hours),
+        zones=list(zones), is_manager=manager,
+    )  # fmt: skip
+    db.session.add(shift)
+    db.session.commit()
+    return shift
+
+
+def make_token(scopes=("events:write", "guests:write", "guests:read"), name: str | None = None):
+    from frontline.extensions import db
+    from frontline.tables import ApiToken
+
+    _, secret = ApiToken.issue(name or f"token-{next(_seq)}", list(scopes))
+    db.session.commit()
+    return secret
+
+
+def arrival(guest_id: str, event_id: str | None = None, zone: str = "main_floor", **kw) -> dict:
+    """The JSON body of a guest.arrived event."""
+    from datetime import UTC, datetime
+
+    return {
+        "id": event_id or f"evt-{next(_seq)}",
+        "type": kw.pop("type", "guest.arrived"),
+        "occurred_at": kw.pop("occurred_at", datetime.now(UTC).isoformat()),
+        "guest_id": guest_id,
+        "location": {"zone": zone},
+        "source": kw.pop("source", "card_in"),
+        **kw,
+    }

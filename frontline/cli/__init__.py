@@ -9,13 +9,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from .demo import demo
+from .guidance import guidance
+from .imports import imports
 from .models import models
 from .tokens import tokens
 from .users import users
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, models, tokens, users):
+    for group in (demo, guidance, imports, models, tokens, users):
         app.cli.add_command(group)
 
 

@@ -6,8 +6,14 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from .. import demo as world
+from ..demo import arrivals as live
+from ..extensions import db
+from ..tables import ApiToken, Guest, GuestTier, User
+
+DEMO_TOKEN = "demo-arrivals"
 
 
 @click.group(cls=AppGroup, help="The demo world: a casino resort and a cargo airline.")
@@ -40,3 +46,49 @@ def print_logins(logins) -> None:
     click.echo(f"Demo logins (password: {world.people.DEMO_PASSWORD}):")
     for email, name, role, _authority in logins:
         click.echo(f"  {email:<20} {role:<8} {name}")
+
+
+@demo.command("arrivals")
+@click.option("--rate", default=0.5, show_default=True, help="Events per second.")
+@click.option("--duration", default=60.0, show_default=True, help="Seconds to run.")
+@click.option(
+    "--url", default="http://127.0.0.1:5000", show_default=True, help="The running server."
+)
+@click.option("--seed", type=int, help="Repeat the same sequence of guests and zones.")
+def arrivals(rate: float, duration: float, url: str, seed: int | None) -> None:
+    """Post realistic guest arrivals through the public API (run while the demo serves)."""
+    if rate <= 0 or duration <= 0:
+        raise click.BadParameter("--rate and --duration must be positive")
+    visitors = demo_visitors()
+    if not visitors:
+        raise click.ClickException("no demo guests: run `frontline demo load` first")
+    token = fresh_token()
+    endpoint = url.rstrip("/") + "/api/v1/events"
+    click.echo(f"Posting {rate:g} events/s for {duration:g} s to {endpoint} (Ctrl-C stops).")
+    report = lambda event, status: click.echo(  # noqa: E731
+        f"  {status} {event['type']:<14} {event['guest_id']} @ {event['location']['zone']}"
+    )
+    sent = live.run(endpoint, token, visitors, rate, duration, report, seed)
+    click.echo(f"Sent {sent} events.")
+
+
+def demo_visitors() -> list[live.Visitor]:
+    """Mostly the demo host's own guests, so her phone lights up, plus others on the floor."""
+    host = User.by_email("host@demo.test")
+    guests = db.session.scalars(select(Guest).where(Guest.tier != GuestTier.MEMBER)).all()
+    visitors = [
+        live.Visitor(g.external_id, tuple(g.interests or ()), g.tier.value in ("diamond", "black"))
+        for g in guests
+    ]
+    own = [v for v, g in zip(visitors, guests, strict=True) if host and g.host_id == host.id]
+    return own * 4 + visitors
+
+
+def fresh_token() -> str:
+    """A new events token for this run (the previous demo one is revoked)."""
+    old = db.session.scalar(select(ApiToken).where(ApiToken.name == DEMO_TOKEN))
+    if old is not None:
+        db.session.delete(old)
+    _, secret = ApiToken.issue(DEMO_TOKEN, ["events:write"])
+    db.session.commit()
+    return secret

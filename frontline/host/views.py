@@ -1,18 +1,74 @@
-"""The host's inbox and guest book."""
+"""The host's phone: a live inbox of guest alerts, one screen per card, one-tap actions."""
 
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import push
 from ..auth import role_required
 from ..extensions import db
-from ..rendering import render
-from ..tables import Guest, Role, Visit
+from ..guidance import actions
+from ..guidance.inbox import guests_by_id, open_cards
+from ..rendering import render, see_other
+from ..tables import Guest, GuidanceCard, Role, Visit
 from . import bp
+from .cardview import guest_panel
 
 
 @bp.get("/")
 @role_required(Role.HOST)
 def inbox():
+    cards = open_cards(current_user.id, "host")
+    return render(
+        "host/inbox.html", block="inbox",
+        cards=cards, guests=guests_by_id(cards), book=guest_book(current_user.id),
+    )  # fmt: skip
+
+
+@bp.get("/stream")
+@role_required(Role.HOST)
+def stream():
+    return push.stream([push.user_channel(current_user.id)])
+
+
+@bp.get("/cards/<int:card_id>")
+@role_required(Role.HOST)
+def card(card_id: int):
+    found = _my_card(card_id)
+    guest = db.session.get(Guest, found.subject_id)
+    return render(
+        "host/card.html", block="card", card=found, guest=guest, panel=guest_panel(guest),
+        outcomes=actions.OUTCOMES, reasons=actions.REASONS,
+    )  # fmt: skip
+
+
+@bp.post("/cards/<int:card_id>/actions")
+@role_required(Role.HOST)
+def act(card_id: int):
+    found = _my_card(card_id)
+    form = request.form
+    try:
+        actions.tap(
+            found,
+            current_user,
+            form.get("action", ""),
+            form.get("outcome", ""),
+            form.get("reason", ""),
+        )
+    except actions.ActionRefused as refusal:
+        flash(f"Not recorded: {refusal}.")
+    return see_other(url_for("host.card", card_id=card_id))
+
+
+def _my_card(card_id: int) -> GuidanceCard:
+    """A host sees only the cards routed to them."""
+    found = db.session.get(GuidanceCard, card_id)
+    if found is None or found.assignee_id != current_user.id or found.subject_type != "guest":
+        abort(404)
+    return found
+
+
+def guest_book(host_id: int) -> list:
     last_visit = (
         select(Visit.guest_id, func.max(Visit.visit_date).label("last_visit"))
         .group_by(Visit.guest_id)
@@ -21,9 +77,8 @@ def inbox():
     query = (
         select(Guest, last_visit.c.last_visit)
         .outerjoin(last_visit, last_visit.c.guest_id == Guest.id)
-        .where(Guest.host_id == current_user.id)
+        .where(Guest.host_id == host_id)
         .order_by(last_visit.c.last_visit.desc().nulls_last(), Guest.name)
         .limit(50)
     )
-    guests = db.session.execute(query).all()
-    return render("host/inbox.html", block="inbox", guests=guests)
+    return db.session.execute(query).all()

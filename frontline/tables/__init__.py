@@ -11,6 +11,7 @@ from .cargo import (
     Quote,
     QuoteOutcome,
 )
+from .guidance import CardAction, CardStatus, Event, GuidanceCard
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
@@ -18,6 +19,10 @@ from .types import Fixed, Money, UTCDateTime, utcnow
 
 __all__ = [
     "ApiToken",
+    "CardAction",
+    "CardStatus",
+    "Event",
+    "GuidanceCard",
     "Booking",
     "CompetitorOffer",
     "Customer",

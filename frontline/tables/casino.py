@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Enum, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, SmallInteger, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -57,6 +57,11 @@ class Guest(db.Model):
     self_excluded: Mapped[bool] = mapped_column(default=False)
     do_not_market: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: Where the guest is now, from the latest event; a visit starts at an arrival.
+    current_zone: Mapped[str | None] = mapped_column(String(40))
+    on_property: Mapped[bool] = mapped_column(default=False, server_default=false())
+    visit_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

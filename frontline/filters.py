@@ -1,0 +1,44 @@
+"""Template filters that show numbers the way people on the floor read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Flask
+
+from .tables import utcnow
+
+
+def money(value: Decimal | float | None, cents: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"${value:,.2f}" if cents else f"${value:,.0f}"
+
+
+def percent(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:+.0f}%" if signed else f"{value * 100:.0f}%"
+
+
+def ago(when: datetime | None) -> str:
+    if when is None:
+        return ""
+    seconds = int((utcnow() - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return when.strftime("%d %b")
+
+
+def label(value: str | None) -> str:
+    """`room_upgrade` -> `Room upgrade`."""
+    return "" if not value else value.replace("_", " ").capitalize()
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, percent=percent, ago=ago, label=label)

@@ -1,0 +1,54 @@
+"""One-tap actions on a card: each moves its status and is recorded with a timestamp."""
+
+from __future__ import annotations
+
+from .. import push
+from ..extensions import db
+from ..tables import CardAction, CardStatus, GuidanceCard, User, utcnow
+
+MOVES = {
+    "acknowledge": CardStatus.ACKNOWLEDGED,
+    "on_my_way": CardStatus.ON_MY_WAY,
+    "done": CardStatus.DONE,
+    "not_relevant": CardStatus.DISMISSED,
+    "call_logged": CardStatus.DONE,
+    "offer_sent": CardStatus.DONE,
+}
+OUTCOMES = {"accepted": "Offer accepted", "declined": "Offer declined", "no_contact": "No contact"}
+REASONS = {
+    "not_here": "Guest not here",
+    "already_handled": "Already handled",
+    "wrong_person": "Wrong person",
+    "not_appropriate": "Not appropriate now",
+}
+
+
+class ActionRefused(ValueError):
+    """The tap does not apply to this card now; the message says why."""
+
+
+def tap(card: GuidanceCard, user: User, action: str, outcome: str = "", reason: str = "") -> None:
+    """Apply a tap, record it, commit, and tell the assignee's other phones."""
+    if action not in card.actions or action not in MOVES:
+        raise ActionRefused(f"{action!r} is not an action of this card")
+    if not card.status.is_open:
+        raise ActionRefused(f"this card is already {card.status.value.replace('_', ' ')}")
+    detail = _detail(card, action, outcome, reason)
+    card.status = MOVES[action]
+    card.taps.append(CardAction(user_id=user.id, action=action, detail=detail, at=utcnow()))
+    db.session.commit()
+    push.publish(push.user_channel(user.id), "inbox", "changed")
+
+
+def _detail(card: GuidanceCard, action: str, outcome: str, reason: str) -> str:
+    if action == "done" and card.offer:
+        if outcome not in OUTCOMES:
+            raise ActionRefused("say how it went: offer accepted, declined, or no contact")
+        card.outcome = outcome
+        return outcome
+    if action == "not_relevant":
+        if reason not in REASONS:
+            raise ActionRefused("pick a reason: " + ", ".join(REASONS.values()))
+        card.dismiss_reason = reason
+        return reason
+    return ""

@@ -1,0 +1,107 @@
+"""A guest's named facts at the moment of an event: profile, history, model scores, place, time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..scoring.facts import load_facts
+from ..tables import Event, Guest, Visit
+
+#: Where to send a guest for the food they like (the dining offer names a venue).
+VENUE_FOR_CUISINE = {
+    "steak": "Prime steakhouse",
+    "seafood": "Prime steakhouse",
+    "french": "Prime steakhouse",
+    "sushi": "Noodle bar",
+    "chinese": "Noodle bar",
+}
+DEFAULT_VENUE = "Garden buffet"
+
+
+def guest_facts(
+    guest: Guest, event: Event | None, now: datetime
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The facts the host pack reads, and the model version behind each model-made fact."""
+    facts = {"now": now, "visit.started": guest.visit_started_at, **profile(guest)}
+    facts |= history(guest, now)
+    facts |= dining(guest)
+    if event is not None:
+        facts |= {
+            "event.type": event.type,
+            "event.source": event.source,
+            "event.zone": event.zone,
+            "event.hour": event.occurred_at.hour,
+        }
+    if guest.host is not None and guest.host.comp_authority is not None:
+        facts["host.comp_authority"] = guest.host.comp_authority
+    scores, versions = model_scores(guest)
+    return facts | scores, versions
+
+
+def profile(guest: Guest) -> dict[str, Any]:
+    return {
+        "guest.id": guest.external_id,
+        "guest.name": guest.name,
+        "guest.tier": guest.tier.value,
+        "guest.next_tier": next_tier(guest.tier.value),
+        "guest.tier_progress": guest.tier_progress,
+        "guest.cuisines": list(guest.cuisines or []),
+        "guest.drinks": list(guest.drinks or []),
+        "guest.interests": list(guest.interests or []),
+        "guest.self_excluded": guest.self_excluded,
+        "guest.do_not_market": guest.do_not_market,
+    }
+
+
+def next_tier(tier: str) -> str | None:
+    order = ["member", "gold", "platinum", "diamond", "black"]
+    index = order.index(tier)
+    return order[index + 1] if index + 1 < len(order) else None
+
+
+def history(guest: Guest, now: datetime) -> dict[str, Any]:
+    """Last visit's experience and the past year's play, from the visits table."""
+    last = db.session.scalar(
+        select(Visit).where(Visit.guest_id == guest.id).order_by(Visit.visit_date.desc()).limit(1)
+    )
+    year_ago = (now - timedelta(days=365)).date()
+    count, theo = db.session.execute(
+        select(func.count(), func.sum(Visit.theo_win)).where(
+            Visit.guest_id == guest.id, Visit.visit_date >= year_ago
+        )
+    ).one()
+    facts: dict[str, Any] = {"guest.visits_12m": count, "guest.theo_12m": theo or Decimal(0)}
+    if count:
+        facts["guest.adt"] = (Decimal(theo) / count).quantize(Decimal("0.01"))
+    if last is not None:
+        facts |= {
+            "guest.last_visit": last.visit_date,
+            "guest.last_visit_rating": last.rating,
+            "guest.last_visit_complaint": bool(last.complaint),
+            "guest.last_complaint_text": last.complaint,
+        }
+    return facts
+
+
+def dining(guest: Guest) -> dict[str, Any]:
+    for cuisine in guest.cuisines or []:
+        if cuisine in VENUE_FOR_CUISINE:
+            return {
+                "dining.featured_cuisine": cuisine,
+                "dining.featured_venue": VENUE_FOR_CUISINE[cuisine],
+            }
+    favourite = (guest.cuisines or [None])[0]
+    return {"dining.featured_cuisine": favourite, "dining.featured_venue": DEFAULT_VENUE}
+
+
+def model_scores(guest: Guest) -> tuple[dict[str, Any], dict[str, str]]:
+    """Stored model outputs (guest value, propensities) with the version that made each."""
+    stored = load_facts("guest", guest.id)
+    facts = {name: fact.value for name, fact in stored.items()}
+    versions = {name: fact.model_version for name, fact in stored.items() if fact.model_version}
+    return facts, versions

@@ -1,0 +1,100 @@
+"""Turn the cards a pack shows into stored cards that keep their why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+import guidance_rules
+
+from ..extensions import db
+from ..tables import CardAction, Event, GuidanceCard
+from .packs import published_pack
+from .routing import Route
+from .values import facts_to_json, to_json
+
+
+def cooldown_history(subject_type: str, subject_id: int) -> dict[str, datetime]:
+    """When each cooldown key last produced a card for this subject (pure input to the engine)."""
+    query = (
+        select(GuidanceCard.cooldown_key, func.max(GuidanceCard.created_at))
+        .where(
+            GuidanceCard.subject_type == subject_type,
+            GuidanceCard.subject_id == subject_id,
+            GuidanceCard.cooldown_key.is_not(None),
+        )
+        .group_by(GuidanceCard.cooldown_key)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def issue_cards(
+    audience: str,
+    subject_type: str,
+    subject_id: int,
+    facts: dict[str, Any],
+    versions: dict[str, str],
+    route: Callable[[], Route],
+    *,
+    now: datetime,
+    event: Event | None = None,
+) -> list[GuidanceCard]:
+    """Evaluate the published pack and add its cards to the session (the caller commits)."""
+    pack = published_pack(audience)
+    shown = guidance_rules.evaluate(pack, facts, cooldown_history(subject_type, subject_id))
+    if not shown:
+        return []
+    destination = route()
+    cards = [
+        stored_card(card, subject_type, subject_id, versions, destination, now, event)
+        for card in shown
+    ]
+    db.session.add_all(cards)
+    return cards
+
+
+def stored_card(
+    card: guidance_rules.Card,
+    subject_type: str,
+    subject_id: int,
+    versions: dict[str, str],
+    destination: Route,
+    now: datetime,
+    event: Event | None,
+) -> GuidanceCard:
+    read = set(card.facts_read)
+    return GuidanceCard(
+        audience=card.audience,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        event=event,
+        rule_id=card.rule_id,
+        rule_title=card.rule_title,
+        pack_id=card.pack_id,
+        pack_version=card.pack_version,
+        model_versions={name: v for name, v in versions.items() if name in read},
+        facts=facts_to_json(card.facts_read),
+        cooldown_key=card.cooldown_key,
+        priority=card.priority,
+        headline=card.headline,
+        details=list(card.details),
+        actions=list(card.actions),
+        offer=offer_json(card.offer),
+        assignee=destination.user,
+        routing_note=destination.note,
+        created_at=now,
+        taps=[CardAction(action="issued", detail=destination.note, at=now)],
+    )
+
+
+def offer_json(offer: guidance_rules.Offer | None) -> dict | None:
+    if offer is None:
+        return None
+    return {
+        "type": offer.type,
+        "description": offer.description,
+        "max_value": to_json(offer.max_value),
+    }

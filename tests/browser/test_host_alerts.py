@@ -1,0 +1,63 @@
+"""A guest arrives; the card appears on the host's phone without a reload; she acts on it."""
+
+import time
+from datetime import date
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from frontline import demo
+from frontline.extensions import db
+from frontline.tables import Guest, User
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import arrival, make_token, make_visit
+
+pytestmark = pytest.mark.browser
+
+SMALL = demo.Sizes(guests=120, shippers=20, quotes=100, past_flight_days=5, future_flight_days=5)
+
+
+@pytest.fixture
+def world(app):
+    """The demo world, with one of Maya's guests who loves sushi and complained last time."""
+    with app.app_context():
+        demo.load(seed=11, today=date.today(), sizes=SMALL)
+        maya = User.by_email("host@demo.test")
+        guest = db.session.scalars(select(Guest).where(Guest.host_id == maya.id)).first()
+        guest.name, guest.cuisines = "Ava Walsh", ["sushi"]
+        guest.self_excluded = guest.do_not_market = False
+        make_visit(guest, days_ago=0, rating=1, complaint="Waited 40 minutes for a table.")
+        return {"token": make_token(), "guest": guest.external_id}
+
+
+def test_arrival_appears_live_and_host_acts(phone, live_server, world):
+    sign_in(phone, live_server.url, "host@demo.test")
+    phone.wait_for_url(f"{live_server.url}/host/")
+    phone.wait_for_function("document.querySelector('#inbox [data-open-count]') !== null")
+    started = time.monotonic()
+    response = requests.post(
+        f"{live_server.url}/api/v1/events",
+        json=arrival(world["guest"], zone="high_limit"),
+        headers={"Authorization": f"Bearer {world['token']}"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    alert = phone.locator(".alert", has_text="Ava Walsh").first
+    alert.wait_for(timeout=2000)  # live, without a reload, within 2 s
+    assert time.monotonic() - started < 2.5
+    assert "High-limit room" in alert.inner_text() or "High limit" in alert.inner_text()
+    screenshot(phone, "host-inbox-alert")
+
+    alert.click()
+    phone.get_by_role("heading", name="Ava Walsh").wait_for()
+    card = phone.locator("#card")
+    screenshot(phone, "host-card")
+    text = card.inner_text()
+    assert "sushi" in text, text
+    assert "Waited 40 minutes" in text, text
+    phone.get_by_role("button", name="On my way").click()
+    phone.locator(".status", has_text="On my way").wait_for()
+    phone.get_by_role("button", name="Offer accepted").click()
+    phone.locator(".status", has_text="Offer accepted").wait_for()
+    screenshot(phone, "host-card-done")

@@ -1,0 +1,145 @@
+"""POST /api/v1/events: validation, idempotency, conflicts, and the cards an arrival makes."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from frontline.extensions import db
+from frontline.tables import CardAction, Event, GuidanceCard
+from tests.factories import arrival, make_guest, make_shift, make_token, make_user, make_visit, make_zone
+
+
+@pytest.fixture
+def floor(app):
+    """A zone, a host on shift there, and one of her guests who complained last time."""
+    with app.app_context():
+        make_zone()
+        host = make_user(role="host", email="maya@example.test")
+        make_shift(host)
+        guest = make_guest(host=host, external_id="G1", name="Ava Walsh", tier="platinum",
+                           cuisines=["sushi"], interests=["baccarat"])  # fmt: skip
+        make_visit(guest, days_ago=20, rating=1, complaint="Cold food at the steakhouse.")
+        return {"token": make_token(), "host_id": host.id, "guest_id": guest.id}
+
+
+def post(client, token, body, **headers):
+    return client.post("/api/v1/events", json=body, headers={"Authorization": f"Bearer {token}", **headers})
+
+
+def count(app, table) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(table))
+
+
+def test_arrival_creates_routed_cards_with_their_why(app, client, floor):
+    response = post(client, floor["token"], arrival("G1", "e-1"))
+    assert response.status_code == 202, response.json
+    assert response.json["id"] == "e-1" and response.json["cards"] >= 1
+    with app.app_context():
+        cards = db.session.scalars(select(GuidanceCard)).all()
+        assert {c.assignee_id for c in cards} == {floor["host_id"]}
+        recovery = next(c for c in cards if c.rule_id == "service-recovery")
+        assert "Ava Walsh" in recovery.headline
+        assert recovery.facts["guest.last_visit_rating"] == 1
+        assert recovery.pack_id == "host-arrivals" and recovery.pack_version
+        assert recovery.routing_note == "Your guest"
+        assert db.session.scalar(select(func.count()).select_from(CardAction)) == len(cards)
+
+
+def test_same_event_twice_answers_200_and_changes_nothing(app, client, floor):
+    body = arrival("G1", "e-2")
+    assert post(client, floor["token"], body).status_code == 202
+    before = count(app, GuidanceCard)
+    again = post(client, floor["token"], body)
+    assert again.status_code == 200 and again.json["status"] == "duplicate"
+    assert count(app, GuidanceCard) == before and count(app, Event) == 1
+
+
+def test_same_id_with_another_body_is_a_conflict(app, client, floor):
+    assert post(client, floor["token"], arrival("G1", "e-3")).status_code == 202
+    other = arrival("G1", "e-3", zone="main_floor", source="beacon")
+    response = post(client, floor["token"], other)
+    assert response.status_code == 409
+    assert "different body" in response.json["message"]
+
+
+def test_invalid_body_lists_every_field_error(client, floor):
+    response = post(client, floor["token"], {"type": "guest.teleported", "occurred_at": "yesterday"})
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]
+    assert set(errors) >= {"id", "type", "occurred_at", "guest_id", "source"}
+
+
+def test_naive_time_is_refused(client, floor):
+    response = post(client, floor["token"], arrival("G1", occurred_at="2026-11-23T10:00:00"))
+    assert response.status_code == 422
+    assert "occurred_at" in response.json["errors"]["json"]
+
+
+def test_unknown_guest_and_zone_are_named(app, client, floor):
+    response = post(client, floor["token"], arrival("NOPE"))
+    assert response.status_code == 422
+    assert response.json["errors"]["json"]["guest_id"] == ["Unknown guest 'NOPE'."]
+    response = post(client, floor["token"], arrival("G1", zone="moon"))
+    assert response.json["errors"]["json"]["location"]["zone"] == ["Unknown zone 'moon'."]
+    assert count(app, Event) == 0
+
+
+def test_scope_is_checked_before_the_body(app, client, floor):
+    with app.app_context():
+        weak = make_token(scopes=("guests:read",))
+    assert post(client, weak, {}).status_code == 403
+    assert post(client, "nonsense", {}).status_code == 401
+
+
+def test_repeat_card_in_within_the_visit_makes_no_new_cards(app, client, floor):
+    assert post(client, floor["token"], arrival("G1")).status_code == 202
+    first = count(app, GuidanceCard)
+    assert post(client, floor["token"], arrival("G1")).status_code == 202
+    assert count(app, GuidanceCard) == first
+
+
+def test_self_excluded_guest_never_gets_an_offer(app, client, floor):
+    with app.app_context():
+        make_guest(external_id="SX", name="Tom Stone", tier="diamond", self_excluded=True, cuisines=["steak"])
+    assert post(client, floor["token"], arrival("SX")).status_code == 202
+    with app.app_context():
+        cards = db.session.scalars(select(GuidanceCard).where(GuidanceCard.subject_type == "guest")).all()
+        mine = [c for c in cards if c.facts.get("guest.self_excluded")]
+        assert mine and all(c.offer is None for c in mine)
+
+
+def test_failed_processing_stores_nothing_and_can_be_retried(app, client, floor, monkeypatch):
+    from frontline.guidance import arrivals
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule engine exploded")
+
+    monkeypatch.setattr(arrivals, "issue_cards", broken)
+    body = arrival("G1", "e-fail")
+    with pytest.raises(RuntimeError):
+        post(client, floor["token"], body)  # the test client re-raises; a server answers 500
+    assert count(app, Event) == 0 and count(app, GuidanceCard) == 0
+    monkeypatch.undo()
+    assert post(client, floor["token"], body).status_code == 202
+
+
+def test_concurrent_copies_make_one_event(app, floor):
+    body = arrival("G1", "e-race")
+    statuses = []
+
+    def send():
+        with app.test_client() as c:
+            statuses.append(post(c, floor["token"], body).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] * 9 + [202]
+    assert count(app, Event) == 1
+    with app.app_context():
+        rules = db.session.scalars(select(GuidanceCard.rule_id)).all()
+        assert len(rules) == len(set(rules))
