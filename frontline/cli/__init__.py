@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
+from guidance_rules.cli import rules
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -17,7 +18,7 @@ from .users import users
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, guidance, imports, models, tokens, users):
+    for group in (demo, guidance, imports, models, rules, tokens, users):
         app.cli.add_command(group)
 
 

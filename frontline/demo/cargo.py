@@ -100,11 +100,10 @@ def competitor_rates(rng: np.random.Generator, lane_ids: list[int], today: date,
 
 
 def win_probability(
-    rate: float, comp: float | None, transit_diff: float, tier: int, share: float
+    rate: float, market: float, transit_diff: float, tier: int, share: float
 ) -> float:
-    """The market's true response, which the model must learn from outcomes."""
-    reference = comp if comp is not None else rate * 0.97
-    logit = 0.9 - 9.0 * (rate / reference - 1.0) - 0.05 * transit_diff
+    """The market's true response to our rate against the best competitor (seen or not)."""
+    logit = 0.9 - 9.0 * (rate / market - 1.0) - 0.05 * transit_diff
     logit += (0.6, 0.35, 0.0, -0.2)[tier] + 1.2 * (share - 0.3)
     return float(1.0 / (1.0 + np.exp(-logit)))
 
@@ -136,12 +135,12 @@ def _quote(rng, customer: dict, flight: dict, comp_index, lane: int) -> dict:
     final_lf = flight["booked_kg"] / flight["capacity_kg"]
     lf = final_lf * _curve(days_out)
     rate = LANES[lane][3] * (1 + 0.35 * (lf - 0.6)) * rng.lognormal(0.0, 0.08)
-    comp = comp_index.get((lane, quoted_at.date()))
-    if rng.random() < 0.15:
-        comp = None  # nobody saw a competitor rate for this one
+    # The market always has a best competitor; we only sometimes see it (15% unobserved).
+    market = comp_index.get((lane, quoted_at.date()), LANES[lane][3] * 0.96)
+    seen = market if rng.random() >= 0.15 else None
     transit_diff = float(rng.normal(0, 5))
     tier = CUSTOMER_TIERS.index(customer["tier"])
-    won = bool(rng.random() < win_probability(rate, comp, transit_diff, tier, customer["_share"]))
+    won = bool(rng.random() < win_probability(rate, market, transit_diff, tier, customer["_share"]))
     weight = int(np.clip(rng.lognormal(7.3, 1.0), 50, 40000))
     return {
         "quoted_at": quoted_at,
@@ -151,8 +150,8 @@ def _quote(rng, customer: dict, flight: dict, comp_index, lane: int) -> dict:
         "commodity": str(rng.choice(names.COMMODITIES, p=[0.55, 0.1, 0.1, 0.15, 0.07, 0.03])),
         "rate_per_kg": money(rate),
         "outcome": "won" if won else "lost",
-        "lost_reason": None if won else _lost_reason(rng, rate, comp, transit_diff),
-        "competitor_best_rate": money(comp) if comp is not None else None,
+        "lost_reason": None if won else _lost_reason(rng, rate, market, transit_diff),
+        "competitor_best_rate": money(seen) if seen is not None else None,
         "transit_diff_hours": round(transit_diff, 1),
         "load_factor_at_quote": round(lf, 3),
     }
