@@ -9,7 +9,7 @@ connected (up to PUSH_MAX_STREAM_SECONDS). So:
   on one worker. The pool starts threads only when needed, and an idle stream thread waits
   on a lock, so a large number costs memory (~0.1 MB each) only while streams are open.
 * Each worker refuses streams beyond threads - RESERVED_THREADS (answering 503; the page
-  retries), so RESERVED_THREADS threads are always left for ordinary requests.
+  retries), so RESERVED_THREADS threads (at most half) are always left for ordinary requests.
 * worker_connections must exceed threads: gunicorn's default (1000) would stop accepting
   at 1,000 open connections, and the difference is what it keeps for idle keep-alive ones.
 * workers (FRONTLINE_WORKERS): without FRONTLINE_REDIS_URL push fans out inside one process,
@@ -65,7 +65,8 @@ def post_worker_init(worker):
     app = worker.wsgi
     if "push" in getattr(app, "extensions", {}):
         if app.config.get("PUSH_MAX_STREAMS") is None:
-            app.config["PUSH_MAX_STREAMS"] = max(worker.cfg.threads - RESERVED_THREADS, 1)
+            reserved = min(RESERVED_THREADS, worker.cfg.threads // 2)
+            app.config["PUSH_MAX_STREAMS"] = worker.cfg.threads - reserved
         _end_streams_on_sigterm(worker, app)
         cap = app.config["PUSH_MAX_STREAMS"]
     else:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 2.0  # seconds to reach Redis before a stream is refused
 READY_TIMEOUT = 3.0  # how long a new stream waits for a reconnecting listener
-POLL_SECONDS = 0.5  # how often the listener looks up from the socket (to notice close())
+POLL_SECONDS = 0.25  # how often the listener looks up from the socket (to notice close())
 PING_AFTER = 10.0  # idle seconds before the listener checks the connection is alive
 PING_TIMEOUT = 5.0
 BACKOFF = (0.1, 5.0)  # first and longest wait between reconnect attempts
