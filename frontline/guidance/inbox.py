@@ -11,7 +11,7 @@ from ..tables import CardStatus, Guest, GuidanceCard
 OPEN_STATUSES = [s for s in CardStatus if s.is_open]
 
 
-def open_cards(user_id: int, audience: str, limit: int = 100) -> list[GuidanceCard]:
+def open_cards(user_id: int, audience: str, limit: int = 200) -> list[GuidanceCard]:
     query = (
         select(GuidanceCard)
         .where(
