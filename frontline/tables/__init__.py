@@ -1,5 +1,6 @@
 """Database tables. The analytic models live in the top-level `models` package."""
 
+from .approvals import Approval, ApprovalStatus
 from .cargo import (
     Booking,
     CompetitorOffer,
@@ -19,6 +20,8 @@ from .types import Fixed, Money, UTCDateTime, utcnow
 
 __all__ = [
     "ApiToken",
+    "Approval",
+    "ApprovalStatus",
     "CardAction",
     "CardStatus",
     "Event",

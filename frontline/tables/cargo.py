@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -15,6 +15,11 @@ from .types import Fixed, Money, UTCDateTime, utcnow
 
 #: IATA's volumetric factor: one cubic metre is charged as 166.67 kg (6,000 cm3 per kg).
 KG_PER_M3 = Decimal("166.67")
+
+
+def chargeable_kg(weight_kg: int, volume_m3: Decimal) -> int:
+    """The weight charged: actual weight or volumetric weight, whichever is higher."""
+    return max(int(weight_kg), int((Decimal(volume_m3) * KG_PER_M3).to_integral_value()))
 
 
 class CustomerTier(enum.StrEnum):
@@ -118,6 +123,13 @@ class Quote(db.Model):
     transit_diff_hours: Mapped[float | None]
     load_factor_at_quote: Mapped[float | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    special_handling: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The guidance the rep saw (rates as strings, win chances, rule cards, model version):
+    #: recorded with the outcome so metrics and the next training run can use it.
+    guidance: Mapped[dict | None] = mapped_column(JSON)
+    #: The rate the deal closed at when it differs from the quoted one.
+    won_rate_per_kg: Mapped[Decimal | None] = mapped_column(Money())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     customer: Mapped[Customer] = relationship()
     lane: Mapped[Lane] = relationship()
@@ -125,7 +137,12 @@ class Quote(db.Model):
 
     @property
     def chargeable_kg(self) -> int:
-        return max(self.weight_kg, int((self.volume_m3 * KG_PER_M3).to_integral_value()))
+        return chargeable_kg(self.weight_kg, self.volume_m3)
+
+    @property
+    def total(self) -> Decimal:
+        """Rate times chargeable weight, exact to the cent."""
+        return self.rate_per_kg * self.chargeable_kg
 
 
 class Booking(db.Model):
@@ -134,6 +151,8 @@ class Booking(db.Model):
     __tablename__ = "bookings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The sender's id (API and imports): the same booking twice is stored once.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     flight_id: Mapped[int] = mapped_column(ForeignKey("flights.id"), index=True)
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
@@ -152,11 +171,16 @@ class CompetitorOffer(db.Model):
     __tablename__ = "competitor_offers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     carrier: Mapped[str] = mapped_column(String(40))
     lane_id: Mapped[int] = mapped_column(ForeignKey("lanes.id"), index=True)
     observed_on: Mapped[date] = mapped_column(index=True)
+    #: Always US dollars; an observation in another currency is converted on the way in.
     rate_per_kg: Mapped[Decimal] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(String(3), default="USD")
+    #: The rate as observed, in `currency`, and the US dollars per unit used to convert it.
+    local_rate_per_kg: Mapped[Decimal | None] = mapped_column(Money())
+    usd_per_unit: Mapped[Decimal | None] = mapped_column(Fixed(6))
     transit_hours: Mapped[int]
 
     lane: Mapped[Lane] = relationship()
