@@ -12,9 +12,9 @@ from .cargo import (
     Quote,
     QuoteOutcome,
 )
-from .guidance import CardAction, CardStatus, Event, GuidanceCard
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
+from .guidance import CardAction, CardStatus, Event, GuidanceCard
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
 from .types import Fixed, Money, UTCDateTime, utcnow
 
@@ -22,20 +22,20 @@ __all__ = [
     "ApiToken",
     "Approval",
     "ApprovalStatus",
+    "Booking",
     "CardAction",
     "CardStatus",
-    "Event",
-    "GuidanceCard",
-    "Booking",
     "CompetitorOffer",
     "Customer",
     "CustomerTier",
+    "Event",
     "FactValue",
     "Fixed",
     "Flight",
     "Guest",
     "GuestOffer",
     "GuestTier",
+    "GuidanceCard",
     "Lane",
     "LoginAttempt",
     "LostReason",
