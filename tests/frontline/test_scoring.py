@@ -20,8 +20,8 @@ from frontline.tables import Booking, Customer, FactValue, Flight, Quote
 from models import guest_value, registry
 from models.errors import ModelFileError
 
-# Big enough for every model's holdout, small enough to load in about two seconds. Seed 2:
-# seed 42 (the `make demo` world) cannot train cargo_pricing; see test_models_cli.py.
+# Big enough for every model's holdout, small enough to load in about two seconds.
+# test_models_cli.py checks the full `make demo` world (seed 42) for cargo pricing.
 SIZES = demo.Sizes(
     guests=600, shippers=120, quotes=1500, past_flight_days=90, future_flight_days=14
 )
