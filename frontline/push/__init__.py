@@ -73,14 +73,15 @@ def stream(channels: Iterable[str]) -> Response:
     limit = app.config.get("PUSH_MAX_STREAMS")
     if limit is not None and push.subscriber_count() >= limit:
         raise PushUnavailable(f"push: this worker already holds {limit} streams")
+    heartbeat = float(app.config.get("PUSH_HEARTBEAT_SECONDS", 15))
+    max_seconds = float(app.config.get("PUSH_MAX_STREAM_SECONDS", 1800))
     subscription = push.subscribe(channels)
-    _release_database(app)
-    body = EventStream(
-        push,
-        subscription,
-        heartbeat_seconds=float(app.config.get("PUSH_HEARTBEAT_SECONDS", 15)),
-        max_seconds=float(app.config.get("PUSH_MAX_STREAM_SECONDS", 1800)),
-    )
+    try:
+        _release_database(app)
+    except BaseException:
+        push.unsubscribe(subscription)
+        raise
+    body = EventStream(push, subscription, heartbeat, max_seconds)
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx would hold events back otherwise

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
 from .broker import SYNC, LocalBroker, Message, PushUnavailable, Subscription
@@ -31,6 +31,7 @@ POLL_SECONDS = 0.25  # how often the listener looks up from the socket (to notic
 PING_AFTER = 10.0  # idle seconds before the listener checks the connection is alive
 PING_TIMEOUT = 5.0
 BACKOFF = (0.1, 5.0)  # first and longest wait between reconnect attempts
+STABLE_SECONDS = 30.0  # a connection that lasted this long starts the backoff afresh
 
 
 def redact(url: str) -> str:
@@ -53,7 +54,8 @@ class RedisBroker:
 
     def __init__(self, url: str, prefix: str = "frontline:push:"):
         self.url, self.prefix = url, prefix
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while the first connection is made
+        self._client_lock = threading.Lock()
         self._fresh_state()
 
     def _fresh_state(self) -> None:
@@ -106,11 +108,14 @@ class RedisBroker:
     def close(self) -> None:
         """End every stream, stop the listener, close the Redis connections."""
         self.local.close()
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=POLL_SECONDS * 4)
-        if self._client is not None:
-            self._client.close()
+        with self._lock:
+            self._stopping.set()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=POLL_SECONDS * 4)
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
 
     def _unreachable(self) -> PushUnavailable:
         return PushUnavailable(
@@ -120,11 +125,16 @@ class RedisBroker:
     # -- the listener ------------------------------------------------------------------------
 
     def _publisher(self) -> redis.Redis:
-        if self._client is None:
-            self._client = redis.Redis.from_url(
-                self.url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT
-            )
-        return self._client
+        with self._client_lock:
+            if self._client is None:
+                self._client = redis.Redis.from_url(
+                    self.url,
+                    socket_connect_timeout=CONNECT_TIMEOUT,
+                    socket_timeout=CONNECT_TIMEOUT,
+                    # One retry, for a pooled connection that went stale; no long stall.
+                    retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+                )
+            return self._client
 
     def _start_listener(self) -> None:
         """Connect and subscribe in the caller's thread the first time; a failure is one line."""
@@ -170,33 +180,50 @@ class RedisBroker:
 
     def _listen(self, connection) -> None:
         delay = BACKOFF[0]
-        while not self._stopping.is_set():
-            if connection is None:
-                try:
-                    connection = self._connect()
-                except (redis.RedisError, OSError) as error:
-                    self.last_error = one_line(error)
-                    self._stopping.wait(delay)
-                    delay = min(delay * 2, BACKOFF[1])
-                    continue
-                self.reconnects += 1
-                log.warning("push: Redis listener reconnected; every stream resyncs")
-                self._ready.set()
-                self.local.broadcast(SYNC)  # they may have missed messages meanwhile
-                delay = BACKOFF[0]
-            try:
-                self._relay(connection)
-            except (redis.RedisError, OSError) as error:
-                self._ready.clear()
-                self.last_error = one_line(error)
-                log.warning("push: lost Redis at %s: %s", redact(self.url), self.last_error)
-            except Exception as error:  # a bug here must not leave the process deaf for good
-                self._ready.clear()
-                self.last_error = one_line(error)
-                log.exception("push: Redis listener failed; reconnecting")
-            finally:
+        try:
+            while not self._stopping.is_set():
+                if connection is None:
+                    connection = self._reconnect()
+                if connection is not None:
+                    started = time.monotonic()
+                    self._relay_until_lost(connection)
+                    connection = None
+                    if time.monotonic() - started > STABLE_SECONDS:
+                        delay = BACKOFF[0]  # a connection that flaps keeps backing off
+                self._stopping.wait(delay)
+                delay = min(delay * 2, BACKOFF[1])
+        finally:
+            if connection is not None:
                 connection.disconnect()
-                connection = None
+
+    def _relay_until_lost(self, connection) -> None:
+        try:
+            self._relay(connection)
+        except (redis.RedisError, OSError) as error:
+            self._lost(error)
+            log.warning("push: lost Redis at %s: %s", redact(self.url), self.last_error)
+        except Exception as error:  # a bug here must not leave the process deaf for good
+            self._lost(error)
+            log.exception("push: Redis listener failed; reconnecting")
+        finally:
+            connection.disconnect()
+
+    def _reconnect(self):
+        """A new subscribed connection, then SYNC to every stream; None if Redis is away."""
+        try:
+            connection = self._connect()
+        except (redis.RedisError, OSError) as error:
+            self.last_error = one_line(error)
+            return None
+        self.reconnects += 1
+        log.warning("push: Redis listener reconnected; every stream resyncs")
+        self._ready.set()
+        self.local.broadcast(SYNC)  # they may have missed messages meanwhile
+        return connection
+
+    def _lost(self, error: BaseException) -> None:
+        self._ready.clear()
+        self.last_error = one_line(error)
 
     def _relay(self, connection) -> None:
         """Pass messages to local streams until the connection fails or the broker closes."""
