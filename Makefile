@@ -26,6 +26,9 @@ demo: $(VENV)/.installed
 	mkdir -p instance
 	$(BIN)/frontline db upgrade
 	$(BIN)/frontline demo load --if-missing
+	$(BIN)/frontline models train --if-missing
+	$(BIN)/frontline models score
+	@echo "Live arrivals for the host's phone: .venv/bin/frontline demo arrivals --rate 0.5 (in another terminal)"
 	$(MAKE) --no-print-directory serve
 
 serve: $(VENV)/.installed

@@ -45,7 +45,12 @@ def from_environment(
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "PUSH_REDIS_PREFIX": env.get("FRONTLINE_PUSH_REDIS_PREFIX", "frontline:push:"),
+        "PUSH_HEARTBEAT_SECONDS": float(env.get("FRONTLINE_PUSH_HEARTBEAT_SECONDS", "15")),
         "ESCALATE_AFTER_MINUTES": int(env.get("FRONTLINE_ESCALATE_MINUTES", "5")),
+        # Who approves a quote below the floor or above LARGE_DEAL_USD (issue 6).
+        "APPROVAL_ROLE": env.get("FRONTLINE_APPROVAL_ROLE", "analyst"),
+        "LARGE_DEAL_USD": int(env.get("FRONTLINE_LARGE_DEAL_USD", "2000000")),
         "WEBHOOK_SECRET": env.get("FRONTLINE_WEBHOOK_SECRET") or None,
         "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
