@@ -71,6 +71,7 @@ def post_worker_init(worker):
         cap = app.config["PUSH_MAX_STREAMS"]
     else:
         cap = "no push"
+    _start_scheduler(app)
     # tests/servers.py waits for this line from every worker.
     worker.log.info(
         "Frontline worker ready: pid %s, %s threads, streams cap %s",
@@ -78,6 +79,15 @@ def post_worker_init(worker):
         worker.cfg.threads,
         cap,
     )
+
+
+def _start_scheduler(app):
+    """Escalations (and other periodic guidance jobs) run in each worker; 0 turns them off."""
+    interval = float(os.environ.get("FRONTLINE_SCHEDULER_SECONDS", "30"))
+    if interval > 0 and "guidance_packs" in getattr(app, "extensions", {}):
+        from frontline.guidance import scheduler
+
+        scheduler.start(app, interval, threading.Event())
 
 
 def _end_streams_on_sigterm(worker, app):

@@ -9,7 +9,15 @@ from frontline.extensions import db
 from frontline.guidance.escalation import escalate_overdue
 from frontline.tables import CardAction, GuidanceCard, utcnow
 from tests.conftest import AuthActions
-from tests.factories import arrival, make_guest, make_shift, make_token, make_user, make_visit, make_zone
+from tests.factories import (
+    arrival,
+    make_guest,
+    make_shift,
+    make_token,
+    make_user,
+    make_visit,
+    make_zone,
+)
 
 
 @pytest.fixture
@@ -24,11 +32,15 @@ def alert(app, client):
         token = make_token()
         host_id = host.id
     response = client.post(
-        "/api/v1/events", json=arrival("G1", zone="main_floor"), headers={"Authorization": f"Bearer {token}"}
+        "/api/v1/events",
+        json=arrival("G1", zone="main_floor"),
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 202
     with app.app_context():
-        card = db.session.scalar(select(GuidanceCard).where(GuidanceCard.rule_id == "service-recovery"))
+        card = db.session.scalar(
+            select(GuidanceCard).where(GuidanceCard.rule_id == "service-recovery")
+        )
         return {"card_id": card.id, "host_id": host_id}
 
 
@@ -43,7 +55,13 @@ def test_inbox_fragment_lists_open_cards(auth, client, alert):
 def test_card_screen_shows_what_the_host_needs(auth, client, alert):
     auth.login("host", email="maya@example.test")
     html = client.get(f"/host/cards/{alert['card_id']}").get_data(as_text=True)
-    for expected in ("Ava Walsh", "Main casino floor", "sushi", "Room not ready at check-in.", "Acknowledge"):
+    for expected in (
+        "Ava Walsh",
+        "Main casino floor",
+        "sushi",
+        "Room not ready at check-in.",
+        "Acknowledge",
+    ):
         assert expected in html
 
 
@@ -91,3 +109,29 @@ def test_unacknowledged_card_escalates_to_the_manager(app, alert):
         assert card.routing_note.startswith("Escalated from")
         assert escalate_overdue(later, minutes=5) == 0  # moves once per level
         assert db.session.scalar(select(CardAction).where(CardAction.action == "escalated"))
+
+
+def test_scheduler_escalates_in_the_background(app, alert):
+    import threading
+
+    from frontline.guidance import scheduler
+
+    app.config["ESCALATE_AFTER_MINUTES"] = 0
+    with app.app_context():
+        manager = make_user(role="host", email="night@example.test")
+        make_shift(manager, manager=True)
+        manager_id = manager.id
+    stop = threading.Event()
+    thread = scheduler.start(app, 0.05, stop)
+    try:
+        deadline = utcnow() + timedelta(seconds=10)
+        while utcnow() < deadline:
+            with app.app_context():
+                if db.session.get(GuidanceCard, alert["card_id"]).assignee_id == manager_id:
+                    break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    with app.app_context():
+        assert db.session.get(GuidanceCard, alert["card_id"]).assignee_id == manager_id

@@ -1,0 +1,42 @@
+"""The periodic guidance jobs inside a server worker (cron can run the same CLI commands).
+
+Every job is safe to run from several workers at once (cards move by compare-and-set), so
+each gunicorn worker simply runs its own loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+
+from ..extensions import db
+from ..tables import utcnow
+from .escalation import escalate_overdue
+
+
+def escalate(app: Flask) -> None:
+    escalate_overdue(utcnow(), app.config["ESCALATE_AFTER_MINUTES"])
+
+
+JOBS: list[Callable[[Flask], None]] = [escalate]
+
+
+def start(app: Flask, interval: float, stop: threading.Event) -> threading.Thread:
+    """Run every job each `interval` seconds until `stop` is set; a failing job is logged."""
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            for job in JOBS:
+                with app.app_context():
+                    try:
+                        job(app)
+                    except Exception:  # one bad run must not end the loop
+                        app.logger.exception("scheduled job %s failed", job.__name__)
+                    finally:
+                        db.session.remove()
+
+    thread = threading.Thread(target=loop, name="frontline-scheduler", daemon=True)
+    thread.start()
+    return thread
