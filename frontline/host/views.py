@@ -10,7 +10,7 @@ from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import guests_by_id, open_cards
 from ..rendering import render, see_other
-from ..tables import Guest, GuidanceCard, Role, Visit
+from ..tables import Guest, GuidanceCard, Role, Visit, Zone
 from . import bp
 from .cardview import guest_panel
 
@@ -19,9 +19,10 @@ from .cardview import guest_panel
 @role_required(Role.HOST)
 def inbox():
     cards = open_cards(current_user.id, "host")
+    zones = dict(db.session.execute(select(Zone.code, Zone.name)).all())
     return render(
-        "host/inbox.html", block="inbox",
-        cards=cards, guests=guests_by_id(cards), book=guest_book(current_user.id),
+        "host/inbox.html", block="inbox", cards=cards, guests=guests_by_id(cards),
+        zones=zones, book=guest_book(current_user.id),
     )  # fmt: skip
 
 
