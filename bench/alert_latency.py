@@ -24,8 +24,11 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,6 +42,15 @@ from tests.factories import make_token  # noqa: E402
 from tests.servers import TEST_SECRET, GunicornServer  # noqa: E402
 
 CARD_ID = re.compile(rb'data-card-id="(\d+)"')
+#: asyncio keeps only weak references to tasks: hold them here until they finish.
+BACKGROUND: set[asyncio.Task] = set()
+
+
+def spawn(coro) -> asyncio.Task:
+    task = asyncio.get_running_loop().create_task(coro)
+    BACKGROUND.add(task)
+    task.add_done_callback(BACKGROUND.discard)
+    return task
 
 
 # -- the world -----------------------------------------------------------------------------
@@ -142,7 +154,7 @@ class PhoneStream:
                     self.ready.set()
                 else:
                     self.signals.append(time.perf_counter())
-                    asyncio.get_running_loop().create_task(self.fetch())
+                    spawn(self.fetch())
         finally:
             writer.close()
 
@@ -187,6 +199,21 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  (n={len(ms)})"
 
 
+@dataclass
+class Sent:
+    posted: float
+    phone: int
+    cards: int = 0  # how many cards the API said the event made
+    status: int = 0
+
+
+async def post_arrival(port: int, headers: dict, body: dict, sent: Sent) -> None:
+    status, raw = await request(port, "POST", "/api/v1/events", headers, json.dumps(body).encode())
+    sent.status = status
+    if status in (200, 202):
+        sent.cards = json.loads(raw.split(b"\r\n\r\n", 1)[1])["cards"]
+
+
 async def latency_run(port: int, cookies, owner, token, rate: float, seconds: float) -> dict:
     phones = [PhoneStream(i, c, port, 5.0) for i, c in enumerate(cookies)]
     tasks = []
@@ -195,7 +222,7 @@ async def latency_run(port: int, cookies, owner, token, rate: float, seconds: fl
         await asyncio.sleep(0.002)
     await asyncio.wait_for(asyncio.gather(*(p.ready.wait() for p in phones)), timeout=120)
     guests = list(owner)
-    sent: list[tuple[float, int]] = []
+    sent: list[Sent] = []
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     start = time.perf_counter()
     for n in range(int(rate * seconds)):
@@ -209,38 +236,38 @@ async def latency_run(port: int, cookies, owner, token, rate: float, seconds: fl
             "source": "card_in",
         }
         await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
-        posted = time.perf_counter()
-        asyncio.get_running_loop().create_task(
-            request(port, "POST", "/api/v1/events", headers, json.dumps(body).encode())
-        )
-        sent.append((posted, owner[guest]))
-    await asyncio.sleep(5.0)  # late signals count as lost after this
+        sent.append(Sent(time.perf_counter(), owner[guest]))
+        spawn(post_arrival(port, headers, body, sent[-1]))
+    await asyncio.sleep(5.0)  # a card not on its phone by now counts as lost
     for task in tasks:
         task.cancel()
+    await asyncio.gather(*(phone.fetch() for phone in phones))  # the final word: each inbox
     return measure(sent, phones)
 
 
-def measure(sent: list[tuple[float, int]], phones: list[PhoneStream]) -> dict:
-    """Match each posted event to its phone's next signal and next inbox change."""
+def measure(sent: list[Sent], phones: list[PhoneStream]) -> dict:
+    """Per phone, in order: an event's latency is when its phone first had all its cards."""
     signal_lat, inbox_lat, lost = [], [], 0
-    cursors = {p.index: [0, 0] for p in phones}
-    for posted, phone_index in sent:
-        phone, cursor = phones[phone_index], cursors[phone_index]
-        signals = [s for s in phone.signals[cursor[0] :] if s >= posted]
-        arrivals = [a for a, _ in phone.arrivals[cursor[1] :] if a >= posted]
-        if not signals or not arrivals:
-            lost += 1
-            continue
-        signal_lat.append(signals[0] - posted)
-        inbox_lat.append(arrivals[0] - posted)
-        cursor[0] = phone.signals.index(signals[0]) + 1
-        cursor[1] += 1
+    for phone in phones:
+        events = [e for e in sent if e.phone == phone.index]
+        cumulative, shown = 0, np.cumsum([len(ids) for _, ids in phone.arrivals])
+        for event in events:
+            cumulative += event.cards
+            reached = int(np.searchsorted(shown, cumulative)) if event.cards else None
+            if reached is None or reached >= len(shown):
+                lost += event.cards > 0 or event.status >= 300
+                continue
+            inbox_lat.append(max(phone.arrivals[reached][0] - event.posted, 0.0))
+            later = [t for t in phone.signals if t >= event.posted]
+            if later:
+                signal_lat.append(later[0] - event.posted)
     return {
         "signal": signal_lat,
         "inbox": inbox_lat,
         "lost": lost,
         "duplicated": sum(p.duplicates for p in phones),
         "sent": len(sent),
+        "failed": sum(1 for e in sent if e.status >= 300 or e.status == 0),
     }
 
 
@@ -385,7 +412,7 @@ def report(results: dict, args) -> None:
     if lat["signal"] and results["bare"]:
         ratio = statistics.median(lat["signal"]) / statistics.median(results["bare"])
         print(f"  signal p50 / bare push p50    {ratio:.1f}x")
-    print(f"  lost {lat['lost']}   duplicated {lat['duplicated']}")
+    print(f"  lost {lat['lost']}   duplicated {lat['duplicated']}   POSTs failed {lat['failed']}")
     print(f"\ningestion (moves, no phones needed): {results['ingest']:,.0f} events/s")
     print(
         f"  baseline: authenticated no-op  {results['noop']:,.0f} requests/s "

@@ -60,18 +60,29 @@ class BookingCurve(BaseEstimator):
             raise ModelError("no lane has both won quotes and flights inside the booking window")
         self.lanes_ = np.array(lanes)
         frame = won[inside].assign(kg=chargeable_kg(won[inside]), departure=departure[inside])
-        self.curves_ = np.array([self._curve(frame, lane, n_flights[lane]) for lane in lanes])
+        # Won quotes show *when* demand books; departed flights' loads show *how much* in all
+        # (most capacity is sold without a quote through us: allotments, forwarders' bookings).
+        final = counted.groupby(counted["lane"].astype(str))["booked_kg"].mean()
+        self.curves_ = np.array(
+            [self._curve(frame, lane, n_flights[lane], final.get(lane)) for lane in lanes]
+        )
         self.rates_ = np.array([_mean_rate(won, lane) for lane in lanes])
         self.cvs_ = np.array([self._cv(frame, lane, counted) for lane in lanes])
         return self
 
-    def _curve(self, frame: pd.DataFrame, lane: str, n_flights: int) -> np.ndarray:
+    def _curve(
+        self, frame: pd.DataFrame, lane: str, n_flights: int, final_kg: float | None
+    ) -> np.ndarray:
+        """Expected kg still to book at most d days out, per flight."""
         rows = frame[frame["lane"].astype(str) == lane]
         days = np.clip(np.floor(rows["days_to_departure"].to_numpy(dtype=float)), 0, None)
         kg = np.bincount(
             np.minimum(days, self.horizon_days).astype(int), rows["kg"], self.horizon_days + 1
         )
-        return np.cumsum(kg) / n_flights  # kg booked at most d days out, per flight
+        booked = np.cumsum(kg)
+        if final_kg is None or not np.isfinite(final_kg) or booked[-1] <= 0:
+            return booked / n_flights
+        return booked / booked[-1] * max(float(final_kg), booked[-1] / n_flights)
 
     def _cv(self, frame: pd.DataFrame, lane: str, flights: pd.DataFrame) -> float:
         """Spread of total demand per flight, from kg per departure day over flights that day."""
