@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..tables import Guest, GuidanceCard, Shift, User
+from ..tables import Guest, GuidanceCard, Shift, User, Zone
 from ..tables.guidance import CardStatus
 
 OPEN = [s for s in CardStatus if s.is_open]
@@ -40,6 +40,10 @@ def open_load(user_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
+def zone_name(code: str) -> str:
+    return db.session.scalar(select(Zone.name).where(Zone.code == code)) or code
+
+
 def route_guest(
     guest: Guest, zone: str | None, now: datetime, exclude: set[int] = frozenset()
 ) -> Route:
@@ -53,7 +57,7 @@ def route_guest(
         load = open_load([s.user_id for s in covering])
         chosen = min(covering, key=lambda s: (load.get(s.user_id, 0), s.user_id))
         reason = "their host is off shift" if guest.host_id else "no host is coded to this guest"
-        return Route(chosen.user, f"Covering {zone}: {reason}")
+        return Route(chosen.user, f"Covering the {zone_name(zone).lower()}: {reason}")
     managers = [s for s in shifts if s.is_manager]
     if managers:
         return Route(
