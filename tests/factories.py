@@ -112,3 +112,51 @@ def arrival(guest_id: str, event_id: str | None = None, zone: str = "main_floor"
         "source": kw.pop("source", "card_in"),
         **kw,
     }
+
+
+# -- cargo (issue 6) ------------------------------------------------------------------------
+
+#: A demo world the cargo model trains on in about a second (seed 2: see test_scoring.py).
+CARGO_SIZES = dict(guests=60, shippers=120, quotes=1500, past_flight_days=90, future_flight_days=14)
+CARGO_SEED = 2
+
+
+def train_cargo_model(directory, world_dir, today=None):
+    """Train cargo_pricing on a demo world in its own SQLite file; returns DIRECTORY."""
+    from frontline import create_app, demo
+    from frontline.extensions import db
+    from frontline.scoring import jobs
+
+    url = f"sqlite:///{world_dir / 'world.sqlite3'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MODEL_DIR": directory})
+    with app.app_context():
+        db.create_all()
+        demo.load(seed=CARGO_SEED, today=today or date.today(), sizes=demo.Sizes(**CARGO_SIZES))
+        jobs.train("cargo_pricing")
+        db.session.remove()
+        db.engine.dispose()
+    return directory
+
+
+def load_cargo_world(today=None):
+    """The same demo world in the current app's database."""
+    from frontline import demo
+
+    return demo.load(seed=CARGO_SEED, today=today or date.today(), sizes=demo.Sizes(**CARGO_SIZES))
+
+
+def make_competitor_rate(lane, rate: str, carrier: str = "Skyline", days_ago: int = 1, **kw):
+    from frontline.extensions import db
+    from frontline.tables import CompetitorOffer
+
+    row = CompetitorOffer(
+        carrier=carrier,
+        lane_id=lane.id,
+        observed_on=date.today() - timedelta(days=days_ago),
+        rate_per_kg=Decimal(rate),
+        transit_hours=kw.pop("transit_hours", 12),
+        **kw,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -1,7 +1,7 @@
-"""The cargo sales rep's phone: capacity, price guidance, customers."""
+"""The cargo sales rep's phone: pushed cards, capacity, quote guidance, customers."""
 
 from flask import Blueprint
 
 bp = Blueprint("rep", __name__, url_prefix="/rep")
 
-from . import views  # noqa: E402,F401
+from . import board_views, customer_views, quote_views, views  # noqa: E402,F401

@@ -1,30 +1,65 @@
-"""The rep's lanes and their next departures."""
+"""The rep's live inbox of pushed cards, one screen per card, one-tap actions."""
 
-from datetime import timedelta
-
+from flask import abort, flash, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
+from .. import push
 from ..auth import role_required
 from ..extensions import db
-from ..rendering import render
-from ..tables import Flight, Lane, Role, utcnow
+from ..guidance import actions
+from ..guidance.inbox import open_cards
+from ..rendering import render, see_other
+from ..tables import Customer, Flight, GuidanceCard, Lane, Role, utcnow
 from . import bp
+from .capacity import board
+
+#: The host reasons that make sense for a rep too.
+REASONS = {k: actions.REASONS[k] for k in ("already_handled", "wrong_person", "not_appropriate")}
+UPCOMING = 6
+SUBJECTS = {"flight": Flight, "customer": Customer, "lane": Lane}
 
 
 @bp.get("/")
 @role_required(Role.REP)
 def home():
-    now = utcnow()
-    query = (
-        select(Flight)
-        .join(Flight.lane)
-        .options(joinedload(Flight.lane))
-        .where(Lane.rep_id == current_user.id)
-        .where(Flight.departs_at.between(now, now + timedelta(days=3)))
-        .order_by(Flight.departs_at)
-        .limit(40)
-    )
-    flights = db.session.scalars(query).all()
-    return render("rep/home.html", flights=flights)
+    upcoming = board(utcnow(), current_user.id)[:UPCOMING]
+    cards = open_cards(current_user.id, "rep")
+    return render("rep/home.html", block="inbox", cards=cards, upcoming=upcoming)
+
+
+@bp.get("/stream")
+@role_required(Role.REP)
+def stream():
+    return push.stream([push.user_channel(current_user.id)])
+
+
+@bp.get("/cards/<int:card_id>")
+@role_required(Role.REP)
+def card(card_id: int):
+    found = _my_card(card_id)
+    subject = db.session.get(SUBJECTS[found.subject_type], found.subject_id)
+    return render("rep/card.html", block="card", card=found, subject=subject, reasons=REASONS)
+
+
+@bp.post("/cards/<int:card_id>/actions")
+@role_required(Role.REP)
+def act(card_id: int):
+    found = _my_card(card_id)
+    try:
+        actions.tap(found, current_user, request.form.get("action", ""), "", _reason())
+    except actions.ActionRefused as refusal:
+        flash(f"Not recorded: {refusal}.")
+    return see_other(url_for("rep.card", card_id=card_id))
+
+
+def _reason() -> str:
+    reason = request.form.get("reason", "")
+    return reason if reason in REASONS or not reason else "invalid"
+
+
+def _my_card(card_id: int) -> GuidanceCard:
+    """A rep sees only the cards routed to them."""
+    found = db.session.get(GuidanceCard, card_id)
+    if found is None or found.assignee_id != current_user.id or found.audience != "rep":
+        abort(404)
+    return found

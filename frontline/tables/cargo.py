@@ -90,6 +90,10 @@ class Flight(db.Model):
     lane: Mapped[Lane] = relationship()
 
     @property
+    def lane_code(self) -> str:
+        return self.lane.code
+
+    @property
     def load_factor(self) -> float:
         return self.booked_kg / self.capacity_kg if self.capacity_kg else 1.0
 

@@ -1,0 +1,39 @@
+"""The approver's live list: quotes below the floor or above the large-deal size."""
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+
+from .. import push
+from ..auth import role_required
+from ..extensions import db
+from ..guidance import approvals
+from ..rendering import render, see_other
+from ..tables import Approval, Role
+from . import bp
+
+
+@bp.get("/approvals")
+@role_required(Role.ANALYST)
+def approvals_inbox():
+    role = approvals.approver_role()
+    return render(
+        "analyst/approvals.html", block="approvals", pending=approvals.pending(role),
+        decided=approvals.recent_decisions(role), grounds=approvals.GROUNDS,
+    )  # fmt: skip
+
+
+@bp.get("/stream")
+@role_required(Role.ANALYST)
+def stream():
+    return push.stream([push.user_channel(current_user.id)])
+
+
+@bp.post("/approvals/<int:approval_id>")
+@role_required(Role.ANALYST)
+def decide(approval_id: int):
+    found = db.session.get(Approval, approval_id) or abort(404)
+    try:
+        approvals.decide(found, current_user, request.form.get("decision") == "approve")
+    except approvals.DecisionRefused as refusal:
+        flash(f"Not recorded: {refusal}.")
+    return see_other(url_for("analyst.approvals_inbox"))

@@ -1,0 +1,140 @@
+"""A quote given from the guidance screen, its approval, and its outcome in one tap."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from .. import push
+from ..extensions import db
+from ..guidance import approvals
+from ..tables import (
+    ApprovalStatus,
+    Booking,
+    LostReason,
+    Quote,
+    QuoteOutcome,
+    User,
+)
+from .quoting import CENT, Guidance
+
+LOST_REASONS = {r.value: r.value.replace("_", " ").capitalize() for r in LostReason}
+
+
+class DealRefused(ValueError):
+    """The quote cannot be stored or decided this way; the message says why."""
+
+
+def give_quote(result: Guidance, rep: User, key: str, reason: str, now: datetime) -> Quote:
+    """Store the quote with the guidance shown; ask for approval when it needs one."""
+    external_id = f"rep-{key}"[:64]
+    existing = db.session.scalar(select(Quote).where(Quote.external_id == external_id))
+    if existing is not None:
+        return existing  # the same form sent twice
+    if result.rate is None or result.chosen is None:
+        raise DealRefused(result.problem or "there is no rate to quote")
+    why = approvals.grounds(result.rate, result.prices.get("price.floor"), _total(result))
+    if why and not reason.strip():
+        names = " and ".join(approvals.GROUNDS[g].lower() for g in why)
+        raise DealRefused(f"{names}: give a reason for the approver")
+    quote = _quote(result, rep, external_id, now)
+    db.session.add(quote)
+    approval = approvals.ask(quote, rep, why, reason.strip(), quote.guidance) if why else None
+    db.session.commit()
+    if approval is not None:
+        approvals.signal_approvers(approval)
+    return quote
+
+
+def _total(result: Guidance) -> Decimal:
+    return result.total(result.rate)
+
+
+def _quote(result: Guidance, rep: User, external_id: str, now: datetime) -> Quote:
+    request, flight = result.request, result.chosen.flight
+    best = result.competitors[0] if result.competitors else None
+    return Quote(
+        external_id=external_id,
+        customer_id=request.customer.id,
+        lane_id=request.lane.id,
+        flight_id=flight.id,
+        rep_id=rep.id,
+        quoted_at=now,
+        ready_date=request.ready_date,
+        weight_kg=request.weight_kg,
+        volume_m3=request.volume_m3,
+        commodity=request.commodity,
+        special_handling=list(request.special_handling),
+        rate_per_kg=result.rate,
+        competitor_best_rate=best.rate if best else None,
+        transit_diff_hours=(best.transit_hours - _hours(flight)) if best else None,
+        load_factor_at_quote=round(flight.load_factor, 3),
+        guidance=result.snapshot(),
+    )
+
+
+def _hours(flight) -> float:
+    return round((flight.arrives_at - flight.departs_at).total_seconds() / 3600, 1)
+
+
+def record_outcome(
+    quote: Quote, user: User, outcome: str, rate_text: str, lost: str, now: datetime
+) -> None:
+    """Won at a rate (books the space), lost with a reason, or still pending."""
+    if quote.outcome != QuoteOutcome.PENDING:
+        raise DealRefused(f"this quote is already {quote.outcome.value}")
+    if outcome == "pending":
+        return
+    if outcome == "won":
+        _won(quote, _won_rate(quote, rate_text), now)
+    elif outcome == "lost":
+        if lost not in LOST_REASONS:
+            raise DealRefused("pick why it was lost: " + ", ".join(LOST_REASONS.values()).lower())
+        quote.outcome, quote.lost_reason = QuoteOutcome.LOST, LostReason(lost)
+    else:
+        raise DealRefused(f"unknown outcome {outcome!r}")
+    quote.decided_at = now
+    db.session.commit()
+    push.publish(push.user_channel(user.id), "inbox", "changed")
+
+
+def _won_rate(quote: Quote, text: str) -> Decimal:
+    approval = approvals.latest_for(quote)
+    if approval is not None and approval.status != ApprovalStatus.APPROVED:
+        raise DealRefused(f"approval is {approval.status.value}; it cannot be won at this rate")
+    try:
+        rate = Decimal((text or str(quote.rate_per_kg)).strip().removeprefix("$"))
+    except ArithmeticError:
+        raise DealRefused(f"{text!r} is not a rate like 2.35") from None
+    if not rate.is_finite() or rate != rate.quantize(CENT) or not CENT <= rate <= 100:
+        raise DealRefused("the won rate must be $0.01 to $100.00 per kg, in cents")
+    floor = Decimal((quote.guidance or {}).get("prices", {}).get("price.floor", "0"))
+    if rate < floor and rate < quote.rate_per_kg:
+        raise DealRefused(f"${rate} is below the floor ${floor}; quote it again for approval")
+    return rate
+
+
+def _won(quote: Quote, rate: Decimal, now: datetime) -> None:
+    """Book the space on the flight, so the board and the wallet see it at once."""
+    flight = quote.flight
+    if flight is None:
+        raise DealRefused("the quote has no flight to book")
+    if flight.booked_kg + quote.weight_kg > flight.capacity_kg:
+        raise DealRefused(f"{flight.number} no longer has room for {quote.weight_kg:,} kg")
+    quote.outcome, quote.won_rate_per_kg = QuoteOutcome.WON, rate
+    flight.booked_kg += quote.weight_kg
+    flight.booked_m3 += quote.volume_m3
+    db.session.add(
+        Booking(
+            external_id=f"{quote.external_id}-booking"[:64],
+            customer_id=quote.customer_id,
+            flight_id=flight.id,
+            quote_id=quote.id,
+            booked_at=now,
+            weight_kg=quote.weight_kg,
+            volume_m3=quote.volume_m3,
+            rate_per_kg=rate,
+        )
+    )
