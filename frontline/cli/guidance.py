@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..guidance.escalation import escalate_overdue
+from ..guidance.outlook import refresh as refresh_outlook
 from ..tables import utcnow
 
 
@@ -21,3 +22,12 @@ def escalate() -> None:
     minutes = current_app.config["ESCALATE_AFTER_MINUTES"]
     moved = escalate_overdue(utcnow(), minutes)
     click.echo(f"Escalated {moved} card(s) not acknowledged within {minutes} min.")
+
+
+@guidance.command("refresh")
+def refresh() -> None:
+    """Re-evaluate the reps' outlook (flights, accounts, lanes) and push new cards."""
+    report = refresh_outlook(utcnow())
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(report.issued.items())) or "none"
+    seen = sum(report.evaluated.values())
+    click.echo(f"Evaluated {seen} subject(s); issued {report.total} card(s): {parts}.")
