@@ -287,18 +287,43 @@ def _csv(
     shape: Callable[[dict[str, Any]], dict[str, str]],
     store: Callable[[list[dict[str, Any]]], Counts],
 ) -> Counts:
-    parsed = read_rows(path, columns)
-    lines, rows, errors = [], [], []
+    try:
+        parsed, errors = read_rows(path, columns), []
+    except ImportFailed as failed:
+        # Bad cells: report them together with the row checks of every row whose cells parsed.
+        parsed, errors = _good_rows(path, columns, failed), failed.errors
+    lines, rows = [], []
     for line, row in parsed:
         errors += [RowError(line, field, why) for field, why in shape(row).items()]
         lines.append(line)
         rows.append(row)
     if errors:
-        raise ImportFailed(str(path), errors)
+        raise ImportFailed(str(path), sorted(errors, key=lambda e: e.line))
     try:
         return store(rows)
     except Rejected as refused:
         raise ImportFailed(str(path), _row_errors(refused, lines)) from None
+
+
+def _good_rows(path: str | Path, columns: list[Column], failed: ImportFailed) -> list:
+    """The rows with no bad cell, parsed again leniently (a header error leaves none)."""
+    bad = {error.line for error in failed.errors}
+    if 1 in bad:
+        return []
+    lenient = [Column(c.name, _quiet(c.parse), False, c.default) for c in columns]
+    return [(line, row) for line, row in read_rows(path, lenient) if line not in bad]
+
+
+def _quiet(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A parser that gives None instead of raising (its row is dropped anyway)."""
+
+    def run(text: str) -> Any:
+        try:
+            return parse(text)
+        except (ValueError, ArithmeticError):
+            return None
+
+    return run
 
 
 def _row_errors(refused: Rejected, lines: list[int]) -> list[RowError]:
