@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
-from guidance_rules.cli import rules
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from guidance_rules.cli import rules
 
 from .demo import demo
 from .guidance import guidance

@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 
 from frontline.extensions import db
 from frontline.tables import CardAction, Event, GuidanceCard
-from tests.factories import arrival, make_guest, make_shift, make_token, make_user, make_visit, make_zone
+from tests.factories import (
+    arrival,
+    make_guest,
+    make_shift,
+    make_token,
+    make_user,
+    make_visit,
+    make_zone,
+)
 
 
 @pytest.fixture
@@ -24,7 +32,9 @@ def floor(app):
 
 
 def post(client, token, body, **headers):
-    return client.post("/api/v1/events", json=body, headers={"Authorization": f"Bearer {token}", **headers})
+    return client.post(
+        "/api/v1/events", json=body, headers={"Authorization": f"Bearer {token}", **headers}
+    )
 
 
 def count(app, table) -> int:
@@ -65,7 +75,9 @@ def test_same_id_with_another_body_is_a_conflict(app, client, floor):
 
 
 def test_invalid_body_lists_every_field_error(client, floor):
-    response = post(client, floor["token"], {"type": "guest.teleported", "occurred_at": "yesterday"})
+    response = post(
+        client, floor["token"], {"type": "guest.teleported", "occurred_at": "yesterday"}
+    )
     assert response.status_code == 422
     errors = response.json["errors"]["json"]
     assert set(errors) >= {"id", "type", "occurred_at", "guest_id", "source"}
@@ -102,10 +114,18 @@ def test_repeat_card_in_within_the_visit_makes_no_new_cards(app, client, floor):
 
 def test_self_excluded_guest_never_gets_an_offer(app, client, floor):
     with app.app_context():
-        make_guest(external_id="SX", name="Tom Stone", tier="diamond", self_excluded=True, cuisines=["steak"])
+        make_guest(
+            external_id="SX",
+            name="Tom Stone",
+            tier="diamond",
+            self_excluded=True,
+            cuisines=["steak"],
+        )
     assert post(client, floor["token"], arrival("SX")).status_code == 202
     with app.app_context():
-        cards = db.session.scalars(select(GuidanceCard).where(GuidanceCard.subject_type == "guest")).all()
+        cards = db.session.scalars(
+            select(GuidanceCard).where(GuidanceCard.subject_type == "guest")
+        ).all()
         mine = [c for c in cards if c.facts.get("guest.self_excluded")]
         assert mine and all(c.offer is None for c in mine)
 

@@ -40,7 +40,10 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(app, runner, tmp_path)
         make_user(role="host", email="maya@example.test")
     result = runner.invoke(args=["import", "guests", write(tmp_path, "bad.csv", BAD_GUESTS)])
     assert result.exit_code == 1
-    assert "line 2, column tier: 'silver' is not one of member, gold, platinum, diamond, black" in result.output
+    assert (
+        "line 2, column tier: 'silver' is not one of member, gold, platinum, diamond, black"
+        in result.output
+    )
     assert "line 3, column external_id: a value is required" in result.output
     assert "line 3, column host_email: unknown host 'nobody@example.test'" in result.output
     assert "nothing was imported" in result.output
@@ -49,7 +52,9 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(app, runner, tmp_path)
 
 
 def test_unknown_and_missing_columns(app, runner, tmp_path):
-    result = runner.invoke(args=["import", "guests", write(tmp_path, "h.csv", "external_id,nmae\nG1,x\n")])
+    result = runner.invoke(
+        args=["import", "guests", write(tmp_path, "h.csv", "external_id,nmae\nG1,x\n")]
+    )
     assert "line 1, column nmae: unknown column" in result.output
     assert "line 1, column name: required column is missing" in result.output
 
