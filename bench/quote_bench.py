@@ -198,10 +198,11 @@ def main() -> None:
         query = quote_query(app)
         page = get(client, "/rep/quote", **query)()
         assert b"Recommended" in page.data, page.data[:2000]
-        for label, freeze in (("as served today", False), ("with gc.freeze()", True)):
+        runs = (("no gc.freeze (e.g. flask run)", False), ("gunicorn workers: gc.freeze", True))
+        for label, freeze in runs:
             if freeze:
-                # A worker that freezes its start-up heap (gunicorn post_fork) skips walking the
-                # app, models and libraries in every full collection: the p95 spikes are those.
+                # As frontline/gunicorn_conf.py does once a worker has started: full collections
+                # then skip the app, models and libraries; the p95 spikes were those walks.
                 gc.collect()
                 gc.freeze()
             quote = get(client, "/rep/quote", **query)
