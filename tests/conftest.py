@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,3 +131,22 @@ class AuthActions:
 @pytest.fixture
 def auth(client, app) -> AuthActions:
     return AuthActions(client, app)
+
+
+@pytest.fixture(scope="session")
+def cargo_model_dir(tmp_path_factory):
+    """A cargo pricing model trained once per test run on a small demo world."""
+    from tests.factories import train_cargo_model
+
+    return train_cargo_model(tmp_path_factory.mktemp("models"), tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture
+def cargo_world(app, cargo_model_dir, tmp_path):
+    """The app with the cargo demo world loaded and its own copy of the trained model."""
+    from tests.factories import load_cargo_world
+
+    app.config["MODEL_DIR"] = str(shutil.copytree(cargo_model_dir, tmp_path / "models"))
+    with app.app_context():
+        load_cargo_world()
+    return app

@@ -1,6 +1,5 @@
 """The rep on a phone: a pushed card arrives live, capacity, a quote won, an approval answered."""
 
-import shutil
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,22 +11,15 @@ from frontline.extensions import db
 from frontline.guidance import outlook
 from frontline.tables import Customer, Flight, Lane, User, utcnow
 from tests.browser.conftest import PHONE, screenshot, sign_in
-from tests.factories import load_cargo_world, train_cargo_model
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return train_cargo_model(tmp_path_factory.mktemp("models"), tmp_path_factory.mktemp("world"))
-
-
 @pytest.fixture
-def world(app, model_dir, tmp_path):
+def world(cargo_world):
     """The demo world; one of Tom's key accounts holds only a sliver of its wallet with us."""
-    app.config["MODEL_DIR"] = str(shutil.copytree(model_dir, tmp_path / "models"))
+    app = cargo_world
     with app.app_context():
-        load_cargo_world()
         rep = User.by_email("rep@demo.test")
         customer = db.session.scalars(
             select(Customer).where(Customer.rep_id == rep.id).order_by(Customer.code)

@@ -1,6 +1,5 @@
 """Pushed rep cards from the outlook refresh, one-tap actions, and live approvals."""
 
-import shutil
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,20 +20,11 @@ from frontline.tables import (
     utcnow,
 )
 from tests.conftest import csrf_from
-from tests.factories import load_cargo_world, train_cargo_model
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return train_cargo_model(tmp_path_factory.mktemp("models"), tmp_path_factory.mktemp("world"))
 
 
 @pytest.fixture
-def world(app, model_dir, tmp_path):
-    app.config["MODEL_DIR"] = str(shutil.copytree(model_dir, tmp_path / "models"))
-    with app.app_context():
-        load_cargo_world()
-    return app
+def world(cargo_world):
+    return cargo_world
 
 
 def soften(rep: User, days: float = 5) -> Flight:

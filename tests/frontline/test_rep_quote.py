@@ -1,6 +1,5 @@
 """Quote guidance on the rep's phone: floor, capacity, competitors, exact money, bad input."""
 
-import shutil
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,20 +20,12 @@ from frontline.tables import (
     utcnow,
 )
 from tests.conftest import csrf_from
-from tests.factories import load_cargo_world, make_competitor_rate, train_cargo_model
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return train_cargo_model(tmp_path_factory.mktemp("models"), tmp_path_factory.mktemp("world"))
+from tests.factories import make_competitor_rate
 
 
 @pytest.fixture
-def world(app, model_dir, tmp_path):
-    app.config["MODEL_DIR"] = str(shutil.copytree(model_dir, tmp_path / "models"))
-    with app.app_context():
-        load_cargo_world()
-    return app
+def world(cargo_world):
+    return cargo_world
 
 
 def rep_lane_and_customer():
