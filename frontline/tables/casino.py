@@ -6,7 +6,17 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Enum, ForeignKey, SmallInteger, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -78,6 +88,8 @@ class Visit(db.Model):
     """One trip day: where the guest played, what they spent, how it went."""
 
     __tablename__ = "visits"
+    # A guest's history newest first, for every arrival: without it SQLite walks the date index.
+    __table_args__ = (Index("ix_visits_guest_date", "guest_id", "visit_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     guest_id: Mapped[int] = mapped_column(ForeignKey("guests.id"), index=True)
