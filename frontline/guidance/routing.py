@@ -20,12 +20,17 @@ class Route:
     note: str
 
 
-def on_shift(now: datetime, *, manager: bool | None = None) -> list[Shift]:
-    query = (
+def working(now: datetime):
+    """Shifts under way now, of people whose accounts are enabled."""
+    return (
         select(Shift)
         .join(Shift.user)
         .where(Shift.starts_at <= now, Shift.ends_at > now, User.enabled)
     )
+
+
+def on_shift(now: datetime, *, manager: bool | None = None) -> list[Shift]:
+    query = working(now)
     if manager is not None:
         query = query.where(Shift.is_manager == manager)
     return list(db.session.scalars(query))
@@ -45,22 +50,29 @@ def zone_name(code: str) -> str:
 
 
 def route_guest(
-    guest: Guest, zone: str | None, now: datetime, exclude: set[int] = frozenset()
+    guest: Guest, zone: str | None, now: datetime, exclude: frozenset[int] = frozenset()
 ) -> Route:
     """The assigned host on shift; else the least busy host covering the zone; else a manager."""
-    shifts = [s for s in on_shift(now) if s.user_id not in exclude]
-    hosts = {s.user_id: s for s in shifts if not s.is_manager}
-    if guest.host_id in hosts:
-        return Route(hosts[guest.host_id].user, "Your guest")
-    covering = [s for s in hosts.values() if zone and zone in s.zones]
+    # The common case is one indexed lookup: a floor may have hundreds of people on shift.
+    if guest.host_id is not None and guest.host_id not in exclude:
+        mine = working(now).where(Shift.user_id == guest.host_id, Shift.is_manager.is_(False))
+        shift = db.session.scalars(mine.limit(1)).first()
+        if shift is not None:
+            return Route(shift.user, "Your guest")
+    hosts = working(now).with_only_columns(Shift.user_id, Shift.zones).where(~Shift.is_manager)
+    covering = [
+        user_id
+        for user_id, zones in db.session.execute(hosts)
+        if zone in (zones or []) and user_id not in exclude
+    ]
     if covering:
-        load = open_load([s.user_id for s in covering])
-        chosen = min(covering, key=lambda s: (load.get(s.user_id, 0), s.user_id))
+        load = open_load(covering)
+        chosen = min(covering, key=lambda user_id: (load.get(user_id, 0), user_id))
         reason = "their host is off shift" if guest.host_id else "no host is coded to this guest"
-        return Route(chosen.user, f"Covering the {zone_name(zone).lower()}: {reason}")
-    managers = [s for s in shifts if s.is_manager]
+        where = zone_name(zone).lower()
+        return Route(db.session.get(User, chosen), f"Covering the {where}: {reason}")
+    managers = [s for s in on_shift(now, manager=True) if s.user_id not in exclude]
     if managers:
-        return Route(
-            managers[0].user, f"Shift manager: no host on shift covers {zone or 'this zone'}"
-        )
+        where = zone_name(zone) if zone else "this zone"
+        return Route(managers[0].user, f"Shift manager: no host on shift covers {where}")
     return Route(None, "Nobody on shift: waiting for a host")

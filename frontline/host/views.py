@@ -22,7 +22,7 @@ def inbox():
     zones = dict(db.session.execute(select(Zone.code, Zone.name)).all())
     return render(
         "host/inbox.html", block="inbox", cards=cards, guests=guests_by_id(cards),
-        zones=zones, book=guest_book(current_user.id),
+        zones=zones, book=lambda: guest_book(current_user.id),
     )  # fmt: skip
 
 
@@ -70,16 +70,14 @@ def _my_card(card_id: int) -> GuidanceCard:
 
 
 def guest_book(host_id: int) -> list:
-    last_visit = (
-        select(Visit.guest_id, func.max(Visit.visit_date).label("last_visit"))
-        .group_by(Visit.guest_id)
-        .subquery()
-    )
+    """The host's own guests, most recently seen first."""
+    last_visit = func.max(Visit.visit_date).label("last_visit")
     query = (
-        select(Guest, last_visit.c.last_visit)
-        .outerjoin(last_visit, last_visit.c.guest_id == Guest.id)
+        select(Guest, last_visit)
+        .outerjoin(Visit, Visit.guest_id == Guest.id)
         .where(Guest.host_id == host_id)
-        .order_by(last_visit.c.last_visit.desc().nulls_last(), Guest.name)
+        .group_by(Guest.id)
+        .order_by(last_visit.desc().nulls_last(), Guest.name)
         .limit(50)
     )
     return db.session.execute(query).all()
