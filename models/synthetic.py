@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .cargo_pricing import QUOTE_COLUMNS
+
 TIERS = ("member", "gold", "platinum", "diamond", "black")
 TIER_WEIGHTS = (0.55, 0.25, 0.12, 0.06, 0.02)
 OFFER_TYPES = ("dining", "show", "free_play", "room_upgrade", "spa")
@@ -201,15 +203,4 @@ def cargo_quotes(flights: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
 
 def quote_requests(quotes: pd.DataFrame, displacement_cost: float = 0.5) -> pd.DataFrame:
     """Quote history rows reshaped as guidance requests."""
-    columns = [
-        "customer_tier",
-        "share_of_wallet",
-        "lane",
-        "weight_kg",
-        "volume_m3",
-        "days_to_departure",
-        "load_factor",
-        "competitor_best_rate",
-        "transit_diff_hours",
-    ]
-    return quotes[columns].assign(displacement_cost=displacement_cost).reset_index(drop=True)
+    return quotes[QUOTE_COLUMNS].assign(displacement_cost=displacement_cost).reset_index(drop=True)
