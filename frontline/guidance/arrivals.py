@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import push
 from ..extensions import db
 from ..tables import Event, Guest, GuidanceCard, utcnow
 from .guest_facts import guest_facts
-from .issue import issue_cards
+from .issue import assignees, issue_cards, signal
 from .routing import route_guest
 
 #: An arrival this soon after the guest was last seen continues the same visit.
@@ -65,6 +64,8 @@ def receive(payload: dict[str, Any], sender: str = "") -> Receipt:
         db.session.add(event)
         db.session.flush()  # the unique id is claimed here; a concurrent copy waits or fails
         cards = act_on(event, guest)
+        db.session.flush()
+        owners = assignees(cards)  # read before the commit expires them
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -75,7 +76,7 @@ def receive(payload: dict[str, Any], sender: str = "") -> Receipt:
     except Exception:
         db.session.rollback()
         raise
-    signal(cards)
+    signal(owners)
     return Receipt(event, True, tuple(cards))
 
 
@@ -110,9 +111,3 @@ def _same_visit(guest: Guest, at: datetime) -> bool:
         and guest.visit_started_at is not None
         and at - guest.last_seen_at < SAME_VISIT
     )
-
-
-def signal(cards: list[GuidanceCard]) -> None:
-    """Tell each assignee's phones to resync their inbox (after the commit, never before)."""
-    for user_id in sorted({c.assignee_id for c in cards if c.assignee_id is not None}):
-        push.publish(push.user_channel(user_id), "inbox", "new")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..tables import CardStatus, Guest, GuidanceCard
@@ -29,7 +28,5 @@ def guests_by_id(cards: list[GuidanceCard]) -> dict[int, Guest]:
     ids = {c.subject_id for c in cards if c.subject_type == "guest"}
     if not ids:
         return {}
-    found = db.session.scalars(
-        select(Guest).where(Guest.id.in_(ids)).options(selectinload(Guest.host))
-    )
+    found = db.session.scalars(select(Guest).where(Guest.id.in_(ids)))
     return {g.id: g for g in found}

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 import guidance_rules
 
+from .. import push
 from ..extensions import db
 from ..tables import CardAction, Event, GuidanceCard
 from .packs import published_pack
@@ -98,3 +99,13 @@ def offer_json(offer: guidance_rules.Offer | None) -> dict | None:
         "description": offer.description,
         "max_value": to_json(offer.max_value),
     }
+
+
+def assignees(cards: list[GuidanceCard]) -> set[int]:
+    return {c.assignee_id for c in cards if c.assignee_id is not None}
+
+
+def signal(user_ids: set[int]) -> None:
+    """Tell each person's phones to resync their inbox (after the commit, never before)."""
+    for user_id in sorted(user_ids):
+        push.publish(push.user_channel(user_id), "inbox", "new")

@@ -35,8 +35,7 @@ from ..tables import (
     User,
 )
 from ..tables.cargo import chargeable_kg
-from .arrivals import signal
-from .issue import stored_card
+from .issue import assignees, signal, stored_card
 from .packs import published_pack
 from .routing import Route
 
@@ -302,11 +301,13 @@ def refresh(now: datetime, flight_ids: Iterable[int] | None = None) -> RefreshRe
         if flight_ids is None:
             _customers(issuer, now)
             _lanes(issuer, now)
+        db.session.flush()
+        owners = assignees(issuer.cards)  # read before the commit expires them
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    signal(issuer.cards)
+    signal(owners)
     return issuer.report
 
 
