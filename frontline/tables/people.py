@@ -97,7 +97,8 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(256), default="")
 
-    user: Mapped[User] = relationship()
+    # Every signed-in request loads its session and user: one query, not two.
+    user: Mapped[User] = relationship(lazy="joined")
 
     @classmethod
     def start(cls, user: User, user_agent: str = "") -> str:
