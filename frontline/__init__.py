@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, assets, auth, cli, database, errors, filters, guidance, push, scoring
+from . import api, assets, auth, cli, database, errors, filters, guidance, push, scoring, zones
 from .admin import bp as admin_bp
 from .analyst import bp as analyst_bp
 from .config import init_app as configure
@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     configure(app, config)
     database.init_app(app)
+    zones.init_app(app)
     migrate.init_app(
         app,
         db,

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from ..extensions import api, csrf
+from . import auth
 from .auth import SECURITY_SCHEME
 from .cargo import blp as cargo_blp
 from .events import blp as events_blp
@@ -12,6 +13,7 @@ from .status import blp as status_blp
 
 def init_app(app: Flask) -> None:
     api.init_app(app)
+    auth.init_app(app)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     for blp in (status_blp, guests_blp, events_blp, cargo_blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry them

@@ -6,11 +6,10 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import select
 
-from ..extensions import db
-from ..guidance.arrivals import EventConflict, UnknownGuest, receive
-from ..tables import Zone
+from ..guidance import intake
+from ..guidance.arrivals import EventConflict, Incoming, UnknownGuest
+from ..zones import is_zone
 from .auth import require_scope
 from .signatures import signed_if_configured
 
@@ -37,7 +36,7 @@ class EventSchema(Schema):
         zone = (data.get("location") or {}).get("zone")
         if data.get("type") in ("guest.arrived", "guest.moved") and zone is None:
             raise ValidationError({"location": ["An arrival or move needs location.zone."]})
-        if zone is not None and not db.session.scalar(select(Zone.id).where(Zone.code == zone)):
+        if zone is not None and not is_zone(zone):
             raise ValidationError({"location": {"zone": [f"Unknown zone {zone!r}."]}})
 
 
@@ -56,19 +55,17 @@ class Events(MethodView):
     @blp.response(202, AcceptedSchema)
     @blp.alt_response(200, schema=AcceptedSchema, description="The same event again: no change")
     @blp.alt_response(409, description="The id was used with a different body")
+    @blp.alt_response(503, description="Not stored in time; send the same event again")
     def post(self, payload):
         """Receive an event; 202 when new, 200 when the same event was already received."""
         try:
-            receipt = receive(payload, sender=g.api_token.name)
-        except UnknownGuest as error:
-            abort(422, errors={"json": {"guest_id": [f"Unknown guest {error.args[0]!r}."]}})
-        except EventConflict as error:
-            abort(
-                409, message=f"Event {error.args[0]!r} was already received with a different body."
-            )
-        status = 202 if receipt.created else 200
-        body = {
-            "id": receipt.event.external_id,
-            "status": "accepted" if receipt.created else "duplicate",
-        }
-        return body | {"cards": len(receipt.cards)}, status
+            outcome = intake.submit(Incoming(payload, sender=g.api_token.name))
+        except intake.IntakeBusy as error:
+            abort(503, message=f"{error}; send it again (the same id is stored once).")
+        if isinstance(outcome, UnknownGuest):
+            abort(422, errors={"json": {"guest_id": [f"Unknown guest {outcome.args[0]!r}."]}})
+        if isinstance(outcome, EventConflict):
+            message = f"Event {outcome.args[0]!r} was already received with a different body."
+            abort(409, message=message)
+        body = {"id": outcome.event_id, "status": "accepted" if outcome.created else "duplicate"}
+        return body | {"cards": outcome.cards}, 202 if outcome.created else 200

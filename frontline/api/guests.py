@@ -8,8 +8,9 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from ..extensions import db
-from ..tables import Guest, GuestTier, Visit, Zone
+from ..tables import Guest, GuestTier, Visit
 from ..tables.people import User
+from ..zones import is_zone
 from .auth import require_scope
 
 blp = Blueprint("api_guests", __name__, url_prefix="/guests", description="Guests and visits")
@@ -97,11 +98,10 @@ class GuestVisits(MethodView):
     def post(self, visits, external_id):
         """Append visits to a guest's history (all or none)."""
         guest = _guest_or_404(external_id)
-        known = set(db.session.scalars(select(Zone.code)))
         bad = {
             i: {"zone": [f"Unknown zone {v['zone']!r}."]}
             for i, v in enumerate(visits)
-            if v["zone"] not in known
+            if not is_zone(v["zone"])
         }
         if bad:
             abort(422, errors={"json": bad})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..api.auth import forget_tokens
 from ..extensions import db
 from ..tables import ApiToken, utcnow
 
@@ -44,13 +46,14 @@ def create(name: str, scopes: str) -> None:
 @tokens.command("revoke")
 @click.argument("name")
 def revoke(name: str) -> None:
-    """Revoke a token by name; requests carrying it get 401 at once."""
+    """Revoke a token by name; requests carrying it get 401 within the token cache time."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.name == name))
     if token is None:
         raise click.ClickException(f"no token named {name!r}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
+    forget_tokens(current_app)
     click.echo(f"Token {name!r} is revoked.")
 
 

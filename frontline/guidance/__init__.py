@@ -3,6 +3,14 @@
 This package joins `guidance_rules` (pure evaluation) with the database and the push layer.
 """
 
-from .packs import init_app, published_pack
+from flask import Flask
+
+from . import intake, packs
+from .packs import published_pack
 
 __all__ = ["init_app", "published_pack"]
+
+
+def init_app(app: Flask) -> None:
+    packs.init_app(app)
+    intake.init_app(app)

@@ -1,4 +1,11 @@
-"""From a floor event to routed cards: stored with the event in one transaction, then pushed."""
+"""From floor events to routed cards: stored with their events in one transaction, then pushed.
+
+`store_events` takes a batch (the intake hands it whatever queued up meanwhile) and stores
+it in one transaction: one query finds the ids already received, one the guests, and each
+arrival then builds its facts, evaluates the host pack and routes its cards. An event that
+names an unknown guest or reuses an id with another body gets its own error and writes
+nothing; any other failure rolls the whole batch back and raises.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..tables import Event, Guest, GuidanceCard, utcnow
@@ -30,10 +37,21 @@ class UnknownGuest(LookupError):
 
 
 @dataclass(frozen=True)
+class Incoming:
+    """A validated event body and the integration that sent it."""
+
+    payload: dict[str, Any]
+    sender: str = ""
+
+
+@dataclass(frozen=True)
 class Receipt:
-    event: Event
+    event_id: str
     created: bool
-    cards: tuple[GuidanceCard, ...] = ()
+    cards: int = 0
+
+
+Outcome = Receipt | EventConflict | UnknownGuest
 
 
 def body_hash(payload: dict[str, Any]) -> str:
@@ -41,49 +59,74 @@ def body_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def receive(payload: dict[str, Any], sender: str = "") -> Receipt:
-    """Store a validated event once and act on it; the same id twice changes nothing."""
-    digest = body_hash(payload)
-    existing = db.session.scalar(select(Event).where(Event.external_id == payload["id"]))
-    if existing is not None:
-        return _repeat(existing, digest)
-    guest = db.session.scalar(select(Guest).where(Guest.external_id == payload["guest_id"]))
-    if guest is None:
-        raise UnknownGuest(payload["guest_id"])
-    event = Event(
+def store_events(batch: list[Incoming]) -> list[Outcome]:
+    """Store each new event once and act on it; the same id twice changes nothing."""
+    seen = _received([item.payload["id"] for item in batch])
+    guests = _guests({item.payload["guest_id"] for item in batch})
+    outcomes: list[Outcome] = []
+    owners: set[int] = set()
+    try:
+        for item in batch:
+            payload, digest = item.payload, body_hash(item.payload)
+            earlier = seen.get(payload["id"])
+            if earlier is not None:
+                outcomes.append(_repeat(payload["id"], earlier, digest))
+                continue
+            guest = guests.get(payload["guest_id"])
+            if guest is None:
+                outcomes.append(UnknownGuest(payload["guest_id"]))
+                continue
+            event = _event(payload, guest, digest, item.sender)
+            db.session.add(event)
+            seen[event.external_id] = digest  # a second copy in this batch is a repeat
+            cards = act_on(event, guest)
+            owners |= assignees(cards)
+            outcomes.append(Receipt(event.external_id, True, len(cards)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    signal(owners)
+    return outcomes
+
+
+def _received(ids: list[str]) -> dict[str, str]:
+    """Body hash by id, of the events among IDS already stored."""
+    query = select(Event.external_id, Event.body_hash).where(Event.external_id.in_(set(ids)))
+    return dict(db.session.execute(query).all())
+
+
+def _guests(external_ids: set[str]) -> dict[str, Guest]:
+    """The guests named, with their hosts; locked until commit where the database can
+    (PostgreSQL), so two workers take one guest's events in turn and cooldowns hold."""
+    query = (
+        select(Guest)
+        .options(joinedload(Guest.host))
+        .where(Guest.external_id.in_(external_ids))
+        .order_by(Guest.id)
+        .with_for_update(of=Guest)
+    )
+    return {guest.external_id: guest for guest in db.session.scalars(query)}
+
+
+def _event(payload: dict[str, Any], guest: Guest, digest: str, sender: str) -> Event:
+    return Event(
         external_id=payload["id"],
         type=payload["type"],
         source=payload["source"],
         occurred_at=payload["occurred_at"],
+        received_at=utcnow(),
         guest_id=guest.id,
         zone=(payload.get("location") or {}).get("zone"),
         body_hash=digest,
         sender=sender,
     )
-    try:
-        db.session.add(event)
-        db.session.flush()  # the unique id is claimed here; a concurrent copy waits or fails
-        cards = act_on(event, guest)
-        db.session.flush()
-        owners = assignees(cards)  # read before the commit expires them
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        winner = db.session.scalar(select(Event).where(Event.external_id == payload["id"]))
-        if winner is None:
-            raise
-        return _repeat(winner, digest)
-    except Exception:
-        db.session.rollback()
-        raise
-    signal(owners)
-    return Receipt(event, True, tuple(cards))
 
 
-def _repeat(existing: Event, digest: str) -> Receipt:
-    if existing.body_hash != digest:
-        raise EventConflict(existing.external_id)
-    return Receipt(existing, False)
+def _repeat(event_id: str, stored_hash: str, digest: str) -> Outcome:
+    if stored_hash != digest:
+        return EventConflict(event_id)
+    return Receipt(event_id, False)
 
 
 def act_on(event: Event, guest: Guest) -> list[GuidanceCard]:

@@ -102,7 +102,8 @@ def offer_json(offer: guidance_rules.Offer | None) -> dict | None:
 
 
 def assignees(cards: list[GuidanceCard]) -> set[int]:
-    return {c.assignee_id for c in cards if c.assignee_id is not None}
+    """Whose phones to signal: read before the commit expires the cards (flushed or not)."""
+    return {c.assignee.id for c in cards if c.assignee is not None}
 
 
 def signal(user_ids: set[int]) -> None:

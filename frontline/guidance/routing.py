@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..tables import Guest, GuidanceCard, Shift, User, Zone
+from ..tables import Guest, GuidanceCard, Shift, User
 from ..tables.guidance import CardStatus
+from ..zones import zone_name
 
 OPEN = [s for s in CardStatus if s.is_open]
 
@@ -43,10 +44,6 @@ def open_load(user_ids: list[int]) -> dict[int, int]:
         .group_by(GuidanceCard.assignee_id)
     )
     return dict(db.session.execute(query).all())
-
-
-def zone_name(code: str) -> str:
-    return db.session.scalar(select(Zone.name).where(Zone.code == code)) or code
 
 
 def route_guest(

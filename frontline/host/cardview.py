@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..scoring.facts import load_facts
-from ..tables import Guest, Visit, Zone
+from ..tables import Guest, Visit
+from ..zones import zone_name
 
 SPARK_VISITS = 12
 
@@ -37,13 +38,8 @@ def guest_panel(guest: Guest) -> GuestPanel:
         )
     )[::-1]
     facts = load_facts("guest", guest.id)
-    zone = (
-        db.session.scalar(select(Zone.name).where(Zone.code == guest.current_zone))
-        if guest.current_zone
-        else None
-    )
     return GuestPanel(
-        zone_name=zone or guest.current_zone,
+        zone_name=zone_name(guest.current_zone) if guest.current_zone else None,
         value_90d=_value(facts, "guest.value_90d"),
         return_prob=_value(facts, "guest.return_prob_90d"),
         adt_trend=_value(facts, "guest.adt_trend"),

@@ -10,7 +10,8 @@ from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import guests_by_id, open_cards
 from ..rendering import render, see_other
-from ..tables import Guest, GuidanceCard, Role, Visit, Zone
+from ..tables import Guest, GuidanceCard, Role, Visit
+from ..zones import zone_names
 from . import bp
 from .cardview import guest_panel
 
@@ -19,10 +20,9 @@ from .cardview import guest_panel
 @role_required(Role.HOST)
 def inbox():
     cards = open_cards(current_user.id, "host")
-    zones = dict(db.session.execute(select(Zone.code, Zone.name)).all())
     return render(
         "host/inbox.html", block="inbox", cards=cards, guests=guests_by_id(cards),
-        zones=zones, book=lambda: guest_book(current_user.id),
+        zones=zone_names(), book=lambda: guest_book(current_user.id),
     )  # fmt: skip
 
 

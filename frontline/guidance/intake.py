@@ -1,0 +1,140 @@
+"""The event intake: one writer thread per process stores floor events, in small batches.
+
+A request validates its event, hands it to the intake and waits for the outcome. The writer
+takes everything that queued up meanwhile (at most MAX_BATCH) and stores it in one
+transaction: a group commit. Why one writer:
+
+* SQLite has one writer at a time. Request threads racing for it would sleep in SQLite's busy
+  handler (1, 2, 5, 10 ms ...) while the lock is free; a single writer never waits on itself.
+* Under load, batches grow by themselves: one query finds a batch's known ids, one its
+  guests, one commit stores it. At 50 arrivals/s a batch is usually a single event, so
+  nothing waits for company.
+* A process takes a guest's events strictly in order, so two swipes a millisecond apart
+  cannot both pass a cooldown (across workers the guest row lock does the same).
+
+If a batch fails, each of its events is stored again in a transaction of its own: the event
+that fails answers 5xx alone (nothing of it written) and the others are stored. The thread
+ends after IDLE_SECONDS without work and starts again with the next event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy.exc import IntegrityError
+
+from .arrivals import Incoming, Outcome, store_events
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 32
+IDLE_SECONDS = 10.0
+#: A request waits this long for its event to be stored before answering 503 (retry is safe).
+WAIT_SECONDS = 30.0
+
+
+class IntakeBusy(RuntimeError):
+    """The event was not stored in time; sending it again is safe (ids make it idempotent)."""
+
+
+@dataclass
+class _Job:
+    item: Incoming
+    done: threading.Event = field(default_factory=threading.Event)
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+
+    def finish(self, outcome: Outcome | None = None, error: BaseException | None = None):
+        self.outcome, self.error = outcome, error
+        self.done.set()
+
+
+class Intake:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._pending: deque[_Job] = deque()
+        self._wake = threading.Condition(threading.Lock())
+        self._running = False
+
+    def submit(self, item: Incoming, wait: float = WAIT_SECONDS) -> Outcome:
+        """Store one event (or learn it was a repeat); raises what storing it raised."""
+        job = _Job(item)
+        with self._wake:
+            self._pending.append(job)
+            if self._running:
+                self._wake.notify()
+            else:
+                self._running = True
+                threading.Thread(target=self._run, name="frontline-intake", daemon=True).start()
+        if not job.done.wait(wait):
+            raise IntakeBusy(f"event {item.payload['id']!r} was not stored within {wait:g} s")
+        if job.error is not None:
+            raise job.error
+        assert job.outcome is not None
+        return job.outcome
+
+    def _run(self) -> None:
+        while batch := self._next_batch():
+            try:
+                with self.app.app_context():
+                    self._store(batch)
+            except BaseException as error:  # never leave a request waiting on a dead thread
+                for job in batch:
+                    if not job.done.is_set():
+                        job.finish(error=error)
+                if not isinstance(error, Exception):
+                    with self._wake:
+                        self._running = False
+                    raise
+
+    def _next_batch(self) -> list[_Job]:
+        with self._wake:
+            if not self._pending:
+                self._wake.wait(IDLE_SECONDS)
+            if not self._pending:
+                self._running = False
+                return []
+            return [self._pending.popleft() for _ in range(min(MAX_BATCH, len(self._pending)))]
+
+    def _store(self, batch: list[_Job]) -> None:
+        try:
+            outcomes = store_events([job.item for job in batch])
+        except Exception as error:
+            if len(batch) == 1 and not isinstance(error, IntegrityError):
+                return self._failed(batch[0], error)
+            for job in batch:
+                self._store_alone(job)
+        else:
+            for job, outcome in zip(batch, outcomes, strict=True):
+                job.finish(outcome)
+
+    def _store_alone(self, job: _Job) -> None:
+        try:
+            (outcome,) = store_events([job.item])
+        except IntegrityError:
+            # Another worker stored the same id between our look and our insert: looking
+            # again finds it, and the answer is a repeat (or a conflict).
+            try:
+                (outcome,) = store_events([job.item])
+            except Exception as error:
+                return self._failed(job, error)
+        except Exception as error:
+            return self._failed(job, error)
+        job.finish(outcome)
+
+    @staticmethod
+    def _failed(job: _Job, error: Exception) -> None:
+        log.exception("event %r could not be stored", job.item.payload.get("id"), exc_info=error)
+        job.finish(error=error)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["event_intake"] = Intake(app)
+
+
+def submit(item: Incoming) -> Outcome:
+    return current_app.extensions["event_intake"].submit(item)
