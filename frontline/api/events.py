@@ -51,7 +51,7 @@ class Events(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     @require_scope("events:write")  # outermost: who you are is checked before what you sent
     @signed_if_configured
-    @blp.arguments(EventSchema)
+    @blp.arguments(EventSchema())  # an instance: building one per request costs more than a load
     @blp.response(202, AcceptedSchema)
     @blp.alt_response(200, schema=AcceptedSchema, description="The same event again: no change")
     @blp.alt_response(409, description="The id was used with a different body")

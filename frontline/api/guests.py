@@ -73,7 +73,7 @@ class GuestProfile(MethodView):
 
     @blp.doc(security=[{"bearerAuth": []}])
     @require_scope("guests:write")
-    @blp.arguments(GuestSchema)
+    @blp.arguments(GuestSchema())
     @blp.response(200, GuestSchema)
     def put(self, data, external_id):
         """Create or replace a guest's profile."""

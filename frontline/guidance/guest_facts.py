@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from ..extensions import db
 from ..scoring.facts import load_facts
@@ -64,26 +64,39 @@ def next_tier(tier: str) -> str | None:
     return order[index + 1] if index + 1 < len(order) else None
 
 
+def _history_statement():
+    """Last visit and the past year's play in one round trip (built once, bound per guest)."""
+    guest_id, since = bindparam("guest_id"), bindparam("since")
+    mine = Visit.guest_id == guest_id
+    in_year = and_(mine, Visit.visit_date >= since)
+
+    def last(column):
+        return select(column).where(mine).order_by(Visit.visit_date.desc()).limit(1)
+
+    return select(
+        select(func.count()).select_from(Visit).where(in_year).scalar_subquery(),
+        select(func.sum(Visit.theo_win)).where(in_year).scalar_subquery(),
+        *(last(c).scalar_subquery() for c in (Visit.visit_date, Visit.rating, Visit.complaint)),
+    )
+
+
+HISTORY = _history_statement()
+
+
 def history(guest: Guest, now: datetime) -> dict[str, Any]:
     """Last visit's experience and the past year's play, from the visits table."""
-    last = db.session.scalar(
-        select(Visit).where(Visit.guest_id == guest.id).order_by(Visit.visit_date.desc()).limit(1)
-    )
     year_ago = (now - timedelta(days=365)).date()
-    count, theo = db.session.execute(
-        select(func.count(), func.sum(Visit.theo_win)).where(
-            Visit.guest_id == guest.id, Visit.visit_date >= year_ago
-        )
-    ).one()
+    row = db.session.execute(HISTORY, {"guest_id": guest.id, "since": year_ago}).one()
+    count, theo, last_date, rating, complaint = row
     facts: dict[str, Any] = {"guest.visits_12m": count, "guest.theo_12m": theo or Decimal(0)}
     if count:
         facts["guest.adt"] = (Decimal(theo) / count).quantize(Decimal("0.01"))
-    if last is not None:
+    if last_date is not None:
         facts |= {
-            "guest.last_visit": last.visit_date,
-            "guest.last_visit_rating": last.rating,
-            "guest.last_visit_complaint": bool(last.complaint),
-            "guest.last_complaint_text": last.complaint,
+            "guest.last_visit": last_date,
+            "guest.last_visit_rating": rating,
+            "guest.last_visit_complaint": bool(complaint),
+            "guest.last_complaint_text": complaint,
         }
     return facts
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 
+from ..extensions import db
 from .arrivals import Incoming, Outcome, store_events
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,12 @@ class Intake:
         self._running = False
 
     def submit(self, item: Incoming, wait: float = WAIT_SECONDS) -> Outcome:
-        """Store one event (or learn it was a repeat); raises what storing it raised."""
+        """Store one event (or learn it was a repeat); raises what storing it raised.
+
+        The caller's database connection goes back to the pool first: requests waiting here
+        must not hold the connections the writer needs.
+        """
+        db.session.close()
         job = _Job(item)
         with self._wake:
             self._pending.append(job)
