@@ -13,9 +13,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -92,21 +93,32 @@ def store_events(batch: list[Incoming]) -> list[Outcome]:
 
 def _received(ids: list[str]) -> dict[str, str]:
     """Body hash by id, of the events among IDS already stored."""
-    query = select(Event.external_id, Event.body_hash).where(Event.external_id.in_(set(ids)))
-    return dict(db.session.execute(query).all())
+    return dict(db.session.execute(_received_statement(), {"ids": sorted(set(ids))}).all())
 
 
 def _guests(external_ids: set[str]) -> dict[str, Guest]:
     """The guests named, with their hosts; locked until commit where the database can
     (PostgreSQL), so two workers take one guest's events in turn and cooldowns hold."""
-    query = (
+    found = db.session.scalars(_guests_statement(), {"ids": sorted(external_ids)})
+    return {guest.external_id: guest for guest in found}
+
+
+# The two statements every batch runs, built once (building costs more than running them).
+@cache
+def _received_statement():
+    ids = bindparam("ids", expanding=True)
+    return select(Event.external_id, Event.body_hash).where(Event.external_id.in_(ids))
+
+
+@cache
+def _guests_statement():
+    return (
         select(Guest)
         .options(joinedload(Guest.host))
-        .where(Guest.external_id.in_(external_ids))
+        .where(Guest.external_id.in_(bindparam("ids", expanding=True)))
         .order_by(Guest.id)
         .with_for_update(of=Guest)
     )
-    return {guest.external_id: guest for guest in db.session.scalars(query)}
 
 
 def _event(payload: dict[str, Any], guest: Guest, digest: str, sender: str) -> Event:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 import guidance_rules
 
@@ -18,18 +19,23 @@ from .routing import Route
 from .values import facts_to_json, to_json
 
 
-def cooldown_history(subject_type: str, subject_id: int) -> dict[str, datetime]:
-    """When each cooldown key last produced a card for this subject (pure input to the engine)."""
-    query = (
+@cache  # built once: it runs on every arrival
+def _cooldowns():
+    return (
         select(GuidanceCard.cooldown_key, func.max(GuidanceCard.created_at))
         .where(
-            GuidanceCard.subject_type == subject_type,
-            GuidanceCard.subject_id == subject_id,
+            GuidanceCard.subject_type == bindparam("subject_type"),
+            GuidanceCard.subject_id == bindparam("subject_id"),
             GuidanceCard.cooldown_key.is_not(None),
         )
         .group_by(GuidanceCard.cooldown_key)
     )
-    return dict(db.session.execute(query).all())
+
+
+def cooldown_history(subject_type: str, subject_id: int) -> dict[str, datetime]:
+    """When each cooldown key last produced a card for this subject (pure input to the engine)."""
+    subject = {"subject_type": subject_type, "subject_id": subject_id}
+    return dict(db.session.execute(_cooldowns(), subject).all())
 
 
 def issue_cards(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..tables import Guest, GuidanceCard, Shift, User
@@ -21,13 +22,19 @@ class Route:
     note: str
 
 
-def working(now: datetime):
+def working(now):
     """Shifts under way now, of people whose accounts are enabled."""
     return (
         select(Shift)
         .join(Shift.user)
         .where(Shift.starts_at <= now, Shift.ends_at > now, User.enabled)
     )
+
+
+@cache  # built once: it runs on every arrival
+def _host_on_shift():
+    mine = Shift.user_id == bindparam("user_id")
+    return working(bindparam("now")).where(mine, Shift.is_manager.is_(False)).limit(1)
 
 
 def on_shift(now: datetime, *, manager: bool | None = None) -> list[Shift]:
@@ -52,8 +59,7 @@ def route_guest(
     """The assigned host on shift; else the least busy host covering the zone; else a manager."""
     # The common case is one indexed lookup: a floor may have hundreds of people on shift.
     if guest.host_id is not None and guest.host_id not in exclude:
-        mine = working(now).where(Shift.user_id == guest.host_id, Shift.is_manager.is_(False))
-        shift = db.session.scalars(mine.limit(1)).first()
+        shift = db.session.scalar(_host_on_shift(), {"now": now, "user_id": guest.host_id})
         if shift is not None:
             return Route(shift.user, "Your guest")
     hosts = working(now).with_only_columns(Shift.user_id, Shift.zones).where(~Shift.is_manager)

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from guidance_rules.errors import UnknownFactError
 from guidance_rules.vocabulary import Fact, load_vocabulary
@@ -148,6 +149,14 @@ def _rows(
             }
 
 
+@cache  # built once: every arrival and card screen reads a guest's facts
+def _facts_of():
+    return select(FactValue).where(
+        FactValue.subject_type == bindparam("subject_type"),
+        FactValue.subject_id.in_(bindparam("ids", expanding=True)),
+    )
+
+
 def load_facts(subject_type: str, subject_id: int) -> dict[str, StoredFact]:
     """Every stored fact about one subject, by fact name."""
     return load_facts_many(subject_type, [subject_id]).get(int(subject_id), {})
@@ -158,11 +167,8 @@ def load_facts_many(subject_type: str, ids: Iterable[int]) -> dict[int, dict[str
     wanted = sorted({int(i) for i in ids})
     found: dict[int, dict[str, StoredFact]] = {}
     for start in range(0, len(wanted), _CHUNK):
-        query = select(FactValue).where(
-            FactValue.subject_type == subject_type,
-            FactValue.subject_id.in_(wanted[start : start + _CHUNK]),
-        )
-        for row in db.session.scalars(query):
+        chunk = {"subject_type": subject_type, "ids": wanted[start : start + _CHUNK]}
+        for row in db.session.scalars(_facts_of(), chunk):
             found.setdefault(row.subject_id, {})[row.name] = StoredFact(
                 row.name, decode(row.name, row.value), row.model_version, row.computed_at
             )

@@ -7,9 +7,10 @@ import hashlib
 import secrets
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, func, select
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -109,11 +110,16 @@ class UserSession(db.Model):
 
     @classmethod
     def find(cls, token: str) -> UserSession | None:
-        return db.session.scalar(select(cls).where(cls.token_hash == digest(token)))
+        return db.session.scalar(_session_by_hash(), {"token_hash": digest(token)})
 
     @classmethod
     def end_all(cls, user: User) -> None:
         db.session.execute(db.delete(cls).where(cls.user_id == user.id))
+
+
+@cache  # built once: every signed-in request runs it
+def _session_by_hash():
+    return select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
 
 
 class LoginAttempt(db.Model):
