@@ -52,6 +52,8 @@ def from_environment(
         "APPROVAL_ROLE": env.get("FRONTLINE_APPROVAL_ROLE", "analyst"),
         "LARGE_DEAL_USD": int(env.get("FRONTLINE_LARGE_DEAL_USD", "2000000")),
         "WEBHOOK_SECRET": env.get("FRONTLINE_WEBHOOK_SECRET") or None,
+        # How long a worker trusts an API token it has checked (a revocation takes this long).
+        "API_TOKEN_CACHE_SECONDS": float(env.get("FRONTLINE_API_TOKEN_CACHE_SECONDS", "5")),
         "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
         "API_TITLE": "Frontline API",

@@ -1,9 +1,11 @@
 """Bearer tokens: 401 and 403 answer JSON; tokens are stored hashed and can be revoked."""
 
+import time
+
 import pytest
 
 from frontline.extensions import db
-from frontline.tables import ApiToken
+from frontline.tables import ApiToken, utcnow
 
 
 @pytest.fixture
@@ -71,3 +73,15 @@ def test_openapi_document_is_served(client):
     spec = client.get("/api/v1/openapi.json").json
     assert spec["info"]["title"] == "Frontline API"
     assert "bearerAuth" in spec["components"]["securitySchemes"]
+
+
+def test_a_token_revoked_elsewhere_stops_within_the_cache_time(app, client, token):
+    app.extensions["api_grants"].seconds = 0.2
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/token", headers=headers).status_code == 200
+    with app.app_context():  # as another process would: no word to this one's cache
+        db.session.scalar(db.select(ApiToken)).revoked_at = utcnow()
+        db.session.commit()
+    assert client.get("/api/v1/token", headers=headers).status_code == 200  # remembered
+    time.sleep(0.25)
+    assert client.get("/api/v1/token", headers=headers).status_code == 401

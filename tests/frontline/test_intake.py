@@ -1,0 +1,159 @@
+"""The event intake: one writer per process, batches stored in one transaction, a failing event
+fails alone, a guest's events taken in order (cooldowns hold inside a batch)."""
+
+import threading
+import time
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from frontline.extensions import db
+from frontline.guidance import arrivals, intake
+from frontline.guidance.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
+from frontline.tables import Event, GuidanceCard, Zone
+from tests.factories import (
+    arrival,
+    make_guest,
+    make_shift,
+    make_token,
+    make_user,
+    make_visit,
+    make_zone,
+)
+
+
+@pytest.fixture
+def floor(app):
+    """A host on shift and four of her guests, each of whom complained last time."""
+    with app.app_context():
+        make_zone()
+        host = make_user(role="host", email="maya@example.test")
+        make_shift(host)
+        for name in ("G1", "G2", "SLOW", "FAULT"):
+            guest = make_guest(host=host, external_id=name, name=f"Guest {name}")
+            make_visit(guest, days_ago=20, rating=1, complaint="Cold food.")
+        return {"token": make_token()}
+
+
+def incoming(guest_id: str, event_id: str, **kw) -> Incoming:
+    body = arrival(guest_id, event_id, **kw)
+    return Incoming(body | {"occurred_at": datetime.fromisoformat(body["occurred_at"])})
+
+
+def count(table, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(table).where(*where))
+
+
+def test_one_batch_answers_each_event_on_its_own(app, floor):
+    with app.app_context():
+        old, new = incoming("G1", "old"), incoming("G2", "new")
+        assert arrivals.store_events([old])[0].created
+        batch = [
+            old,  # stored before: a repeat
+            new,
+            new,  # the same event twice in one batch: stored once
+            incoming("G2", "new", source="beacon"),  # same id, other body
+            incoming("NOBODY", "lost"),
+        ]
+        outcomes = arrivals.store_events(batch)
+        assert outcomes[0] == Receipt("old", created=False)
+        assert isinstance(outcomes[1], Receipt) and outcomes[1].created and outcomes[1].cards
+        assert outcomes[2] == Receipt("new", created=False)
+        assert isinstance(outcomes[3], EventConflict) and outcomes[3].args == ("new",)
+        assert isinstance(outcomes[4], UnknownGuest) and outcomes[4].args == ("NOBODY",)
+        assert count(Event) == 2 and count(Event, Event.external_id == "lost") == 0
+
+
+def test_two_swipes_in_one_batch_pass_the_cooldown_once(app, floor):
+    with app.app_context():
+        swipes = [incoming("G1", "swipe-1"), incoming("G1", "swipe-2")]
+        first, second = arrivals.store_events(swipes)
+        assert first.cards >= 1 and second.created and second.cards == 0
+        assert count(GuidanceCard) == first.cards
+
+
+class Gate:
+    """Holds the writer inside the SLOW guest's event, so that others queue up behind it."""
+
+    def __init__(self, monkeypatch):
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.batches: list[list[str]] = []
+        real_issue, real_store = arrivals.issue_cards, intake.store_events
+
+        def issue(audience, subject_type, subject_id, facts, *args, **kwargs):
+            if facts["guest.id"] == "SLOW":
+                self.entered.set()
+                assert self.release.wait(10)
+            if facts["guest.id"] == "FAULT":
+                raise RuntimeError("injected failure while making cards")
+            return real_issue(audience, subject_type, subject_id, facts, *args, **kwargs)
+
+        def store(batch):
+            self.batches.append([item.payload["id"] for item in batch])
+            return real_store(batch)
+
+        monkeypatch.setattr(arrivals, "issue_cards", issue)
+        monkeypatch.setattr(intake, "store_events", store)
+
+
+def submit_in_thread(app, item: Incoming, results: dict) -> threading.Thread:
+    def run():
+        with app.app_context():
+            try:
+                results[item.payload["id"]] = intake.submit(item)
+            except Exception as error:
+                results[item.payload["id"]] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_events_queued_meanwhile_go_in_one_batch_and_a_failure_fails_alone(app, floor, monkeypatch):
+    gate, results = Gate(monkeypatch), {}
+    threads = [submit_in_thread(app, incoming("SLOW", "slow"), results)]
+    assert gate.entered.wait(10)
+    for guest, event_id in (("G1", "ok-1"), ("FAULT", "bad"), ("G2", "ok-2")):
+        threads.append(submit_in_thread(app, incoming(guest, event_id), results))
+    pending = app.extensions["event_intake"]._pending
+    deadline = time.monotonic() + 10
+    while len(pending) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gate.release.set()
+    for thread in threads:
+        thread.join(10)
+
+    queued = next(b for b in gate.batches if "bad" in b)
+    assert sorted(queued) == ["bad", "ok-1", "ok-2"]  # one batch, then each alone
+    assert ["ok-1"] in gate.batches and ["bad"] in gate.batches
+    assert isinstance(results["bad"], RuntimeError)
+    assert all(results[e].created and results[e].cards for e in ("slow", "ok-1", "ok-2"))
+    with app.app_context():
+        stored = set(db.session.scalars(select(Event.external_id)))
+        assert stored == {"slow", "ok-1", "ok-2"}
+
+
+def test_writer_stops_when_idle_and_starts_again(app, floor, monkeypatch):
+    monkeypatch.setattr(intake, "IDLE_SECONDS", 0.05)
+    writer = app.extensions["event_intake"]
+    with app.app_context():
+        assert intake.submit(incoming("G1", "before")).created
+        deadline = time.monotonic() + 5
+        while writer._running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not writer._running
+        assert intake.submit(incoming("G2", "after")).created
+        assert count(Event) == 2
+
+
+def test_a_zone_added_a_moment_ago_is_known_at_once(app, client, floor):
+    headers = {"Authorization": f"Bearer {floor['token']}"}
+    assert client.post("/api/v1/events", json=arrival("G1"), headers=headers).status_code == 202
+    unknown = client.post("/api/v1/events", json=arrival("G1", zone="sky_bar"), headers=headers)
+    assert unknown.status_code == 422
+    with app.app_context():
+        db.session.add(Zone(code="sky_bar", name="Sky bar", kind="bar"))
+        db.session.commit()
+    moved = arrival("G1", zone="sky_bar", type="guest.moved")
+    assert client.post("/api/v1/events", json=moved, headers=headers).status_code == 202
