@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
 from ..tables import CardStatus, Guest, GuidanceCard
@@ -17,22 +17,19 @@ def open_cards(user_id: int, audience: str, limit: int = 200) -> list[GuidanceCa
     return list(db.session.scalars(_open_cards(), wanted))
 
 
-def guests_by_id(cards: list[GuidanceCard]) -> dict[int, Guest]:
-    ids = {c.subject_id for c in cards if c.subject_type == "guest"}
-    if not ids:
-        return {}
-    found = db.session.scalars(_guests_by_id(), {"ids": sorted(ids)})
-    return {g.id: g for g in found}
+def open_guest_cards(user_id: int, limit: int = 200) -> tuple[list[GuidanceCard], dict]:
+    """A host's open cards and the guests they are about, in one query."""
+    rows = db.session.execute(_open_guest_cards(), {"user_id": user_id, "limit": limit}).all()
+    return [card for card, _ in rows], {guest.id: guest for _, guest in rows if guest}
 
 
 # Every phone runs these on each signal: built once (building costs more than running them).
-@cache
-def _open_cards():
+def _open(query, audience):
+    """QUERY narrowed to one person's open cards for AUDIENCE, newest first."""
     return (
-        select(GuidanceCard)
-        .where(
+        query.where(
             GuidanceCard.assignee_id == bindparam("user_id"),
-            GuidanceCard.audience == bindparam("audience"),
+            GuidanceCard.audience == audience,
             GuidanceCard.status.in_(OPEN_STATUSES),
         )
         .order_by(GuidanceCard.created_at.desc(), GuidanceCard.id.desc())
@@ -41,5 +38,11 @@ def _open_cards():
 
 
 @cache
-def _guests_by_id():
-    return select(Guest).where(Guest.id.in_(bindparam("ids", expanding=True)))
+def _open_cards():
+    return _open(select(GuidanceCard), bindparam("audience"))
+
+
+@cache
+def _open_guest_cards():
+    about = and_(GuidanceCard.subject_type == "guest", Guest.id == GuidanceCard.subject_id)
+    return _open(select(GuidanceCard, Guest).outerjoin(Guest, about), "host")

@@ -8,7 +8,7 @@ from .. import push
 from ..auth import role_required
 from ..extensions import db
 from ..guidance import actions
-from ..guidance.inbox import guests_by_id, open_cards
+from ..guidance.inbox import open_guest_cards
 from ..rendering import render, see_other
 from ..tables import Guest, GuidanceCard, Role, Visit
 from ..zones import zone_names
@@ -19,9 +19,9 @@ from .cardview import guest_panel
 @bp.get("/")
 @role_required(Role.HOST)
 def inbox():
-    cards = open_cards(current_user.id, "host")
+    cards, guests = open_guest_cards(current_user.id)
     return render(
-        "host/inbox.html", block="inbox", cards=cards, guests=guests_by_id(cards),
+        "host/inbox.html", block="inbox", cards=cards, guests=guests,
         zones=zone_names(), book=lambda: guest_book(current_user.id),
     )  # fmt: skip
 
