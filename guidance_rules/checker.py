@@ -1,7 +1,9 @@
 """Type-checking a parsed condition against the vocabulary, once, when a pack is loaded.
 
 Every node gets a `Ty`; every numeric node also gets `exact` (its value is a Decimal because money
-flows into it), which decides how the compilers emit literals. See docs/rules.md, "Types".
+flows into it), which decides how the compilers emit literals. Money carries its unit from the
+vocabulary (USD, USD/kg) so that a rate is never compared with, or added to, a total. See
+docs/rules.md, "Types".
 """
 
 from __future__ import annotations
@@ -27,10 +29,18 @@ class Ty:
     ordered: bool = False
     fact: str = ""  # the enum's fact, for messages
     elem: str = ""  # a list literal's item kind
+    unit: str | None = None  # a fact's unit (USD, USD/kg, kg); None for literals
 
     @property
     def label(self) -> str:
         return "number" if self.kind == "numlit" else self.kind
+
+
+def _labels(a: Ty, b: Ty) -> tuple[str, str]:
+    """How messages name two types: money shows its unit when the units are what differs."""
+    if a.kind == b.kind == "money" and a.unit and b.unit and a.unit != b.unit:
+        return f"money in {a.unit}", f"money in {b.unit}"
+    return a.label, b.label
 
 
 BOOL = Ty("boolean")
@@ -84,7 +94,7 @@ class Checker:
         if node.name not in self.facts:
             self.facts.append(node.name)
         node.exact = fact.type == "money"
-        return Ty(fact.type, fact.values, fact.ordered, fact.name)
+        return Ty(fact.type, fact.values, fact.ordered, fact.name, unit=fact.unit)
 
     # -- operators ----------
     def check_unary(self, node: Unary) -> Ty:
@@ -106,9 +116,12 @@ class Checker:
         if node.op in VERBS:
             ty = arithmetic(node.op, left, right)
             if ty is None:
-                joiner = "by" if node.op in "*/" else "and"
-                message = f"cannot {VERBS[node.op]} {left.label} {joiner} {right.label}"
-                raise self.fail(node, message)
+                if node.op in "*/":  # money times money is wrong whatever the units
+                    message = f"cannot {VERBS[node.op]} {left.label} by {right.label}"
+                    raise self.fail(node, message)
+                first, second = _labels(left, right)
+                message = f"cannot {VERBS[node.op]} {first} and {second}"
+                raise self.fail(node, message + _unit_hint(left, right))
             node.exact = ty.kind == "money" or node.left.exact or node.right.exact
             return ty
         self.comparable(node, node.left, node.right, ordering=node.op not in ("==", "!="))
@@ -121,7 +134,8 @@ class Checker:
         if ty is None and {a.kind, b.kind} == {"percent", "numlit"} and _is_zero(left, right):
             ty = Ty("percent")
         if ty is None:
-            raise self.fail(node, f"cannot compare {a.label} with {b.label}" + _percent_hint(a, b))
+            hint = _percent_hint(a, b) + _unit_hint(a, b)
+            raise self.fail(node, "cannot compare {} with {}".format(*_labels(a, b)) + hint)
         for enum, other in ((a, right), (b, left)):
             if enum.kind == "enum" and isinstance(other, Literal):
                 self.enum_value(enum, other)
@@ -228,7 +242,8 @@ class Checker:
         for arg_node, arg in zip(node.args[1:], args[1:], strict=True):
             merged = common(ty, arg)
             if merged is None or merged.kind not in ORDERED:
-                raise self.fail(arg_node, f"`{node.func}()` cannot mix {ty.label} and {arg.label}")
+                first, second = _labels(ty, arg)
+                raise self.fail(arg_node, f"`{node.func}()` cannot mix {first} and {second}")
             ty = merged
         if ty.kind not in ORDERED:
             raise self.fail(node, f"`{node.func}()` works on numbers, money, dates or durations")
@@ -241,7 +256,8 @@ class Checker:
         for arg_node, arg in zip(node.args[1:], args[1:], strict=True):
             merged = common(ty, arg)
             if merged is None:
-                raise self.fail(arg_node, f"`coalesce()` cannot mix {ty.label} and {arg.label}")
+                first, second = _labels(ty, arg)
+                raise self.fail(arg_node, f"`coalesce()` cannot mix {first} and {second}")
             ty = merged
         if ty.kind in ("list", "boolean"):
             raise self.fail(node, "`coalesce()` works on values, not lists or conditions")
@@ -301,20 +317,59 @@ def _percent_hint(a: Ty, b: Ty) -> str:
     return ""
 
 
+def _unit_hint(a: Ty, b: Ty) -> str:
+    units = {a.unit, b.unit}
+    if a.kind == b.kind == "money" and None not in units and len(units) == 2:
+        rate = a.unit if "/" in (a.unit or "") else b.unit
+        if rate and "/" in rate:
+            per = rate.split("/", 1)[1]
+            return f"; a {rate} rate times a quantity in {per} is a {rate.split('/')[0]} amount"
+        return "; money facts in different units do not mix"
+    return ""
+
+
 def common(a: Ty, b: Ty) -> Ty | None:
     """The type two values are compared (or min/max/coalesce'd) in, or None if they don't mix."""
     kinds = {a.kind, b.kind}
+    if a.kind == b.kind == "money":
+        return _same_money(a, b)
     if a.kind == b.kind and a.kind != "enum":
         return a
     if kinds <= {"number", "integer", "numlit"}:
         return _numeric(a, b)
     if kinds == {"money", "numlit"}:
-        return Ty("money")
+        return a if a.kind == "money" else b
     if kinds == {"enum"}:
         return a if a.values == b.values else None
     if kinds == {"enum", "string"}:
         return a if a.kind == "enum" else b
     return None
+
+
+def _same_money(a: Ty, b: Ty) -> Ty | None:
+    """Money in one unit (a literal takes its partner's), or None for USD against USD/kg."""
+    if a.unit and b.unit and a.unit != b.unit:
+        return None
+    return Ty("money", unit=a.unit or b.unit)
+
+
+def _money(unit: str | None) -> Ty:
+    return Ty("money", unit=unit)
+
+
+def _times(money: Ty, other: Ty) -> Ty:
+    """Money scaled by a number: USD/kg times kg is USD; an unknown product has no unit."""
+    if not other.unit:
+        return _money(money.unit)
+    per = (money.unit or "").split("/", 1)
+    return _money(per[0] if len(per) == 2 and per[1] == other.unit else None)
+
+
+def _divided(money: Ty, other: Ty) -> Ty:
+    """Money divided by a number: USD by kg is USD/kg; by a bare number it keeps its unit."""
+    if not other.unit:
+        return _money(money.unit)
+    return _money(f"{money.unit}/{other.unit}" if money.unit and "/" not in money.unit else None)
 
 
 def _numeric(a: Ty, b: Ty) -> Ty:
@@ -334,7 +389,7 @@ def arithmetic(op: str, a: Ty, b: Ty) -> Ty | None:
         if {x, y} <= plain:
             return _numeric(a, b)
         if {x, y} in ({"money"}, {"money", "numlit"}):
-            return Ty("money")
+            return common(a, b)
         if {x, y} in ({"percent"}, {"percent", "numlit"}):
             return Ty("percent")
         if (x in TIMES and y == "duration") or (op == "+" and x == "duration" and y in TIMES):
@@ -346,7 +401,7 @@ def arithmetic(op: str, a: Ty, b: Ty) -> Ty | None:
         if {x, y} <= plain:
             return _numeric(a, b)
         if "money" in (x, y) and {x, y} - {"money"} <= plain | {"percent"} and x != y:
-            return Ty("money")
+            return _times(a, b) if x == "money" else _times(b, a)
         if {x, y} in ({"percent"}, {"percent", "numlit"}):
             return Ty("percent")
         if "percent" in (x, y) and {x, y} <= plain | {"percent"}:
@@ -355,7 +410,7 @@ def arithmetic(op: str, a: Ty, b: Ty) -> Ty | None:
     if x == "money" and (y == "money"):
         return Ty("number")
     if x == "money" and y in plain | {"percent"}:
-        return Ty("money")
+        return _divided(a, b)
     if x == "percent" and y == "numlit":
         return Ty("percent")
     if {x, y} <= plain | {"percent"} or x == y == "duration":

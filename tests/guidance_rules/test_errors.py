@@ -84,6 +84,14 @@ def test_type_errors_name_both_types():
         ),
         ("quote.total + guest.name > 1", "cannot add money and string"),
         ("quote.total * quote.rate > 1", "cannot multiply money by money"),
+        (
+            "quote.rate > quote.total",
+            "cannot compare money in USD/kg with money in USD; "
+            "a USD/kg rate times a quantity in kg is a USD amount",
+        ),
+        ("quote.rate + quote.total > $1", "cannot add money in USD/kg and money in USD"),
+        ("max(quote.total, price.floor) > $1", "`max()` cannot mix money in USD and money in"),
+        ("quote.total / quote.chargeable_kg > quote.total", "money in USD/kg with money in USD"),
         ("flight.load_factor > 90", "write percents with %, e.g. `90%`"),
         ("guest.tier", "`guest.tier` is a enum, not a condition"),
         ("quote.total", "not a condition"),

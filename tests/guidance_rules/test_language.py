@@ -101,6 +101,19 @@ def test_money_compares_exactly(truth):
     )
 
 
+def test_money_units_combine_like_units(truth):
+    # USD/kg times kg is USD; USD by kg is USD/kg; a literal takes its partner's unit.
+    facts = dict(
+        quote__rate=Decimal("2.40"),
+        quote__chargeable_kg=1000.0,
+        quote__total=Decimal("2400.00"),
+        price__floor=Decimal("2.35"),
+    )
+    assert truth("quote.rate * quote.chargeable_kg == quote.total", **facts) is True
+    assert truth("quote.total / quote.chargeable_kg > price.floor", **facts) is True
+    assert truth("max(quote.rate, $2.50) > price.floor * 105%", **facts) is True
+
+
 def test_percents_are_fractions_written_with_a_percent_sign(truth):
     assert truth("flight.load_factor >= 90%", flight__load_factor=0.9) is True
     assert truth("flight.load_factor < 87.5%", flight__load_factor=0.87) is True
