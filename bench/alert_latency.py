@@ -6,7 +6,8 @@ Measures, per event: POST sent -> the card's host's phone gets the signal, and -
 fetch shows the new card; p50/p95/p99; events lost (no signal or card missing) and cards
 duplicated (shown twice). Baseline, same run, same server: a bare publish through the push
 layer's test endpoint (no database, no rules). Also ingestion alone: events/s with no phones,
-against authenticated no-op requests/s as its baseline.
+against authenticated no-op requests/s as its baseline, and moves sent 50 per
+POST /api/v1/events/batch.
 
 Embedded: SQLite, one gunicorn worker, in-process push. --redis: PostgreSQL + Redis, two
 workers (FRONTLINE_TEST_POSTGRES_URL and FRONTLINE_TEST_REDIS_URL, or the local defaults).
@@ -41,6 +42,7 @@ from frontline.tables import Guest, Role, Shift, User, UserSession, Visit, Zone 
 from tests.factories import make_token  # noqa: E402
 from tests.servers import TEST_SECRET, GunicornServer  # noqa: E402
 
+BATCH = 50  # events per POST in the batched ingestion run
 CARD_ID = re.compile(rb'data-card-id="(\d+)"')
 #: asyncio keeps only weak references to tasks: hold them here until they finish.
 BACKGROUND: set[asyncio.Task] = set()
@@ -411,12 +413,23 @@ async def run_all(port, cookies, owner, token, args) -> dict:
 
     ingest = await post_all("guest.moved")
     arrivals = await post_all("guest.arrived")
+    moves = events_of("guest.moved-batch")
+
+    def batch(n: int) -> dict:
+        events = [moves(n * BATCH + k) | {"type": "guest.moved"} for k in range(BATCH)]
+        return {"events": events}
+
+    batched = BATCH * await throughput(
+        port, "/api/v1/events/batch", batch, auth | {"Content-Type": "application/json"},
+        args.ingest // BATCH, min(connections, 8),
+    )  # fmt: skip
     return {
         "bare": bare,
         "latency": latency,
         "noop": noop,
         "ingest": ingest,
         "arrivals": arrivals,
+        "batched": batched,
     }
 
 
@@ -434,6 +447,7 @@ def report(results: dict, args) -> None:
     print(f"\ningestion, {args.connections} connections posting one event per request:")
     print(f"  moves (stored, no cards)       {results['ingest']:,.0f} events/s")
     print(f"  arrivals (rules, cards, push)  {results['arrivals']:,.0f} events/s")
+    print(f"{f'  moves, {BATCH} per batch POST':<33}{results['batched']:,.0f} events/s")
     print(
         f"  baseline: authenticated no-op  {results['noop']:,.0f} requests/s "
         f"(moves are {results['ingest'] / results['noop']:.2f}x of it)"

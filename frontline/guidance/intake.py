@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -40,6 +41,13 @@ WAIT_SECONDS = 30.0
 
 class IntakeBusy(RuntimeError):
     """The event was not stored in time; sending it again is safe (ids make it idempotent)."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Storing this event raised ERROR (nothing of it was stored)."""
+
+    error: BaseException
 
 
 @dataclass
@@ -62,24 +70,39 @@ class Intake:
         self._running = False
 
     def submit(self, item: Incoming, wait: float = WAIT_SECONDS) -> Outcome:
-        """Store one event (or learn it was a repeat); raises what storing it raised.
+        """Store one event (or learn it was a repeat); raises what storing it raised."""
+        (result,) = self.submit_many([item], wait)
+        if isinstance(result, Failed):
+            raise result.error
+        return result
+
+    def submit_many(
+        self, items: list[Incoming], wait: float = WAIT_SECONDS
+    ) -> list[Outcome | Failed]:
+        """Store events in order; each gets its outcome, or Failed with what storing it raised.
 
         The caller's database connection goes back to the pool first: requests waiting here
         must not hold the connections the writer needs.
         """
         db.session.close()
-        job = _Job(item)
+        jobs = [_Job(item) for item in items]
         with self._wake:
-            self._pending.append(job)
+            self._pending.extend(jobs)
             if self._running:
                 self._wake.notify()
             else:
                 self._running = True
                 threading.Thread(target=self._run, name="frontline-intake", daemon=True).start()
-        if not job.done.wait(wait):
-            raise IntakeBusy(f"event {item.payload['id']!r} was not stored within {wait:g} s")
+        deadline = time.monotonic() + wait
+        return [self._result(job, deadline, wait) for job in jobs]
+
+    @staticmethod
+    def _result(job: _Job, deadline: float, wait: float) -> Outcome | Failed:
+        if not job.done.wait(max(deadline - time.monotonic(), 0.0)):
+            busy = IntakeBusy(f"event {job.item.payload['id']!r} was not stored within {wait:g} s")
+            return Failed(busy)
         if job.error is not None:
-            raise job.error
+            return Failed(job.error)
         assert job.outcome is not None
         return job.outcome
 
@@ -144,3 +167,7 @@ def init_app(app: Flask) -> None:
 
 def submit(item: Incoming) -> Outcome:
     return current_app.extensions["event_intake"].submit(item)
+
+
+def submit_many(items: list[Incoming]) -> list[Outcome | Failed]:
+    return current_app.extensions["event_intake"].submit_many(items)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from frontline.extensions import db
-from frontline.tables import CardAction, Event, GuidanceCard
+from frontline.tables import CardAction, Event, Guest, GuidanceCard
 from tests.factories import (
     arrival,
     make_guest,
@@ -163,3 +163,53 @@ def test_concurrent_copies_make_one_event(app, floor):
     with app.app_context():
         rules = db.session.scalars(select(GuidanceCard.rule_id)).all()
         assert len(rules) == len(set(rules))
+
+
+def post_batch(client, token, events):
+    headers = {"Authorization": f"Bearer {token}"}
+    return client.post("/api/v1/events/batch", json={"events": events}, headers=headers)
+
+
+def test_a_batch_answers_each_event_as_a_single_post_would(app, client, floor):
+    first = arrival("G1", "b-1")
+    assert post(client, floor["token"], first).status_code == 202
+    events = [
+        first,  # a repeat
+        arrival("G1", "b-2", type="guest.moved"),
+        arrival("G1", "b-1", source="beacon"),  # same id, other body
+        arrival("NOBODY", "b-3"),
+        arrival("G1", "b-4", type="guest.left"),
+    ]
+    response = post_batch(client, floor["token"], events)
+    assert response.status_code == 200, response.json
+    results = response.json["results"]
+    assert [(r["id"], r["code"], r["status"]) for r in results] == [
+        ("b-1", 200, "duplicate"),
+        ("b-2", 202, "accepted"),
+        ("b-1", 409, "conflict"),
+        ("b-3", 422, "unknown_guest"),
+        ("b-4", 202, "accepted"),
+    ]
+    assert results[3]["message"] == "Unknown guest 'NOBODY'."
+    assert count(app, Event) == 3
+    with app.app_context():
+        guest = db.session.get(Guest, floor["guest_id"])
+        assert guest.on_property is False  # stored in order: the move, then the departure
+
+
+def test_a_batch_with_an_invalid_event_names_it_and_stores_nothing(app, client, floor):
+    events = [arrival("G1", "ok"), arrival("G1", "bad", zone="moon"), {"id": "x"}]
+    response = post_batch(client, floor["token"], events)
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]["events"]
+    assert errors["1"]["location"]["zone"] == ["Unknown zone 'moon'."]
+    assert set(errors["2"]) == {"type", "occurred_at", "guest_id", "source"}
+    assert "0" not in errors
+    assert count(app, Event) == 0
+
+
+def test_a_batch_holds_at_most_500_events(client, floor):
+    events = [arrival("G1", f"n-{n}", type="guest.moved") for n in range(501)]
+    response = post_batch(client, floor["token"], events)
+    assert response.status_code == 422
+    assert "Length must be between 1 and 500" in str(response.json["errors"]["json"]["events"])
