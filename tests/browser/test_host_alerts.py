@@ -2,13 +2,16 @@
 
 import time
 from datetime import date
+from decimal import Decimal
 
+import pandas as pd
 import pytest
 import requests
 from sqlalchemy import select
 
 from frontline import demo
 from frontline.extensions import db
+from frontline.scoring.facts import save_facts
 from frontline.tables import Guest, User
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import arrival, make_token, make_visit
@@ -28,6 +31,13 @@ def world(app):
         guest.name, guest.cuisines = "Ava Walsh", ["sushi"]
         guest.self_excluded = guest.do_not_market = False
         make_visit(guest, days_ago=0, rating=1, complaint="Waited 40 minutes for a table.")
+        scores = {
+            "guest.value_90d": Decimal("1240.00"),
+            "guest.return_prob_90d": 0.82,
+            "guest.adt_trend": -0.12,
+            "model_version": "guest_value-test",
+        }
+        save_facts("guest", pd.DataFrame([scores], index=[guest.id]))
         return {"token": make_token(), "guest": guest.external_id}
 
 
@@ -56,6 +66,7 @@ def test_arrival_appears_live_and_host_acts(phone, live_server, world):
     text = card.inner_text()
     assert "sushi" in text, text
     assert "Waited 40 minutes" in text, text
+    assert "$1,240" in text and "82%" in text, text  # the model's scores reach the card
     phone.get_by_role("button", name="On my way").click()
     phone.locator(".status", has_text="On my way").wait_for()
     phone.get_by_role("button", name="Offer accepted").click()
