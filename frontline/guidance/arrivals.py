@@ -142,14 +142,18 @@ def _repeat(event_id: str, stored_hash: str, digest: str) -> Outcome:
 
 
 def act_on(event: Event, guest: Guest) -> list[GuidanceCard]:
-    """Move the guest, and on an arrival evaluate the host pack and route its cards."""
+    """Move the guest (if this is its newest sighting), and on an arrival evaluate the host
+    pack and route its cards."""
     now = utcnow()
     arriving = event.type == "guest.arrived"
-    if arriving and not _same_visit(guest, event.occurred_at):
-        guest.visit_started_at = event.occurred_at
-    guest.on_property = event.type != "guest.left"
-    guest.current_zone = event.zone if guest.on_property else None
-    guest.last_seen_at = max(event.occurred_at, guest.last_seen_at or event.occurred_at)
+    if guest.last_seen_at is None or event.occurred_at >= guest.last_seen_at:
+        # Only the newest sighting moves the guest: a beacon reading that arrives late
+        # (networks retry) is stored, but must not put the guest back where they were.
+        if arriving and not _same_visit(guest, event.occurred_at):
+            guest.visit_started_at = event.occurred_at
+        guest.on_property = event.type != "guest.left"
+        guest.current_zone = event.zone if guest.on_property else None
+        guest.last_seen_at = event.occurred_at
     if not arriving:
         return []
     facts, versions = guest_facts(guest, event, now)

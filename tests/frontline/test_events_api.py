@@ -213,3 +213,21 @@ def test_a_batch_holds_at_most_500_events(client, floor):
     response = post_batch(client, floor["token"], events)
     assert response.status_code == 422
     assert "Length must be between 1 and 500" in str(response.json["errors"]["json"]["events"])
+
+
+def test_a_late_sighting_is_stored_but_does_not_move_the_guest_back(app, client, floor):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    moved = arrival("G1", "now", type="guest.moved", zone="high_limit", occurred_at=now.isoformat())
+    late = arrival(
+        "G1", "late", type="guest.moved", occurred_at=(now - timedelta(minutes=2)).isoformat()
+    )
+    with app.app_context():
+        make_zone("high_limit", "High-limit room")
+    assert post(client, floor["token"], moved).status_code == 202
+    assert post(client, floor["token"], late).status_code == 202
+    assert count(app, Event) == 2
+    with app.app_context():
+        guest = db.session.get(Guest, floor["guest_id"])
+        assert guest.current_zone == "high_limit" and guest.last_seen_at == now
