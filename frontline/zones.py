@@ -1,8 +1,8 @@
 """The floor's zones by code: read by nearly every arrival and inbox, changed almost never.
 
 Each app keeps the code -> name map for ZONE_CACHE_SECONDS. A code missing from the map is
-looked up again at once, so a zone added a moment ago is known immediately; a renamed or
-removed zone is seen within the cache time.
+looked up again (at most every RECHECK_SECONDS), so a zone added a moment ago is known
+almost at once; a renamed or removed zone is seen within the cache time.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from .extensions import db
 from .tables import Zone
 
 DEFAULT_SECONDS = 30.0
+#: A code not in the map is looked up again at most this often (bad codes cannot make every
+#: event reload the table).
+RECHECK_SECONDS = 0.1
 
 
 class ZoneBook:
@@ -24,20 +27,18 @@ class ZoneBook:
         self.seconds = seconds
         self._names: dict[str, str] = {}
         self._read_at = float("-inf")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the swap only: the query runs outside it
 
     def names(self, *, missing: str | None = None) -> dict[str, str]:
         """Every zone's name by code; re-read when stale or when MISSING is not among them."""
         with self._lock:
-            stale = time.monotonic() - self._read_at >= self.seconds
-            if stale or (missing is not None and missing not in self._names):
-                self._names = dict(db.session.execute(select(Zone.code, Zone.name)).all())
-                self._read_at = time.monotonic()
-            return self._names
-
-    def forget(self) -> None:
-        with self._lock:
-            self._read_at = float("-inf")
+            names, age = self._names, time.monotonic() - self._read_at
+        unknown = missing is not None and missing not in names
+        if age >= self.seconds or (unknown and age >= RECHECK_SECONDS):
+            names = dict(db.session.execute(select(Zone.code, Zone.name)).all())
+            with self._lock:
+                self._names, self._read_at = names, time.monotonic()
+        return names
 
 
 def init_app(app: Flask) -> None:

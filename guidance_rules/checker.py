@@ -358,25 +358,31 @@ def _money(unit: str | None) -> Ty:
 
 
 def _times(money: Ty, other: Ty) -> Ty:
-    """Money scaled by a number: USD/kg times kg is USD; an unknown product has no unit."""
-    if not other.unit:
-        return _money(money.unit)
-    per = (money.unit or "").split("/", 1)
-    return _money(per[0] if len(per) == 2 and per[1] == other.unit else None)
+    """Money scaled by a number: USD/kg times kg is USD, USD/kg times d is `USD/kg*d` (which
+    matches nothing); a bare number or percent keeps the unit."""
+    if not other.unit or not money.unit:
+        return _money(money.unit or None)
+    amount, _, per = money.unit.partition("/")
+    return _money(amount if per == other.unit else f"{money.unit}*{other.unit}")
 
 
 def _divided(money: Ty, other: Ty) -> Ty:
     """Money divided by a number: USD by kg is USD/kg; by a bare number it keeps its unit."""
-    if not other.unit:
-        return _money(money.unit)
-    return _money(f"{money.unit}/{other.unit}" if money.unit and "/" not in money.unit else None)
+    if not other.unit or not money.unit:
+        return _money(money.unit or None)
+    return _money(
+        f"{money.unit}/{other.unit}" if "/" not in money.unit else f"({money.unit})/{other.unit}"
+    )
 
 
 def _numeric(a: Ty, b: Ty) -> Ty:
+    """Plain numbers combined; a unit survives a bare number (`quote.chargeable_kg * 1` is kg).
+    Units of numbers are carried for money's sake, not checked against each other."""
     kinds = {a.kind, b.kind}
+    unit = a.unit if b.unit in (None, a.unit) else b.unit if a.unit is None else None
     if "integer" in kinds and kinds <= {"integer", "numlit"}:
-        return Ty("integer")
-    return Ty("number")
+        return Ty("integer", unit=unit)
+    return Ty("number", unit=unit)
 
 
 def arithmetic(op: str, a: Ty, b: Ty) -> Ty | None:
@@ -399,7 +405,8 @@ def arithmetic(op: str, a: Ty, b: Ty) -> Ty | None:
         return None
     if op == "*":
         if {x, y} <= plain:
-            return _numeric(a, b)
+            product = _numeric(a, b)
+            return Ty(product.kind, unit=f"{a.unit}*{b.unit}") if a.unit and b.unit else product
         if "money" in (x, y) and {x, y} - {"money"} <= plain | {"percent"} and x != y:
             return _times(a, b) if x == "money" else _times(b, a)
         if {x, y} in ({"percent"}, {"percent", "numlit"}):
@@ -413,6 +420,9 @@ def arithmetic(op: str, a: Ty, b: Ty) -> Ty | None:
         return _divided(a, b)
     if x == "percent" and y == "numlit":
         return Ty("percent")
+    if {x, y} <= plain:
+        per = f"{a.unit or 1}/{b.unit}" if b.unit else a.unit
+        return Ty("number", unit=per)
     if {x, y} <= plain | {"percent"} or x == y == "duration":
         return Ty("number")
     return None

@@ -1,8 +1,8 @@
 """Bearer tokens with scopes; every failure answers JSON with 401 or 403.
 
 An active token is remembered for API_TOKEN_CACHE_SECONDS (default 5) so that a busy
-integration does not cost a query per request: a token revoked by another process stops
-working within that time in every worker, at once in the process that revoked it.
+integration does not cost a query per request: a revoked token stops working within that
+time in every worker (0 checks the database on every request).
 """
 
 from __future__ import annotations
@@ -58,19 +58,10 @@ class GrantCache:
                 self._grants[key] = (now, grant)
         return grant
 
-    def forget(self) -> None:
-        with self._lock:
-            self._grants.clear()
-
 
 def init_app(app: Flask) -> None:
     seconds = float(app.config.get("API_TOKEN_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
     app.extensions["api_grants"] = GrantCache(seconds)
-
-
-def forget_tokens(app: Flask) -> None:
-    """Drop remembered tokens in this process (after a revocation)."""
-    app.extensions["api_grants"].forget()
 
 
 def _bearer_secret() -> str:

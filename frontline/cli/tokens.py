@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..api.auth import forget_tokens
 from ..extensions import db
 from ..tables import ApiToken, utcnow
 
@@ -53,7 +51,6 @@ def revoke(name: str) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
-    forget_tokens(current_app)
     click.echo(f"Token {name!r} is revoked.")
 
 

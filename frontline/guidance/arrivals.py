@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -24,6 +25,8 @@ from ..tables import Event, Guest, GuidanceCard, utcnow
 from .guest_facts import guest_facts
 from .issue import assignees, issue_cards, signal
 from .routing import route_guest
+
+log = logging.getLogger(__name__)
 
 #: An arrival this soon after the guest was last seen continues the same visit.
 SAME_VISIT = timedelta(hours=6)
@@ -62,11 +65,11 @@ def body_hash(payload: dict[str, Any]) -> str:
 
 def store_events(batch: list[Incoming]) -> list[Outcome]:
     """Store each new event once and act on it; the same id twice changes nothing."""
-    seen = _received([item.payload["id"] for item in batch])
-    guests = _guests({item.payload["guest_id"] for item in batch})
     outcomes: list[Outcome] = []
     owners: set[int] = set()
     try:
+        seen = _received([item.payload["id"] for item in batch])
+        guests = _guests({item.payload["guest_id"] for item in batch})
         for item in batch:
             payload, digest = item.payload, body_hash(item.payload)
             earlier = seen.get(payload["id"])
@@ -85,9 +88,12 @@ def store_events(batch: list[Incoming]) -> list[Outcome]:
             outcomes.append(Receipt(event.external_id, True, len(cards)))
         db.session.commit()
     except Exception:
-        db.session.rollback()
+        db.session.rollback()  # on PostgreSQL a failed statement aborts the transaction
         raise
-    signal(owners)
+    try:
+        signal(owners)
+    except Exception:  # stored is stored: the phones resync on their next connect
+        log.exception("signalling %s after storing events failed", sorted(owners))
     return outcomes
 
 
@@ -154,8 +160,8 @@ def act_on(event: Event, guest: Guest) -> list[GuidanceCard]:
         guest.on_property = event.type != "guest.left"
         guest.current_zone = event.zone if guest.on_property else None
         guest.last_seen_at = event.occurred_at
-    if not arriving:
-        return []
+    if not arriving or not guest.on_property:
+        return []  # a late arrival of a guest who has left since makes no card
     facts, versions = guest_facts(guest, event, now)
     return issue_cards(
         "host", "guest", guest.id, facts, versions,

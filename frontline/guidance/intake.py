@@ -10,7 +10,8 @@ transaction: a group commit. Why one writer:
   guests, one commit stores it. At 50 arrivals/s a batch is usually a single event, so
   nothing waits for company.
 * A process takes a guest's events strictly in order, so two swipes a millisecond apart
-  cannot both pass a cooldown (across workers the guest row lock does the same).
+  cannot both pass a cooldown. Across PostgreSQL workers the guest row lock does the same;
+  SQLite has no row locks, which is one more reason it runs one worker.
 
 If a batch fails, each of its events is stored again in a transaction of its own: the event
 that fails answers 5xx alone (nothing of it written) and the others are stored. The thread
@@ -35,8 +36,12 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 32
 IDLE_SECONDS = 10.0
-#: A request waits this long for its event to be stored before answering 503 (retry is safe).
+#: A request waits this long for its event to be stored before answering 503 (retry is safe);
+#: an event given up on this way is dropped from the queue if the writer has not reached it.
 WAIT_SECONDS = 30.0
+#: Events queued beyond this answer 503 at once: a writer that fell behind must not be handed
+#: minutes of work nobody waits for any more.
+MAX_PENDING = 5000
 
 
 class IntakeBusy(RuntimeError):
@@ -56,6 +61,7 @@ class _Job:
     done: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | None = None
     error: BaseException | None = None
+    abandoned: bool = False  # the request gave up waiting (set and read under Intake._wake)
 
     def finish(self, outcome: Outcome | None = None, error: BaseException | None = None):
         self.outcome, self.error = outcome, error
@@ -87,6 +93,9 @@ class Intake:
         db.session.close()
         jobs = [_Job(item) for item in items]
         with self._wake:
+            if len(self._pending) + len(jobs) > MAX_PENDING:
+                full = IntakeBusy(f"{len(self._pending)} events are waiting to be stored")
+                return [Failed(full) for _ in jobs]
             self._pending.extend(jobs)
             if self._running:
                 self._wake.notify()
@@ -96,11 +105,13 @@ class Intake:
         deadline = time.monotonic() + wait
         return [self._result(job, deadline, wait) for job in jobs]
 
-    @staticmethod
-    def _result(job: _Job, deadline: float, wait: float) -> Outcome | Failed:
+    def _result(self, job: _Job, deadline: float, wait: float) -> Outcome | Failed:
         if not job.done.wait(max(deadline - time.monotonic(), 0.0)):
-            busy = IntakeBusy(f"event {job.item.payload['id']!r} was not stored within {wait:g} s")
-            return Failed(busy)
+            with self._wake:
+                job.abandoned = True
+            if not job.done.is_set():  # else the writer finished it meanwhile: answer that
+                event = job.item.payload["id"]
+                return Failed(IntakeBusy(f"event {event!r} was not stored within {wait:g} s"))
         if job.error is not None:
             return Failed(job.error)
         assert job.outcome is not None
@@ -121,44 +132,56 @@ class Intake:
                     raise
 
     def _next_batch(self) -> list[_Job]:
+        """Up to MAX_BATCH waiting events; [] (and the thread ends) after IDLE_SECONDS idle."""
         with self._wake:
-            if not self._pending:
-                self._wake.wait(IDLE_SECONDS)
-            if not self._pending:
-                self._running = False
-                return []
-            return [self._pending.popleft() for _ in range(min(MAX_BATCH, len(self._pending)))]
+            while True:
+                if not self._pending:
+                    self._wake.wait(IDLE_SECONDS)
+                if not self._pending:
+                    self._running = False
+                    return []
+                batch: list[_Job] = []
+                while self._pending and len(batch) < MAX_BATCH:
+                    job = self._pending.popleft()
+                    if not job.abandoned:
+                        batch.append(job)
+                if batch:
+                    return batch
 
     def _store(self, batch: list[_Job]) -> None:
         try:
             outcomes = store_events([job.item for job in batch])
         except Exception as error:
             if len(batch) == 1 and not isinstance(error, IntegrityError):
-                return self._failed(batch[0], error)
-            for job in batch:
-                self._store_alone(job)
-        else:
-            for job, outcome in zip(batch, outcomes, strict=True):
-                job.finish(outcome)
-
-    def _store_alone(self, job: _Job) -> None:
-        try:
-            (outcome,) = store_events([job.item])
-        except IntegrityError:
-            # Another worker stored the same id between our look and our insert: looking
-            # again finds it, and the answer is a repeat (or a conflict).
-            try:
-                (outcome,) = store_events([job.item])
-            except Exception as error:
-                return self._failed(job, error)
-        except Exception as error:
-            return self._failed(job, error)
-        job.finish(outcome)
+                _failed(batch[0], error)
+            else:  # find the event that fails, or an id another worker stored meanwhile
+                for job in batch:
+                    self._store_alone(job)
+            return
+        for job, outcome in zip(batch, outcomes, strict=True):
+            job.finish(outcome)
 
     @staticmethod
-    def _failed(job: _Job, error: Exception) -> None:
-        log.exception("event %r could not be stored", job.item.payload.get("id"), exc_info=error)
-        job.finish(error=error)
+    def _store_alone(job: _Job) -> None:
+        # Twice: if another worker stored the same id between our look and our insert, the
+        # second look finds it, and the answer is a repeat (or a conflict).
+        for attempt in (1, 2):
+            try:
+                (outcome,) = store_events([job.item])
+            except IntegrityError as error:
+                if attempt == 2:
+                    _failed(job, error)
+            except Exception as error:
+                _failed(job, error)
+                return
+            else:
+                job.finish(outcome)
+                return
+
+
+def _failed(job: _Job, error: Exception) -> None:
+    log.exception("event %r could not be stored", job.item.payload.get("id"), exc_info=error)
+    job.finish(error=error)
 
 
 def init_app(app: Flask) -> None:

@@ -47,7 +47,8 @@ def test_only_the_hash_is_stored(app, token):
         assert len(stored.token_hash) == 64
 
 
-def test_tokens_cli_create_and_revoke(runner, client):
+def test_tokens_cli_create_and_revoke(app, runner, client):
+    app.extensions["api_grants"].seconds = 0  # the server checks the database every time
     result = runner.invoke(args=["tokens", "create", "--name", "pos", "--scopes", "events:write"])
     assert result.exit_code == 0, result.output
     secret = result.output.splitlines()[1].strip()

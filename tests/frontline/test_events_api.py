@@ -231,3 +231,15 @@ def test_a_late_sighting_is_stored_but_does_not_move_the_guest_back(app, client,
     with app.app_context():
         guest = db.session.get(Guest, floor["guest_id"])
         assert guest.current_zone == "high_limit" and guest.last_seen_at == now
+
+
+def test_a_late_arrival_of_a_guest_who_has_left_makes_no_card(app, client, floor):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    left = arrival("G1", "gone", type="guest.left", occurred_at=now.isoformat())
+    late = arrival("G1", "late", occurred_at=(now - timedelta(minutes=3)).isoformat())
+    assert post(client, floor["token"], left).status_code == 202
+    response = post(client, floor["token"], late)
+    assert response.status_code == 202 and response.json["cards"] == 0
+    assert count(app, GuidanceCard) == 0 and count(app, Event) == 2

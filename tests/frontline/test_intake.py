@@ -6,8 +6,9 @@ import time
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from frontline import zones
 from frontline.extensions import db
 from frontline.guidance import arrivals, intake
 from frontline.guidance.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
@@ -147,7 +148,7 @@ def test_writer_stops_when_idle_and_starts_again(app, floor, monkeypatch):
         assert count(Event) == 2
 
 
-def test_a_zone_added_a_moment_ago_is_known_at_once(app, client, floor):
+def test_a_zone_added_a_moment_ago_is_known_almost_at_once(app, client, floor):
     headers = {"Authorization": f"Bearer {floor['token']}"}
     assert client.post("/api/v1/events", json=arrival("G1"), headers=headers).status_code == 202
     unknown = client.post("/api/v1/events", json=arrival("G1", zone="sky_bar"), headers=headers)
@@ -155,5 +156,59 @@ def test_a_zone_added_a_moment_ago_is_known_at_once(app, client, floor):
     with app.app_context():
         db.session.add(Zone(code="sky_bar", name="Sky bar", kind="bar"))
         db.session.commit()
+    time.sleep(zones.RECHECK_SECONDS)
     moved = arrival("G1", zone="sky_bar", type="guest.moved")
     assert client.post("/api/v1/events", json=moved, headers=headers).status_code == 202
+
+
+def test_an_event_not_stored_in_time_answers_busy_and_is_dropped(app, floor, monkeypatch):
+    gate, results = Gate(monkeypatch), {}
+    slow = submit_in_thread(app, incoming("SLOW", "slow"), results)
+    assert gate.entered.wait(10)
+    writer = app.extensions["event_intake"]
+    with app.app_context():
+        (answer,) = writer.submit_many([incoming("G1", "given-up")], wait=0.05)
+    assert isinstance(answer, intake.Failed) and isinstance(answer.error, intake.IntakeBusy)
+    gate.release.set()
+    slow.join(10)
+    with app.app_context():
+        assert intake.submit(incoming("G2", "after")).created  # the writer moved past it
+        stored = set(db.session.scalars(select(Event.external_id)))
+    assert stored == {"slow", "after"}  # nobody waited for "given-up" any more
+
+
+def test_a_full_queue_answers_busy_at_once(app, floor, monkeypatch):
+    monkeypatch.setattr(intake, "MAX_PENDING", 2)
+    with app.app_context():
+        answers = intake.submit_many([incoming("G1", f"q-{n}") for n in range(3)])
+        assert all(isinstance(a, intake.Failed) for a in answers)
+        assert "waiting to be stored" in str(answers[0].error)
+        assert count(Event) == 0
+
+
+def test_a_failed_lookup_is_rolled_back_before_each_event_is_stored_alone(app, floor, monkeypatch):
+    """On PostgreSQL a failed statement aborts the transaction: the retries must not inherit it."""
+    real, calls = arrivals._received, []
+
+    def broken_once(ids):
+        calls.append(ids)
+        if len(calls) == 1:
+            db.session.execute(text("SELECT * FROM no_such_table"))
+        return real(ids)
+
+    monkeypatch.setattr(arrivals, "_received", broken_once)
+    with app.app_context():
+        answers = intake.submit_many([incoming("G1", "a"), incoming("G2", "b")])
+    assert [a.created for a in answers] == [True, True]
+    assert len(calls) == 3  # the batch, then each event alone
+
+
+def test_a_batch_answer_marks_the_event_that_failed(app, client, floor, monkeypatch):
+    Gate(monkeypatch)
+    headers = {"Authorization": f"Bearer {floor['token']}"}
+    events = [arrival("G1", "fine"), arrival("FAULT", "broken")]
+    response = client.post("/api/v1/events/batch", json={"events": events}, headers=headers)
+    assert response.status_code == 200
+    codes = [(r["id"], r["code"], r["status"]) for r in response.json["results"]]
+    assert codes == [("fine", 202, "accepted"), ("broken", 500, "failed")]
+    assert "send it again" in response.json["results"][1]["message"]

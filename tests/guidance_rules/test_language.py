@@ -112,6 +112,8 @@ def test_money_units_combine_like_units(truth):
     assert truth("quote.rate * quote.chargeable_kg == quote.total", **facts) is True
     assert truth("quote.total / quote.chargeable_kg > price.floor", **facts) is True
     assert truth("max(quote.rate, $2.50) > price.floor * 105%", **facts) is True
+    assert truth("quote.rate * (quote.chargeable_kg * 1) == quote.total", **facts) is True
+    assert truth("quote.total / (quote.chargeable_kg / 2) > price.floor", **facts) is True
 
 
 def test_percents_are_fractions_written_with_a_percent_sign(truth):
