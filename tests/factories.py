@@ -90,6 +90,19 @@ def make_shift(user, zones=("main_floor",), hours: int = 8, manager: bool = Fals
     return shift
 
 
+def make_floor(guest_ids=("G1",), complaint: str = "Cold food.", **guest_kw):
+    """A zone, a host on shift there, and her guests, each of whom complained last time."""
+    make_zone()
+    host = make_user(role="host", email="maya@example.test")
+    make_shift(host)
+    guests = []
+    for external_id in guest_ids:
+        guest = make_guest(host=host, external_id=external_id, **guest_kw)
+        make_visit(guest, days_ago=20, rating=1, complaint=complaint)
+        guests.append(guest)
+    return host, guests
+
+
 def make_token(scopes=("events:write", "guests:write", "guests:read"), name: str | None = None):
     from frontline.extensions import db
     from frontline.tables import ApiToken

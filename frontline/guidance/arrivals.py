@@ -133,7 +133,6 @@ def _event(payload: dict[str, Any], guest: Guest, digest: str, sender: str) -> E
         type=payload["type"],
         source=payload["source"],
         occurred_at=payload["occurred_at"],
-        received_at=utcnow(),
         guest_id=guest.id,
         zone=(payload.get("location") or {}).get("zone"),
         body_hash=digest,

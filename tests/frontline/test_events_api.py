@@ -7,27 +7,17 @@ from sqlalchemy import func, select
 
 from frontline.extensions import db
 from frontline.tables import CardAction, Event, Guest, GuidanceCard
-from tests.factories import (
-    arrival,
-    make_guest,
-    make_shift,
-    make_token,
-    make_user,
-    make_visit,
-    make_zone,
-)
+from tests.factories import arrival, make_floor, make_guest, make_token, make_zone
 
 
 @pytest.fixture
 def floor(app):
     """A zone, a host on shift there, and one of her guests who complained last time."""
     with app.app_context():
-        make_zone()
-        host = make_user(role="host", email="maya@example.test")
-        make_shift(host)
-        guest = make_guest(host=host, external_id="G1", name="Ava Walsh", tier="platinum",
-                           cuisines=["sushi"], interests=["baccarat"])  # fmt: skip
-        make_visit(guest, days_ago=20, rating=1, complaint="Cold food at the steakhouse.")
+        host, (guest,) = make_floor(
+            complaint="Cold food at the steakhouse.", name="Ava Walsh", tier="platinum",
+            cuisines=["sushi"], interests=["baccarat"],
+        )  # fmt: skip
         return {"token": make_token(), "host_id": host.id, "guest_id": guest.id}
 
 

@@ -13,27 +13,14 @@ from frontline.extensions import db
 from frontline.guidance import arrivals, intake
 from frontline.guidance.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
 from frontline.tables import Event, GuidanceCard, Zone
-from tests.factories import (
-    arrival,
-    make_guest,
-    make_shift,
-    make_token,
-    make_user,
-    make_visit,
-    make_zone,
-)
+from tests.factories import arrival, make_floor, make_token
 
 
 @pytest.fixture
 def floor(app):
     """A host on shift and four of her guests, each of whom complained last time."""
     with app.app_context():
-        make_zone()
-        host = make_user(role="host", email="maya@example.test")
-        make_shift(host)
-        for name in ("G1", "G2", "SLOW", "FAULT"):
-            guest = make_guest(host=host, external_id=name, name=f"Guest {name}")
-            make_visit(guest, days_ago=20, rating=1, complaint="Cold food.")
+        make_floor(("G1", "G2", "SLOW", "FAULT"))
         return {"token": make_token()}
 
 
