@@ -59,12 +59,11 @@ class Failed:
 class _Job:
     item: Incoming
     done: threading.Event = field(default_factory=threading.Event)
-    outcome: Outcome | None = None
-    error: BaseException | None = None
+    result: Outcome | Failed | None = None
     abandoned: bool = False  # the request gave up waiting (set and read under Intake._wake)
 
-    def finish(self, outcome: Outcome | None = None, error: BaseException | None = None):
-        self.outcome, self.error = outcome, error
+    def finish(self, result: Outcome | Failed) -> None:
+        self.result = result
         self.done.set()
 
 
@@ -112,10 +111,8 @@ class Intake:
             if not job.done.is_set():  # else the writer finished it meanwhile: answer that
                 event = job.item.payload["id"]
                 return Failed(IntakeBusy(f"event {event!r} was not stored within {wait:g} s"))
-        if job.error is not None:
-            return Failed(job.error)
-        assert job.outcome is not None
-        return job.outcome
+        assert job.result is not None
+        return job.result
 
     def _run(self) -> None:
         while batch := self._next_batch():
@@ -125,7 +122,7 @@ class Intake:
             except BaseException as error:  # never leave a request waiting on a dead thread
                 for job in batch:
                     if not job.done.is_set():
-                        job.finish(error=error)
+                        job.finish(Failed(error))
                 if not isinstance(error, Exception):
                     with self._wake:
                         self._running = False
@@ -181,7 +178,7 @@ class Intake:
 
 def _failed(job: _Job, error: Exception) -> None:
     log.exception("event %r could not be stored", job.item.payload.get("id"), exc_info=error)
-    job.finish(error=error)
+    job.finish(Failed(error))
 
 
 def init_app(app: Flask) -> None:
