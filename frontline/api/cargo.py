@@ -15,8 +15,8 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
-from ..cargo import outlook
 from ..cargo.capacity import board
+from ..cargo.refresh import refresh as refresh_outlook
 from ..extensions import db
 from ..imports import cargo as store
 from ..tables import Customer, Lane, LostReason, QuoteOutcome, utcnow
@@ -162,7 +162,7 @@ def _save(rows: list[dict], errors: dict, save: Callable) -> tuple[dict, int]:
 
 def _refresh(flight_ids: list[int]) -> None:
     if flight_ids:
-        outlook.refresh(utcnow(), flight_ids=flight_ids)
+        refresh_outlook(utcnow(), flight_ids=flight_ids)
 
 
 @blp.route("/flights")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..tables import Customer, Quote, QuoteOutcome
-from .outlook import Wallet, wallets
+from .wallets import Wallet, wallets
 
 RECENT_QUOTES = 10
 WIN_RATE_DAYS = 365

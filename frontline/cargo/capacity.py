@@ -11,9 +11,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..scoring.facts import load_facts_many
 from ..tables import Flight, Lane
+from .facts import DISPLACEMENT
 
 DAYS = 14
-DISPLACEMENT = "flight.displacement_cost"
 #: Load-factor bands, upper bounds: open below 60%, filling below 85%, tight below 97%.
 BANDS = ((0.60, "open"), (0.85, "filling"), (0.97, "tight"))
 #: Displacement cost bands in $/kg: what taking a kilo now costs in later demand.

@@ -18,7 +18,8 @@ from ..tables import (
     User,
 )
 from . import approvals
-from .quoting import CENT, Guidance
+from .facts import transit_diff_hours
+from .quoting import CENT, QuoteAdvice
 
 LOST_REASONS = {r.value: r.value.replace("_", " ").capitalize() for r in LostReason}
 
@@ -27,7 +28,7 @@ class DealRefused(ValueError):
     """The quote cannot be stored or decided this way; the message says why."""
 
 
-def give_quote(result: Guidance, rep: User, key: str, reason: str, now: datetime) -> Quote:
+def give_quote(result: QuoteAdvice, rep: User, key: str, reason: str, now: datetime) -> Quote:
     """Store the quote with the guidance shown; ask for approval when it needs one."""
     external_id = f"rep-{key}"[:64]
     existing = db.session.scalar(select(Quote).where(Quote.external_id == external_id))
@@ -35,7 +36,7 @@ def give_quote(result: Guidance, rep: User, key: str, reason: str, now: datetime
         return existing  # the same form sent twice
     if result.rate is None or result.chosen is None:
         raise DealRefused(result.problem or "there is no rate to quote")
-    why = approvals.grounds(result.rate, result.prices.get("price.floor"), _total(result))
+    why = approvals.grounds(result.rate, result.floor, _total(result))
     if why and not reason.strip():
         names = " and ".join(approvals.GROUNDS[g].lower() for g in why)
         raise DealRefused(f"{names}: give a reason for the approver")
@@ -48,11 +49,11 @@ def give_quote(result: Guidance, rep: User, key: str, reason: str, now: datetime
     return quote
 
 
-def _total(result: Guidance) -> Decimal:
+def _total(result: QuoteAdvice) -> Decimal:
     return result.total(result.rate)
 
 
-def _quote(result: Guidance, rep: User, external_id: str, now: datetime) -> Quote:
+def _quote(result: QuoteAdvice, rep: User, external_id: str, now: datetime) -> Quote:
     request, flight = result.request, result.chosen.flight
     best = result.competitors[0] if result.competitors else None
     return Quote(
@@ -69,14 +70,10 @@ def _quote(result: Guidance, rep: User, external_id: str, now: datetime) -> Quot
         special_handling=list(request.special_handling),
         rate_per_kg=result.rate,
         competitor_best_rate=best.rate if best else None,
-        transit_diff_hours=(best.transit_hours - _hours(flight)) if best else None,
+        transit_diff_hours=transit_diff_hours(best, flight),
         load_factor_at_quote=round(flight.load_factor, 3),
         guidance=result.snapshot(),
     )
-
-
-def _hours(flight) -> float:
-    return round((flight.arrives_at - flight.departs_at).total_seconds() / 3600, 1)
 
 
 def record_outcome(

@@ -1,121 +1,153 @@
-"""Price guidance for one quote request: the numbers the rep screen shows, as facts."""
+"""Rates for one shipment on one departure: typed values in, the cargo model's answer out.
+
+The model's features are built by the same functions that build its training frame
+(`scoring.frames`), so what it was trained on is what it is served.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 
 from models import displacement, price_guidance, registry
-from models.errors import InvalidInputError, UnknownLaneError
+from models.errors import InvalidInputError, ModelError, UnknownLaneError
 
 from ..extensions import db
 from ..scoring import frames
 from ..scoring.facts import load_facts
 from ..scoring.store import model_store
-from ..tables import Customer, Flight, utcnow
+from ..tables import Customer, Flight, Lane
+from ..tables.cargo import chargeable_kg
+from .competitors import Observation
+from .facts import DISPLACEMENT, transit_diff_hours
 
-DISPLACEMENT = displacement.FACT
+#: A typical shipment and buyer for a lane's price when no customer is asking.
+TYPICAL_KG = 1000
+TYPICAL_SHARE = 0.1
 
 
-class GuidanceInputError(ValueError):
-    """A quote request field is missing or wrong; `field` names it."""
+class PricingRefused(ValueError):
+    """The model cannot price this request; `field` names what is wrong."""
 
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
 
 
-def quote_guidance(request: Mapping[str, Any], as_of: datetime | None = None) -> dict[str, Any]:
-    """Recommended, floor and stretch rates and win chances for one quote request.
+@dataclass(frozen=True)
+class Shipment:
+    weight_kg: int
+    volume_m3: Decimal = Decimal("0.000")
 
-    REQUEST holds `weight_kg` (and optionally `volume_m3`), `customer_id` or
-    `customer_tier` (+ `share_of_wallet`), `flight_id` or `lane` + `days_to_departure` +
-    `load_factor`, and optionally `competitor_best_rate` and `transit_diff_hours`. Values
-    given in the request win over the ones read from the database.
-    """
-    now = as_of or utcnow()
-    model = model_store().get("cargo_pricing")
-    row = _request_row(request, now)
-    row["displacement_cost"] = _displacement(model, request, row, now)
-    try:
-        result = price_guidance.guidance(model, row)
-    except UnknownLaneError as error:
-        raise GuidanceInputError("lane", str(error)) from None
-    except InvalidInputError as error:
-        raise GuidanceInputError("request", str(error)) from None
+    @property
+    def chargeable_kg(self) -> int:
+        return chargeable_kg(self.weight_kg, self.volume_m3)
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """The shipper as the model sees it: tier and share of wallet."""
+
+    tier: str
+    share_of_wallet: float
+
+    @classmethod
+    def of(cls, customer: Customer, at: datetime) -> Buyer:
+        """Share of wallet counted exactly as the training frame counts it (strictly before AT)."""
+        when = pd.Series([frames.to_naive_utc(at)])
+        share = float(frames.share_of_wallet(pd.Series([customer.id]), when)[0])
+        return cls(customer.tier.value, share)
+
+
+@dataclass(frozen=True)
+class Market:
+    """What the best competitor seen on the lane offers (both None when none is seen)."""
+
+    best_rate: Decimal | None = None
+    transit_diff_hours: float | None = None
+
+    @classmethod
+    def seen(cls, options: list[Observation], flight: Flight) -> Market:
+        best = options[0] if options else None
+        return cls(best.rate if best else None, transit_diff_hours(best, flight))
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """The model's rates for one request and the displacement cost they were priced against."""
+
+    rates: price_guidance.PriceGuidance
+    displacement: Decimal
+
+    @property
+    def recommended(self) -> Decimal:
+        return self.rates.recommended
+
+    @property
+    def floor(self) -> Decimal:
+        return self.rates.floor
+
+    @property
+    def reason(self) -> str:
+        return self.rates.reason
+
+    @property
+    def model_version(self) -> str:
+        return self.rates.model_version
+
+    def facts(self) -> dict[str, Any]:
+        """The price.* facts and the displacement cost, keyed by fact name."""
+        return {**self.rates.facts(), DISPLACEMENT: self.displacement}
+
+
+def features(
+    buyer: Buyer, flight: Flight, shipment: Shipment, market: Market, now: datetime
+) -> dict[str, Any]:
+    """The model's request row, column for column as `frames.quotes()` builds it for training."""
     return {
-        **result.facts(),
-        "price.expected_contribution": result.expected_contribution,
-        "price.reason": result.reason,
-        DISPLACEMENT: row["displacement_cost"],
-        "model_version": result.model_version,
+        "customer_tier": buyer.tier,
+        "share_of_wallet": buyer.share_of_wallet,
+        "lane": flight.lane.code,
+        "weight_kg": float(shipment.weight_kg),
+        "volume_m3": float(shipment.volume_m3),
+        "days_to_departure": frames.days_between(now, flight.departs_at),
+        "load_factor": flight.load_factor,
+        "competitor_best_rate": _float(market.best_rate),
+        "transit_diff_hours": market.transit_diff_hours,
     }
 
 
-def _request_row(request: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    weight = _number(request, "weight_kg", required=True)
-    volume = _number(request, "volume_m3") or 0.0
-    if weight == 0 and volume == 0:
-        raise GuidanceInputError("weight_kg", "a quote needs a positive weight or volume")
-    row = {
-        "weight_kg": weight,
-        "volume_m3": volume,
-        "competitor_best_rate": _number(request, "competitor_best_rate"),
-        "transit_diff_hours": _number(request, "transit_diff_hours", minimum=None),
-    }
-    row.update(_customer_part(request, now))
-    row.update(_flight_part(request, now))
-    return row
+def price(
+    buyer: Buyer, flight: Flight, shipment: Shipment, market: Market, now: datetime
+) -> Pricing:
+    """Recommended, floor and stretch rates with their win chances for one shipment."""
+    if flight.departs_at <= now:
+        raise PricingRefused("flight", f"flight {flight.number} has already departed")
+    if shipment.weight_kg <= 0 and shipment.volume_m3 <= 0:
+        raise PricingRefused("weight_kg", "a quote needs a positive weight or volume")
+    model = model_store().get("cargo_pricing")
+    cost = _displacement(model, flight, now)
+    row = features(buyer, flight, shipment, market, now) | {"displacement_cost": cost}
+    try:
+        rates = price_guidance.guidance(model, row)
+    except UnknownLaneError as error:
+        raise PricingRefused("lane", str(error)) from None
+    except InvalidInputError as error:
+        raise PricingRefused("request", str(error)) from None
+    return Pricing(rates, cost)
 
 
-def _customer_part(request: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    customer = _row(Customer, request, "customer_id")
-    if customer is None and not request.get("customer_tier"):
-        raise GuidanceInputError("customer_id", "give a customer_id or a customer_tier")
-    tier = request.get("customer_tier") or customer.tier.value
-    share = _number(request, "share_of_wallet")
-    if share is None and customer is not None:
-        at = pd.Series([frames.to_naive_utc(now)])
-        share = float(frames.share_of_wallet(pd.Series([customer.id]), at)[0])
-    return {"customer_tier": str(tier), "share_of_wallet": share or 0.0}
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def _flight_part(request: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    flight = _row(Flight, request, "flight_id")
-    lane = request.get("lane") or (flight.lane.code if flight else None)
-    if not lane:
-        raise GuidanceInputError("lane", "give a lane or a flight_id")
-    if flight is not None and flight.lane.code != lane:
-        raise GuidanceInputError("lane", f"{lane} is not the lane of flight {flight.number}")
-    if flight is not None and flight.departs_at <= now:
-        raise GuidanceInputError("flight_id", f"flight {flight.number} has already departed")
-    days = _number(request, "days_to_departure")
-    if days is None and flight is not None:
-        days = (flight.departs_at - now).total_seconds() / 86400
-    load = _number(request, "load_factor")
-    if load is None and flight is not None:
-        load = flight.load_factor
-    for name, value in (("days_to_departure", days), ("load_factor", load)):
-        if value is None:
-            raise GuidanceInputError(name, "give it, or a flight_id to read it from")
-    return {"lane": str(lane), "days_to_departure": days, "load_factor": load, "_flight": flight}
-
-
-def _displacement(
-    model: registry.TrainedModel, request: Mapping[str, Any], row: dict, now: datetime
-) -> Decimal:
-    """The flight's bid price per kg: given, stored by the last scoring run, or computed now."""
-    flight = row.pop("_flight")
-    given = _number(request, "displacement_cost")
-    if given is not None:
-        return Decimal(str(given))
-    if flight is None:
-        return Decimal("0.00")  # no flight chosen yet: no capacity is being displaced
+def _displacement(model: registry.TrainedModel, flight: Flight, now: datetime) -> Decimal:
+    """The flight's bid price per kg: stored by the last scoring run, or computed now."""
     stored = load_facts("flight", flight.id).get(DISPLACEMENT)
     if stored and stored.model_version == model.version and stored.value is not None:
         return stored.value
@@ -123,37 +155,24 @@ def _displacement(
     try:
         scored = displacement.score(model, frame, as_of=frames.to_naive_utc(now))
     except UnknownLaneError as error:
-        raise GuidanceInputError("lane", str(error)) from None
+        raise PricingRefused("lane", str(error)) from None
     return scored[DISPLACEMENT].iloc[0]
 
 
-def _row(table: Any, request: Mapping[str, Any], key: str) -> Any:
-    if request.get(key) in (None, ""):
-        return None
+def lane_price(lane: Lane, now: datetime) -> tuple[dict[str, Any], dict[str, str], Flight | None]:
+    """Price facts for a typical shipment on the lane's next departure (empty without a model)."""
+    flight = db.session.scalar(
+        select(Flight)
+        .where(Flight.lane_id == lane.id, Flight.departs_at > now)
+        .order_by(Flight.departs_at)
+        .limit(1)
+    )
+    if flight is None:
+        return {}, {}, None
+    buyer = Buyer("standard", TYPICAL_SHARE)
     try:
-        found = db.session.get(table, int(request[key]))
-    except (TypeError, ValueError):
-        raise GuidanceInputError(key, f"must be a whole number, not {request[key]!r}") from None
-    if found is None:
-        raise GuidanceInputError(key, f"no such {table.__tablename__[:-1]}: {request[key]}")
-    return found
-
-
-def _number(
-    request: Mapping[str, Any], key: str, *, required: bool = False, minimum: float | None = 0.0
-) -> float | None:
-    """A numeric field as float (None when absent), refusing text, NaN and values < MINIMUM."""
-    value = request.get(key)
-    if value is None or value == "":
-        if required:
-            raise GuidanceInputError(key, "is required")
-        return None
-    try:
-        number = float(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
-        raise GuidanceInputError(key, f"must be a number, not {value!r}") from None
-    if not math.isfinite(number):
-        raise GuidanceInputError(key, f"must be a finite number, not {value!r}")
-    if minimum is not None and number < minimum:
-        raise GuidanceInputError(key, f"must not be negative, got {value}")
-    return number
+        answer = price(buyer, flight, Shipment(TYPICAL_KG), Market(), now)
+    except (ModelError, PricingRefused):
+        return {}, {}, flight
+    facts = answer.rates.facts()
+    return facts, dict.fromkeys(facts, answer.model_version), flight

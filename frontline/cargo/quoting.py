@@ -17,10 +17,11 @@ from models.errors import ModelError
 from ..extensions import db
 from ..guidance.packs import published_pack
 from ..tables import Customer, Flight, Lane
-from ..tables.cargo import chargeable_kg
-from . import outlook
 from .capacity import FlightRow, flight_row
-from .pricing import GuidanceInputError, quote_guidance
+from .competitors import Observation, competitor_options
+from .facts import competitor_facts, customer_facts, flight_facts
+from .pricing import Buyer, Market, Pricing, PricingRefused, Shipment, price
+from .wallets import Wallet, wallets
 
 MAX_WEIGHT_KG = 100_000  # more than the largest freighter's payload is a typo
 MAX_VOLUME_M3 = 700
@@ -59,8 +60,12 @@ class QuoteRequest:
     rate: Decimal | None = None
 
     @property
+    def shipment(self) -> Shipment:
+        return Shipment(self.weight_kg, self.volume_m3)
+
+    @property
     def chargeable_kg(self) -> int:
-        return chargeable_kg(self.weight_kg, self.volume_m3)
+        return self.shipment.chargeable_kg
 
 
 def parse_request(form: Mapping[str, Any], today: date) -> QuoteRequest:
@@ -184,36 +189,38 @@ class ShownCard:
 
 
 @dataclass
-class Guidance:
+class QuoteAdvice:
     """Everything the quote screen shows; money is exact Decimal."""
 
     request: QuoteRequest
     options: list[FlightRow]
     chosen: FlightRow | None = None
-    prices: dict[str, Any] = field(default_factory=dict)
-    competitors: list[outlook.Observation] = field(default_factory=list)
+    pricing: Pricing | None = None
+    competitors: list[Observation] = field(default_factory=list)
     cards: list[ShownCard] = field(default_factory=list)
     problem: str = ""
-    model_version: str = ""
-    reason: str = ""
 
     @property
     def rate(self) -> Decimal | None:
-        return self.request.rate or self.prices.get("price.recommended")
+        if self.request.rate is not None:
+            return self.request.rate
+        return self.pricing.recommended if self.pricing else None
 
     def total(self, rate: Decimal | None) -> Decimal | None:
         return None if rate is None else (rate * self.request.chargeable_kg).quantize(CENT)
 
     @property
+    def floor(self) -> Decimal | None:
+        return self.pricing.floor if self.pricing else None
+
+    @property
     def below_floor(self) -> bool:
-        floor = self.prices.get("price.floor")
-        return bool(self.rate is not None and floor is not None and self.rate < floor)
+        return bool(self.rate is not None and self.floor is not None and self.rate < self.floor)
 
     def snapshot(self) -> dict[str, Any]:
         """The guidance as shown, for the quote row (money as exact strings)."""
-        keep = {k: v for k, v in self.prices.items() if k.startswith("price.")}
         return {
-            "prices": {k: str(v) if isinstance(v, Decimal) else v for k, v in keep.items()},
+            "prices": _price_snapshot(self.pricing),
             "flight": self.chosen.flight.number if self.chosen else None,
             "competitors": [
                 {
@@ -225,8 +232,15 @@ class Guidance:
             ],
             "cards": [c.card.rule_id for c in self.cards],
             "pack": _pack_version(),
-            "model_version": self.model_version,
+            "model_version": self.pricing.model_version if self.pricing else "",
         }
+
+
+def _price_snapshot(pricing: Pricing | None) -> dict[str, Any]:
+    if pricing is None:
+        return {}
+    facts = pricing.facts() | {"price.expected_contribution": pricing.rates.expected_contribution}
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in facts.items()}
 
 
 def _pack_version() -> str:
@@ -257,10 +271,10 @@ def _fits(row: FlightRow, request: QuoteRequest) -> bool:
     return row.remaining_kg >= request.weight_kg and row.remaining_m3 >= request.volume_m3
 
 
-def guide(request: QuoteRequest, now: datetime) -> Guidance:
+def advise(request: QuoteRequest, now: datetime) -> QuoteAdvice:
     """Options, prices from the cargo model, competitors and the rep pack's cards."""
-    result = Guidance(request, flight_options(request, now))
-    result.competitors = outlook.competitor_options(request.lane.id, now.date())
+    result = QuoteAdvice(request, flight_options(request, now))
+    result.competitors = competitor_options(request.lane.id, now.date())
     if not result.options:
         result.problem = (
             f"No departure on {request.lane.code} in the {OPTIONS_DAYS} days from "
@@ -268,12 +282,16 @@ def guide(request: QuoteRequest, now: datetime) -> Guidance:
         )
         return result
     result.chosen = _chosen(result.options, request.flight_id)
-    wallet = outlook.wallets([request.customer], now)[request.customer.id]
+    flight = result.chosen.flight
     try:
-        _price(result, wallet, now)
-    except (ModelError, GuidanceInputError) as error:
+        buyer = Buyer.of(request.customer, now)
+        market = Market.seen(result.competitors, flight)
+        result.pricing = price(buyer, flight, request.shipment, market, now)
+    except (ModelError, PricingRefused) as error:
         result.problem = f"No price guidance: {error}"
         return result
+    result.chosen = flight_row(flight, result.pricing.displacement)
+    wallet = wallets([request.customer], now)[request.customer.id]
     result.cards = _cards(result, wallet, now)
     return result
 
@@ -282,41 +300,13 @@ def _chosen(options: list[FlightRow], flight_id: int | None) -> FlightRow:
     return next((r for r in options if r.flight.id == flight_id), options[0])
 
 
-def _price(result: Guidance, wallet: outlook.Wallet, now: datetime) -> None:
-    flight = result.chosen.flight
-    best = result.competitors[0] if result.competitors else None
-    answer = quote_guidance(
-        {
-            "weight_kg": result.request.weight_kg,
-            "volume_m3": result.request.volume_m3,
-            "customer_id": result.request.customer.id,
-            "share_of_wallet": wallet.share or 0.0,
-            "flight_id": flight.id,
-            "competitor_best_rate": best.rate if best else None,
-            "transit_diff_hours": _transit_diff(best, flight),
-        },
-        as_of=now,
-    )
-    result.model_version = answer.pop("model_version")
-    result.reason = answer.pop("price.reason")
-    result.prices = answer
-    result.chosen = flight_row(flight, answer.get(outlook.DISPLACEMENT))
-
-
-def _transit_diff(best: outlook.Observation | None, flight: Flight) -> float | None:
-    return None if best is None else best.transit_hours - outlook.block_hours(flight)
-
-
-def situation(result: Guidance, wallet: outlook.Wallet, now: datetime) -> dict[str, Any]:
+def situation(result: QuoteAdvice, wallet: Wallet, now: datetime) -> dict[str, Any]:
     """Every fact about this quote, for the rep pack."""
-    request, flight = result.request, result.chosen.flight
-    facts = outlook.customer_facts(request.customer, wallet, now)
-    facts |= outlook.flight_facts(flight, now, result.prices.get(outlook.DISPLACEMENT))
-    prices = {k: v for k, v in result.prices.items() if k in published_pack("rep").vocabulary}
-    facts |= prices
-    facts |= outlook.competitor_facts(
-        result.competitors, outlook.block_hours(flight), result.prices.get("price.recommended")
-    )
+    request, flight, pricing = result.request, result.chosen.flight, result.pricing
+    facts = customer_facts(request.customer, wallet, now)
+    facts |= flight_facts(flight, now, pricing.displacement)
+    facts |= pricing.rates.facts()
+    facts |= competitor_facts(result.competitors, flight, pricing.recommended)
     return facts | {
         "quote.weight_kg": request.weight_kg,
         "quote.volume_m3": float(request.volume_m3),
@@ -328,7 +318,7 @@ def situation(result: Guidance, wallet: outlook.Wallet, now: datetime) -> dict[s
     }
 
 
-def _cards(result: Guidance, wallet: outlook.Wallet, now: datetime) -> list[ShownCard]:
+def _cards(result: QuoteAdvice, wallet: Wallet, now: datetime) -> list[ShownCard]:
     pack = published_pack("rep")
     cards = guidance_rules.evaluate(pack, situation(result, wallet, now))
     return [ShownCard(card, pack.rule(card.rule_id).description) for card in cards]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..guidance.issue import assignees, issue_cards, signal
-from ..tables import Event, Guest, GuidanceCard, utcnow
+from ..tables import Event, Guest, IssuedCard, utcnow
 from .guest_facts import guest_facts
 from .routing import route_guest
 
@@ -146,7 +146,7 @@ def _repeat(event_id: str, stored_hash: str, digest: str) -> Outcome:
     return Receipt(event_id, False)
 
 
-def act_on(event: Event, guest: Guest) -> list[GuidanceCard]:
+def act_on(event: Event, guest: Guest) -> list[IssuedCard]:
     """Move the guest (if this is its newest sighting), and on an arrival evaluate the host
     pack and route its cards."""
     now = utcnow()

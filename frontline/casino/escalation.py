@@ -9,22 +9,22 @@ from sqlalchemy import func, select, update
 from .. import push
 from ..extensions import db
 from ..guidance.issue import Route, RouteKind
-from ..tables import CardAction, CardStatus, Guest, GuidanceCard
+from ..tables import CardAction, CardStatus, Guest, IssuedCard
 from .routing import on_shift, route_guest
 
 
-def overdue(now: datetime, minutes: int) -> list[GuidanceCard]:
+def overdue(now: datetime, minutes: int) -> list[IssuedCard]:
     cutoff = now - timedelta(minutes=minutes)
-    query = select(GuidanceCard).where(
-        GuidanceCard.audience == "host",
-        GuidanceCard.subject_type == "guest",
-        GuidanceCard.status == CardStatus.OPEN,
-        func.coalesce(GuidanceCard.escalated_at, GuidanceCard.created_at) < cutoff,
+    query = select(IssuedCard).where(
+        IssuedCard.audience == "host",
+        IssuedCard.subject_type == "guest",
+        IssuedCard.status == CardStatus.OPEN,
+        func.coalesce(IssuedCard.escalated_at, IssuedCard.created_at) < cutoff,
     )
     return list(db.session.scalars(query))
 
 
-def next_owner(card: GuidanceCard, guest: Guest, now: datetime) -> Route:
+def next_owner(card: IssuedCard, guest: Guest, now: datetime) -> Route:
     """First another host covering the guest's zone, after that the shift manager."""
     if card.escalation_level == 0:
         route = route_guest(guest, guest.current_zone, now, exclude=frozenset({card.assignee_id}))
@@ -57,11 +57,11 @@ def escalate_overdue(now: datetime, minutes: int) -> int:
     return moved
 
 
-def _claim(card: GuidanceCard, route: Route, note: str, now: datetime) -> bool:
+def _claim(card: IssuedCard, route: Route, note: str, now: datetime) -> bool:
     """Compare-and-set on the escalation level, so a card moves once per level."""
     result = db.session.execute(
-        update(GuidanceCard)
-        .where(GuidanceCard.id == card.id, GuidanceCard.escalation_level == card.escalation_level)
+        update(IssuedCard)
+        .where(IssuedCard.id == card.id, IssuedCard.escalation_level == card.escalation_level)
         .values(
             escalation_level=card.escalation_level + 1,
             escalated_at=now,

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..guidance.issue import Route, RouteKind
-from ..tables import Guest, GuidanceCard, Shift, User
+from ..tables import Guest, IssuedCard, Shift, User
 from ..tables.guidance import CardStatus
 from .zones import zone_name
 
@@ -40,9 +40,9 @@ def on_shift(now: datetime, *, manager: bool | None = None) -> list[Shift]:
 
 def open_load(user_ids: list[int]) -> dict[int, int]:
     query = (
-        select(GuidanceCard.assignee_id, func.count())
-        .where(GuidanceCard.assignee_id.in_(user_ids), GuidanceCard.status.in_(OPEN))
-        .group_by(GuidanceCard.assignee_id)
+        select(IssuedCard.assignee_id, func.count())
+        .where(IssuedCard.assignee_id.in_(user_ids), IssuedCard.status.in_(OPEN))
+        .group_by(IssuedCard.assignee_id)
     )
     return dict(db.session.execute(query).all())
 

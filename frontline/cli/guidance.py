@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..cargo.outlook import refresh as refresh_outlook
+from ..cargo.refresh import refresh as refresh_outlook
 from ..casino.escalation import escalate_overdue
 from ..tables import utcnow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import push
 from ..extensions import db
-from ..tables import CardAction, CardStatus, GuidanceCard, User, utcnow
+from ..tables import CardAction, CardStatus, IssuedCard, User, utcnow
 
 MOVES = {
     "acknowledge": CardStatus.ACKNOWLEDGED,
@@ -27,7 +27,7 @@ class ActionRefused(ValueError):
     """The tap does not apply to this card now; the message says why."""
 
 
-def tap(card: GuidanceCard, user: User, action: str, outcome: str = "", reason: str = "") -> None:
+def tap(card: IssuedCard, user: User, action: str, outcome: str = "", reason: str = "") -> None:
     """Apply a tap, record it, commit, and tell the assignee's other phones."""
     if action not in card.actions or action not in MOVES:
         raise ActionRefused(f"{action!r} is not an action of this card")
@@ -40,7 +40,7 @@ def tap(card: GuidanceCard, user: User, action: str, outcome: str = "", reason: 
     push.publish(push.user_channel(user.id), "inbox", "changed")
 
 
-def _detail(card: GuidanceCard, action: str, outcome: str, reason: str) -> str:
+def _detail(card: IssuedCard, action: str, outcome: str, reason: str) -> str:
     if action == "done" and card.offer:
         if outcome not in OUTCOMES:
             raise ActionRefused("say how it went: offer accepted, declined, or no contact")

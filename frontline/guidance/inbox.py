@@ -7,17 +7,17 @@ from functools import cache
 from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
-from ..tables import CardStatus, Guest, GuidanceCard
+from ..tables import CardStatus, Guest, IssuedCard
 
 OPEN_STATUSES = [s for s in CardStatus if s.is_open]
 
 
-def open_cards(user_id: int, audience: str, limit: int = 200) -> list[GuidanceCard]:
+def open_cards(user_id: int, audience: str, limit: int = 200) -> list[IssuedCard]:
     wanted = {"user_id": user_id, "audience": audience, "limit": limit}
     return list(db.session.scalars(_open_cards(), wanted))
 
 
-def open_guest_cards(user_id: int, limit: int = 200) -> tuple[list[GuidanceCard], dict]:
+def open_guest_cards(user_id: int, limit: int = 200) -> tuple[list[IssuedCard], dict]:
     """A host's open cards and the guests they are about, in one query."""
     rows = db.session.execute(_open_guest_cards(), {"user_id": user_id, "limit": limit}).all()
     return [card for card, _ in rows], {guest.id: guest for _, guest in rows if guest}
@@ -28,21 +28,21 @@ def _open(query, audience):
     """QUERY narrowed to one person's open cards for AUDIENCE, newest first."""
     return (
         query.where(
-            GuidanceCard.assignee_id == bindparam("user_id"),
-            GuidanceCard.audience == audience,
-            GuidanceCard.status.in_(OPEN_STATUSES),
+            IssuedCard.assignee_id == bindparam("user_id"),
+            IssuedCard.audience == audience,
+            IssuedCard.status.in_(OPEN_STATUSES),
         )
-        .order_by(GuidanceCard.created_at.desc(), GuidanceCard.id.desc())
+        .order_by(IssuedCard.created_at.desc(), IssuedCard.id.desc())
         .limit(bindparam("limit"))
     )
 
 
 @cache
 def _open_cards():
-    return _open(select(GuidanceCard), bindparam("audience"))
+    return _open(select(IssuedCard), bindparam("audience"))
 
 
 @cache
 def _open_guest_cards():
-    about = and_(GuidanceCard.subject_type == "guest", Guest.id == GuidanceCard.subject_id)
-    return _open(select(GuidanceCard, Guest).outerjoin(Guest, about), "host")
+    about = and_(IssuedCard.subject_type == "guest", Guest.id == IssuedCard.subject_id)
+    return _open(select(IssuedCard, Guest).outerjoin(Guest, about), "host")

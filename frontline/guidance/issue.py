@@ -15,7 +15,7 @@ import guidance_rules
 
 from .. import push
 from ..extensions import db
-from ..tables import CardAction, Event, GuidanceCard, User
+from ..tables import CardAction, Event, IssuedCard, User
 from .packs import published_pack
 from .values import facts_to_json, to_json
 
@@ -43,13 +43,13 @@ class Route:
 @cache  # built once: it runs on every arrival
 def _cooldowns():
     return (
-        select(GuidanceCard.cooldown_key, func.max(GuidanceCard.created_at))
+        select(IssuedCard.cooldown_key, func.max(IssuedCard.created_at))
         .where(
-            GuidanceCard.subject_type == bindparam("subject_type"),
-            GuidanceCard.subject_id == bindparam("subject_id"),
-            GuidanceCard.cooldown_key.is_not(None),
+            IssuedCard.subject_type == bindparam("subject_type"),
+            IssuedCard.subject_id == bindparam("subject_id"),
+            IssuedCard.cooldown_key.is_not(None),
         )
-        .group_by(GuidanceCard.cooldown_key)
+        .group_by(IssuedCard.cooldown_key)
     )
 
 
@@ -69,7 +69,7 @@ def issue_cards(
     *,
     now: datetime,
     event: Event | None = None,
-) -> list[GuidanceCard]:
+) -> list[IssuedCard]:
     """Evaluate the published pack and add its cards to the session (the caller commits)."""
     pack = published_pack(audience)
     shown = guidance_rules.evaluate(pack, facts, cooldown_history(subject_type, subject_id))
@@ -92,9 +92,9 @@ def stored_card(
     destination: Route,
     now: datetime,
     event: Event | None,
-) -> GuidanceCard:
+) -> IssuedCard:
     read = set(card.facts_read)
-    return GuidanceCard(
+    return IssuedCard(
         audience=card.audience,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -128,7 +128,7 @@ def offer_json(offer: guidance_rules.Offer | None) -> dict | None:
     }
 
 
-def assignees(cards: list[GuidanceCard]) -> set[int]:
+def assignees(cards: list[IssuedCard]) -> set[int]:
     """Whose phones to signal: read before the commit expires the cards (flushed or not)."""
     return {c.assignee.id for c in cards if c.assignee is not None}
 

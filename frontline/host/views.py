@@ -12,7 +12,7 @@ from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_guest_cards
 from ..rendering import render, see_other
-from ..tables import Guest, GuidanceCard, Role, Visit
+from ..tables import Guest, IssuedCard, Role, Visit
 from . import bp
 
 
@@ -61,9 +61,9 @@ def act(card_id: int):
     return see_other(url_for("host.card", card_id=card_id))
 
 
-def _my_card(card_id: int) -> GuidanceCard:
+def _my_card(card_id: int) -> IssuedCard:
     """A host sees only the cards routed to them."""
-    found = db.session.get(GuidanceCard, card_id)
+    found = db.session.get(IssuedCard, card_id)
     if found is None or found.assignee_id != current_user.id or found.subject_type != "guest":
         abort(404)
     return found

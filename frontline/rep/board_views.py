@@ -6,7 +6,8 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from ..auth import role_required
-from ..cargo.capacity import DISPLACEMENT, board, by_day, flight_row, rep_lanes
+from ..cargo.capacity import board, by_day, flight_row, rep_lanes
+from ..cargo.facts import DISPLACEMENT
 from ..extensions import db
 from ..rendering import render
 from ..scoring.facts import load_facts

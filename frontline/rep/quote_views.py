@@ -9,7 +9,7 @@ from ..auth import role_required
 from ..cargo import approvals
 from ..cargo.capacity import rep_lanes
 from ..cargo.deals import LOST_REASONS, DealRefused, give_quote, record_outcome
-from ..cargo.quoting import SPECIAL_HANDLING, RequestInvalid, guide, parse_request
+from ..cargo.quoting import SPECIAL_HANDLING, RequestInvalid, advise, parse_request
 from ..extensions import db
 from ..rendering import render, see_other
 from ..tables import Customer, Quote, Role, utcnow
@@ -22,7 +22,7 @@ def quote():
     now, result, errors = utcnow(), None, {}
     if request.args.get("lane"):
         try:
-            result = guide(parse_request(request.args, now.date()), now)
+            result = advise(parse_request(request.args, now.date()), now)
         except RequestInvalid as invalid:
             errors = invalid.errors
     return render(
@@ -42,7 +42,7 @@ def _customers() -> list[Customer]:
 def give():
     now = utcnow()
     try:
-        result = guide(parse_request(request.form, now.date()), now)
+        result = advise(parse_request(request.form, now.date()), now)
         given = give_quote(result, current_user, request.form.get("key", ""), _reason(), now)
     except RequestInvalid as invalid:
         flash("Not quoted: " + "; ".join(invalid.errors.values()) + ".")

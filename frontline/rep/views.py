@@ -10,7 +10,7 @@ from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_cards
 from ..rendering import render, see_other
-from ..tables import Customer, Flight, GuidanceCard, Lane, Role, utcnow
+from ..tables import Customer, Flight, IssuedCard, Lane, Role, utcnow
 from . import bp
 
 #: The host reasons that make sense for a rep too.
@@ -57,9 +57,9 @@ def _reason() -> str:
     return reason if reason in REASONS or not reason else "invalid"
 
 
-def _my_card(card_id: int) -> GuidanceCard:
+def _my_card(card_id: int) -> IssuedCard:
     """A rep sees only the cards routed to them."""
-    found = db.session.get(GuidanceCard, card_id)
+    found = db.session.get(IssuedCard, card_id)
     if found is None or found.assignee_id != current_user.id or found.audience != "rep":
         abort(404)
     return found

@@ -169,6 +169,11 @@ def _shape_quotes(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["departs_at", "ready_date"])
 
 
+def days_between(start: datetime, end: datetime) -> float:
+    """Days from START to END, never negative: one quote's days_to_departure, as below."""
+    return max((end - start).total_seconds() / 86400, 0.0)
+
+
 def _days_to_departure(frame: pd.DataFrame) -> pd.Series:
     """Days from the quote to its flight, or to the ready date when no flight was chosen."""
     departs = naive_utc(frame["departs_at"]) if frame["departs_at"].notna().any() else None

@@ -14,7 +14,7 @@ from .cargo import (
 )
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
-from .guidance import CardAction, CardStatus, Event, GuidanceCard
+from .guidance import CardAction, CardStatus, Event, IssuedCard
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
 from .types import Fixed, Money, UTCDateTime, utcnow
 
@@ -35,7 +35,7 @@ __all__ = [
     "Guest",
     "GuestOffer",
     "GuestTier",
-    "GuidanceCard",
+    "IssuedCard",
     "Lane",
     "LoginAttempt",
     "LostReason",

@@ -43,7 +43,7 @@ class Event(db.Model):
     sender: Mapped[str] = mapped_column(String(80), default="")
 
 
-class GuidanceCard(db.Model):
+class IssuedCard(db.Model):
     """A card shown to one person, with its why: rule, versions and the facts it read."""
 
     __tablename__ = "cards"
@@ -98,5 +98,5 @@ class CardAction(db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    card: Mapped[GuidanceCard] = relationship(back_populates="taps")
+    card: Mapped[IssuedCard] = relationship(back_populates="taps")
     user: Mapped[User | None] = relationship()

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from frontline.cargo import outlook
+from frontline.cargo.refresh import refresh as refresh_outlook
 from frontline.extensions import db
 from frontline.tables import Customer, Flight, Lane, User, utcnow
 from tests.browser.conftest import PHONE, screenshot, sign_in
@@ -42,7 +42,7 @@ def soften_a_departure() -> str:
     flight.departs_at = now + timedelta(days=5)
     flight.booked_kg = int(flight.capacity_kg * 0.3)
     db.session.commit()
-    outlook.refresh(utcnow(), flight_ids=[flight.id])
+    refresh_outlook(utcnow(), flight_ids=[flight.id])
     return flight.number
 
 

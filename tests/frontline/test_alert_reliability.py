@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from frontline import create_app
 from frontline.extensions import db
-from frontline.tables import Event, GuidanceCard
+from frontline.tables import Event, IssuedCard
 from tests.conftest import POSTGRES_URL, required
 from tests.factories import (
     arrival,
@@ -92,7 +92,7 @@ def post_event(base: str, token: str, body: dict) -> requests.Response:
 
 def open_card_ids(app) -> set[int]:
     with app.app_context():
-        return set(db.session.scalars(select(GuidanceCard.id)))
+        return set(db.session.scalars(select(IssuedCard.id)))
 
 
 def test_cut_stream_misses_nothing_and_doubles_nothing(setup, floor):
@@ -122,7 +122,7 @@ def test_cut_stream_misses_nothing_and_doubles_nothing(setup, floor):
         assert set(shown) == open_card_ids(floor["app"])  # nothing missed
         with floor["app"].app_context():
             guests_with_cards = db.session.scalar(
-                select(func.count(func.distinct(GuidanceCard.subject_id)))
+                select(func.count(func.distinct(IssuedCard.subject_id)))
             )
         assert guests_with_cards == GUESTS
 
@@ -138,7 +138,7 @@ def test_concurrent_copies_make_one_event(setup, floor):
     assert statuses == [200] * 9 + [202]
     with floor["app"].app_context():
         assert db.session.scalar(select(func.count()).select_from(Event)) == 1
-        rules = db.session.scalars(select(GuidanceCard.rule_id)).all()
+        rules = db.session.scalars(select(IssuedCard.rule_id)).all()
         assert rules and len(rules) == len(set(rules))
 
 
@@ -150,6 +150,6 @@ def test_failed_processing_is_a_retryable_5xx_with_nothing_stored(setup, floor):
         assert 500 <= response.status_code < 600
         with floor["app"].app_context():
             assert db.session.scalar(select(func.count()).select_from(Event)) == 0
-            assert db.session.scalar(select(func.count()).select_from(GuidanceCard)) == 0
+            assert db.session.scalar(select(func.count()).select_from(IssuedCard)) == 0
     with server_for() as server:  # the fault is fixed: the sender's retry goes through
         assert post_event(server.url, floor["token"], body).status_code == 202

@@ -15,7 +15,7 @@ from frontline.tables import (
     Customer,
     CustomerTier,
     Flight,
-    GuidanceCard,
+    IssuedCard,
     Lane,
     Quote,
 )
@@ -76,7 +76,7 @@ def test_bookings_fill_the_flight_once_and_push_the_outlook(app, client, cargo):
         flight = db.session.scalars(select(Flight)).one()
         assert flight.booked_kg == 1200 and flight.booked_m3 == Decimal("7.000")
         assert db.session.scalars(select(Booking)).one().rate_per_kg == Decimal("2.35")
-        card = db.session.scalars(select(GuidanceCard)).one()  # 12% loaded, five days out
+        card = db.session.scalars(select(IssuedCard)).one()  # 12% loaded, five days out
         assert card.rule_id == "soft-departure" and card.assignee_id == cargo["rep_id"]
 
 

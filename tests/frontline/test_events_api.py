@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from frontline.extensions import db
-from frontline.tables import CardAction, Event, Guest, GuidanceCard
+from frontline.tables import CardAction, Event, Guest, IssuedCard
 from tests.factories import arrival, make_floor, make_guest, make_token, make_zone
 
 
@@ -37,7 +37,7 @@ def test_arrival_creates_routed_cards_with_their_why(app, client, floor):
     assert response.status_code == 202, response.json
     assert response.json["id"] == "e-1" and response.json["cards"] >= 1
     with app.app_context():
-        cards = db.session.scalars(select(GuidanceCard)).all()
+        cards = db.session.scalars(select(IssuedCard)).all()
         assert {c.assignee_id for c in cards} == {floor["host_id"]}
         recovery = next(c for c in cards if c.rule_id == "service-recovery")
         assert "Ava Walsh" in recovery.headline
@@ -50,10 +50,10 @@ def test_arrival_creates_routed_cards_with_their_why(app, client, floor):
 def test_same_event_twice_answers_200_and_changes_nothing(app, client, floor):
     body = arrival("G1", "e-2")
     assert post(client, floor["token"], body).status_code == 202
-    before = count(app, GuidanceCard)
+    before = count(app, IssuedCard)
     again = post(client, floor["token"], body)
     assert again.status_code == 200 and again.json["status"] == "duplicate"
-    assert count(app, GuidanceCard) == before and count(app, Event) == 1
+    assert count(app, IssuedCard) == before and count(app, Event) == 1
 
 
 def test_same_id_with_another_body_is_a_conflict(app, client, floor):
@@ -97,9 +97,9 @@ def test_scope_is_checked_before_the_body(app, client, floor):
 
 def test_repeat_card_in_within_the_visit_makes_no_new_cards(app, client, floor):
     assert post(client, floor["token"], arrival("G1")).status_code == 202
-    first = count(app, GuidanceCard)
+    first = count(app, IssuedCard)
     assert post(client, floor["token"], arrival("G1")).status_code == 202
-    assert count(app, GuidanceCard) == first
+    assert count(app, IssuedCard) == first
 
 
 def test_self_excluded_guest_never_gets_an_offer(app, client, floor):
@@ -114,7 +114,7 @@ def test_self_excluded_guest_never_gets_an_offer(app, client, floor):
     assert post(client, floor["token"], arrival("SX")).status_code == 202
     with app.app_context():
         cards = db.session.scalars(
-            select(GuidanceCard).where(GuidanceCard.subject_type == "guest")
+            select(IssuedCard).where(IssuedCard.subject_type == "guest")
         ).all()
         mine = [c for c in cards if c.facts.get("guest.self_excluded")]
         assert mine and all(c.offer is None for c in mine)
@@ -130,7 +130,7 @@ def test_failed_processing_stores_nothing_and_can_be_retried(app, client, floor,
     body = arrival("G1", "e-fail")
     with pytest.raises(RuntimeError):
         post(client, floor["token"], body)  # the test client re-raises; a server answers 500
-    assert count(app, Event) == 0 and count(app, GuidanceCard) == 0
+    assert count(app, Event) == 0 and count(app, IssuedCard) == 0
     monkeypatch.undo()
     assert post(client, floor["token"], body).status_code == 202
 
@@ -151,7 +151,7 @@ def test_concurrent_copies_make_one_event(app, floor):
     assert sorted(statuses) == [200] * 9 + [202]
     assert count(app, Event) == 1
     with app.app_context():
-        rules = db.session.scalars(select(GuidanceCard.rule_id)).all()
+        rules = db.session.scalars(select(IssuedCard.rule_id)).all()
         assert len(rules) == len(set(rules))
 
 
@@ -232,4 +232,4 @@ def test_a_late_arrival_of_a_guest_who_has_left_makes_no_card(app, client, floor
     assert post(client, floor["token"], left).status_code == 202
     response = post(client, floor["token"], late)
     assert response.status_code == 202 and response.json["cards"] == 0
-    assert count(app, GuidanceCard) == 0 and count(app, Event) == 2
+    assert count(app, IssuedCard) == 0 and count(app, Event) == 2

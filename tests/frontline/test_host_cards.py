@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from frontline.casino.escalation import escalate_overdue
 from frontline.extensions import db
-from frontline.tables import CardAction, GuidanceCard, utcnow
+from frontline.tables import CardAction, IssuedCard, utcnow
 from tests.conftest import AuthActions
 from tests.factories import (
     arrival,
@@ -38,9 +38,7 @@ def alert(app, client):
     )
     assert response.status_code == 202
     with app.app_context():
-        card = db.session.scalar(
-            select(GuidanceCard).where(GuidanceCard.rule_id == "service-recovery")
-        )
+        card = db.session.scalar(select(IssuedCard).where(IssuedCard.rule_id == "service-recovery"))
         return {"card_id": card.id, "host_id": host_id}
 
 
@@ -73,7 +71,7 @@ def test_actions_are_recorded_in_order(app, auth, client, alert):
     response = client.post(url, data={"action": "done", "outcome": "accepted", "csrf_token": token})
     assert response.status_code == 303
     with app.app_context():
-        card = db.session.get(GuidanceCard, alert["card_id"])
+        card = db.session.get(IssuedCard, alert["card_id"])
         assert card.status.value == "done" and card.outcome == "accepted"
         taps = [t.action for t in card.taps]
         assert taps == ["issued", "on_my_way", "done"]
@@ -87,7 +85,7 @@ def test_done_with_an_offer_needs_an_outcome(app, auth, client, alert):
     page = client.post(url, data={"action": "done", "csrf_token": token}, follow_redirects=True)
     assert "Not recorded: say how it went" in page.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(GuidanceCard, alert["card_id"]).status.value == "open"
+        assert db.session.get(IssuedCard, alert["card_id"]).status.value == "open"
 
 
 def test_another_host_cannot_see_the_card(app, client, alert):
@@ -104,7 +102,7 @@ def test_unacknowledged_card_escalates_to_the_manager(app, alert):
         later = utcnow() + timedelta(minutes=6)
         moved = escalate_overdue(later, minutes=5)
         assert moved >= 1
-        card = db.session.get(GuidanceCard, alert["card_id"])
+        card = db.session.get(IssuedCard, alert["card_id"])
         assert card.assignee_id == manager.id and card.escalation_level == 1
         assert card.routing_note.startswith("Escalated from")
         assert escalate_overdue(later, minutes=5) == 0  # moves once per level
@@ -127,11 +125,11 @@ def test_scheduler_escalates_in_the_background(app, alert):
         deadline = utcnow() + timedelta(seconds=10)
         while utcnow() < deadline:
             with app.app_context():
-                if db.session.get(GuidanceCard, alert["card_id"]).assignee_id == manager_id:
+                if db.session.get(IssuedCard, alert["card_id"]).assignee_id == manager_id:
                     break
             stop.wait(0.05)
     finally:
         stop.set()
         thread.join(timeout=5)
     with app.app_context():
-        assert db.session.get(GuidanceCard, alert["card_id"]).assignee_id == manager_id
+        assert db.session.get(IssuedCard, alert["card_id"]).assignee_id == manager_id

@@ -12,7 +12,7 @@ from frontline import zones
 from frontline.casino import arrivals, intake
 from frontline.casino.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
 from frontline.extensions import db
-from frontline.tables import Event, GuidanceCard, Zone
+from frontline.tables import Event, IssuedCard, Zone
 from tests.factories import arrival, make_floor, make_token
 
 
@@ -58,7 +58,7 @@ def test_two_swipes_in_one_batch_pass_the_cooldown_once(app, floor):
         swipes = [incoming("G1", "swipe-1"), incoming("G1", "swipe-2")]
         first, second = arrivals.store_events(swipes)
         assert first.cards >= 1 and second.created and second.cards == 0
-        assert count(GuidanceCard) == first.cards
+        assert count(IssuedCard) == first.cards
 
 
 class Gate:

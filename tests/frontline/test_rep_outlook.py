@@ -6,14 +6,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from frontline.cargo import approvals, outlook
+from frontline.cargo import approvals
+from frontline.cargo.refresh import refresh as refresh_outlook
 from frontline.extensions import db
 from frontline.tables import (
     Approval,
     ApprovalStatus,
     Customer,
     Flight,
-    GuidanceCard,
+    IssuedCard,
     Lane,
     Quote,
     User,
@@ -52,17 +53,17 @@ def test_refresh_pushes_a_soft_departure_card_to_the_lanes_rep_once(world):
     with world.app_context():
         rep = User.by_email("rep@demo.test")
         flight = soften(rep)
-        report = outlook.refresh(utcnow())
+        report = refresh_outlook(utcnow())
         cards = db.session.scalars(
-            select(GuidanceCard).where(
-                GuidanceCard.subject_type == "flight", GuidanceCard.subject_id == flight.id
+            select(IssuedCard).where(
+                IssuedCard.subject_type == "flight", IssuedCard.subject_id == flight.id
             )
         ).all()
         assert [c.rule_id for c in cards] == ["soft-departure"]
         assert cards[0].assignee_id == rep.id and flight.number in cards[0].headline
         assert cards[0].facts["flight.load_factor"] == pytest.approx(0.3, abs=0.01)
         assert report.issued["flight"] >= 1
-        again = outlook.refresh(utcnow())
+        again = refresh_outlook(utcnow())
         assert again.issued.get("flight", 0) == 0  # still open: not issued twice
 
 
@@ -72,10 +73,10 @@ def test_key_account_with_falling_share_gets_a_card(world):
         customer.tier = "key"
         customer.est_annual_spend = Decimal("999999999.00")  # we hold a sliver of its wallet
         db.session.commit()
-        outlook.refresh(utcnow())
+        refresh_outlook(utcnow())
         card = db.session.scalars(
-            select(GuidanceCard).where(
-                GuidanceCard.subject_type == "customer", GuidanceCard.subject_id == customer.id
+            select(IssuedCard).where(
+                IssuedCard.subject_type == "customer", IssuedCard.subject_id == customer.id
             )
         ).one()
         assert card.rule_id == "key-account-protection" and card.assignee_id == customer.rep_id
@@ -84,10 +85,8 @@ def test_key_account_with_falling_share_gets_a_card(world):
 def test_rep_taps_a_card_from_the_inbox(world, client):
     with world.app_context():
         flight = soften(User.by_email("rep@demo.test"))
-        outlook.refresh(utcnow())
-        card_id = db.session.scalar(
-            select(GuidanceCard.id).where(GuidanceCard.subject_id == flight.id)
-        )
+        refresh_outlook(utcnow())
+        card_id = db.session.scalar(select(IssuedCard.id).where(IssuedCard.subject_id == flight.id))
     token = sign_in(client, "rep@demo.test")
     inbox = client.get("/rep/", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert f'data-card-id="{card_id}"' in inbox and "<h1>" not in inbox
@@ -104,7 +103,7 @@ def test_rep_taps_a_card_from_the_inbox(world, client):
         data={"action": "not_relevant", "reason": "already_handled", "csrf_token": token},
     )
     with world.app_context():
-        card = db.session.get(GuidanceCard, card_id)
+        card = db.session.get(IssuedCard, card_id)
         assert card.status.value == "dismissed" and card.dismiss_reason == "already_handled"
 
 

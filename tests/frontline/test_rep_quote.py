@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select
 
-from frontline.cargo.quoting import RequestInvalid, guide, parse_request
+from frontline.cargo.quoting import RequestInvalid, advise, parse_request
 from frontline.extensions import db
 from frontline.tables import (
     Approval,
@@ -58,11 +58,11 @@ def test_guidance_respects_the_floor_and_below_it_asks_for_approval(world, clien
     with world.app_context():
         _rep, lane, customer = rep_lane_and_customer()
         base = request_form(lane, customer)
-        result = guide(parse_request(base, date.today()), utcnow())
-        p = result.prices
-        assert p["price.floor"] <= p["price.recommended"] <= p["price.stretch"]
-        assert p["price.win_prob_floor"] >= p["price.win_prob"] >= p["price.win_prob_stretch"]
-        floor = p["price.floor"]
+        result = advise(parse_request(base, date.today()), utcnow())
+        r = result.pricing.rates
+        assert r.floor <= r.recommended <= r.stretch
+        assert r.win_prob_floor >= r.win_prob >= r.win_prob_stretch
+        floor = r.floor
         below = str(floor - Decimal("0.10"))
     sign_in_rep(client)
     page = client.get("/rep/quote", query_string=base)
@@ -92,16 +92,16 @@ def test_a_nearly_full_flight_raises_the_recommended_rate(world):
         ready = (date.today() + timedelta(days=10)).isoformat()
         form = request_form(lane, customer, ready_date=ready, weight_kg="500", volume_m3="1")
         request, now = parse_request(form, date.today()), utcnow()
-        flight = guide(request, now).chosen.flight
+        flight = advise(request, now).chosen.flight
         flight.booked_kg = flight.capacity_kg // 5
         db.session.commit()
-        soft = guide(request, now)
+        soft = advise(request, now)
         flight.booked_kg = flight.capacity_kg - 700
         db.session.commit()
-        tight = guide(request, now)
+        tight = advise(request, now)
         assert tight.chosen.flight.id == soft.chosen.flight.id == flight.id
-        assert tight.prices["flight.displacement_cost"] > soft.prices["flight.displacement_cost"]
-        assert tight.prices["price.recommended"] > soft.prices["price.recommended"]
+        assert tight.pricing.displacement > soft.pricing.displacement
+        assert tight.pricing.recommended > soft.pricing.recommended
         assert tight.chosen.band == "full" and soft.chosen.band == "open"
 
 
@@ -111,10 +111,10 @@ def test_a_missing_competitor_observation_is_missing_not_zero(world, client):
         form = request_form(lane, customer)
         db.session.execute(delete(CompetitorOffer).where(CompetitorOffer.lane_id == lane.id))
         db.session.commit()
-        result = guide(parse_request(form, date.today()), utcnow())
+        result = advise(parse_request(form, date.today()), utcnow())
         assert result.competitors == []
         assert result.snapshot()["competitors"] == []
-        assert result.prices["price.recommended"] > 0
+        assert result.pricing.recommended > 0
     sign_in_rep(client)
     html = client.get("/rep/quote", query_string=form).get_data(as_text=True)
     competitors = html.split("Competitors on")[1].split("<form")[0]
@@ -130,8 +130,8 @@ def test_money_is_exact_from_quote_to_booking_and_history(world, client):
     sign_in_rep(client)
     token = csrf_from(client.get("/rep/quote").get_data(as_text=True))
     with world.app_context():
-        result = guide(parse_request(base, date.today()), utcnow())
-        rate = result.prices["price.recommended"]
+        result = advise(parse_request(base, date.today()), utcnow())
+        rate = result.pricing.recommended
     form = base | {"rate": str(rate), "key": "exact", "csrf_token": token}
     given = client.post("/rep/quotes", data=form)
     assert given.status_code == 303, given.get_data(as_text=True)
@@ -145,7 +145,7 @@ def test_money_is_exact_from_quote_to_booking_and_history(world, client):
         assert quote.total == rate * 1234
         booking = db.session.scalars(select(Booking).where(Booking.quote_id == quote.id)).one()
         assert booking.rate_per_kg == won_rate and booking.weight_kg == 1234
-        assert quote.guidance["prices"]["price.floor"] == str(result.prices["price.floor"])
+        assert quote.guidance["prices"]["price.floor"] == str(result.pricing.floor)
         customer_id = quote.customer_id
     history = client.get(f"/rep/customers/{customer_id}").get_data(as_text=True)
     assert f"${won_rate * 1234:,}" in history and "won" in history

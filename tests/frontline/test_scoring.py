@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from frontline import create_app, demo, scoring
-from frontline.cargo.pricing import GuidanceInputError, quote_guidance
+from frontline.cargo.competitors import competitor_options
+from frontline.cargo.pricing import Buyer, Market, PricingRefused, Shipment, features, price
 from frontline.extensions import db
 from frontline.scoring import jobs
 from frontline.scoring.facts import load_facts, load_facts_many, save_facts
@@ -138,49 +139,60 @@ def future_flight() -> Flight:
     return db.session.scalars(query.offset(5)).first()
 
 
-def test_quote_guidance_for_a_flight(world):
+def test_price_for_a_flight(world):
     with world.app_context():
         flight = future_flight()
         quote = db.session.scalars(select(Quote).limit(1)).one()
-        request = {"flight_id": flight.id, "customer_id": quote.customer_id, "weight_kg": 800}
-        computed = quote_guidance(request, as_of=AS_OF)  # no stored displacement yet
+        buyer = Buyer.of(quote.customer, AS_OF)
+        market = Market.seen(competitor_options(flight.lane_id, AS_OF.date()), flight)
+        computed = price(buyer, flight, Shipment(800), market, AS_OF)  # no stored displacement
         jobs.score_flights(AS_OF)
-        facts = quote_guidance(request, as_of=AS_OF)
-        assert facts["flight.displacement_cost"] == computed["flight.displacement_cost"]
-        assert facts["price.floor"] <= facts["price.recommended"] <= facts["price.stretch"]
-        assert all(isinstance(facts[k], Decimal) for k in ("price.floor", "price.recommended"))
-        assert facts["price.win_prob_floor"] >= facts["price.win_prob"]
-        assert facts["model_version"] == scoring.model_store().get("cargo_pricing").version
+        answer = price(buyer, flight, Shipment(800), market, AS_OF)
+        assert answer.displacement == computed.displacement
+        rates = answer.rates
+        assert rates.floor <= rates.recommended <= rates.stretch
+        assert all(isinstance(r, Decimal) for r in (rates.floor, rates.recommended))
+        assert rates.win_prob_floor >= rates.win_prob
+        assert answer.model_version == scoring.model_store().get("cargo_pricing").version
         stored = load_facts("flight", flight.id)["flight.displacement_cost"].value
-        assert facts["flight.displacement_cost"] == stored
-        assert "floor" in facts["price.reason"]
+        assert answer.facts()["flight.displacement_cost"] == stored
+        assert "floor" in answer.reason
 
 
-BAD_REQUESTS = [
-    ({"weight_kg": -5}, "weight_kg", "must not be negative"),
-    ({"weight_kg": "heavy"}, "weight_kg", "must be a number"),
-    ({"weight_kg": 0}, "weight_kg", "positive weight or volume"),
-    ({"lane": "XXX-YYY"}, "lane", "unknown lane.*XXX-YYY.*known lanes"),
-    ({"customer_tier": None}, "customer_id", "customer_id or a customer_tier"),
-    ({"load_factor": None}, "load_factor", "give it"),
-    ({"flight_id": 999999}, "flight_id", "no such flight"),
-]
-
-
-def test_quote_guidance_refuses_bad_requests(trained):
-    good = {
-        "lane": demo.cargo.LANES[0][0],
-        "customer_tier": "standard",
-        "weight_kg": 500,
-        "days_to_departure": 4,
-        "load_factor": 0.5,
-    }
-    with trained.app_context():
-        assert quote_guidance(good, as_of=AS_OF)["price.recommended"] > 0
-        for change, field, message in BAD_REQUESTS:
-            with pytest.raises(GuidanceInputError, match=message) as caught:
-                quote_guidance(good | change, as_of=AS_OF)
+def test_price_refuses_what_the_model_cannot_price(world):
+    with world.app_context():
+        flight = future_flight()
+        buyer, market = Buyer("standard", 0.1), Market()
+        assert price(buyer, flight, Shipment(500), market, AS_OF).recommended > 0
+        refusals = [
+            (Shipment(0), AS_OF, "weight_kg", "positive weight or volume"),
+            (Shipment(500), flight.departs_at, "flight", "already departed"),
+        ]
+        for shipment, now, field, message in refusals:
+            with pytest.raises(PricingRefused, match=message) as caught:
+                price(buyer, flight, shipment, market, now)
             assert caught.value.field == field and str(caught.value).startswith(f"{field}: ")
+        flight.lane.code = "XXX-YYY"  # a lane the model never saw
+        with pytest.raises(PricingRefused, match=r"lane.*XXX-YYY.*known lanes"):
+            price(buyer, flight, Shipment(500), market, AS_OF)
+        db.session.rollback()
+
+
+def test_a_quote_is_served_the_features_it_was_trained_on(world):
+    """Training/serving skew: the served row equals the training row for a stored quote."""
+    with world.app_context():
+        trained_rows = jobs.frames.quotes().set_index("quote_id")
+        query = select(Quote).where(Quote.flight_id.is_not(None), Quote.outcome != "pending")
+        for quote in db.session.scalars(query.order_by(Quote.id).limit(25)):
+            market = Market(quote.competitor_best_rate, quote.transit_diff_hours)
+            shipment = Shipment(quote.weight_kg, quote.volume_m3)
+            buyer = Buyer.of(quote.customer, quote.quoted_at)
+            served = features(buyer, quote.flight, shipment, market, quote.quoted_at)
+            row = trained_rows.loc[quote.id]
+            for name in ("share_of_wallet", "days_to_departure", "weight_kg", "volume_m3"):
+                assert served[name] == pytest.approx(row[name], abs=1e-9), (quote.id, name)
+            assert served["customer_tier"] == row["customer_tier"]
+            assert served["lane"] == row["lane"]
 
 
 def test_store_loads_once_and_keeps_the_last_good_model(trained, caplog):
