@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import push
 from ..extensions import db
 from ..tables import (
     ApprovalStatus,
     Booking,
+    Flight,
     LostReason,
     Quote,
     QuoteOutcome,
@@ -114,20 +115,34 @@ def _won_rate(quote: Quote, text: str) -> Decimal:
 
 
 def _won(quote: Quote, rate: Decimal, now: datetime) -> None:
-    """Book the space on the flight, so the board and the wallet see it at once."""
-    flight = quote.flight
-    if flight is None:
+    """Book the space on the flight, so the board and the wallet see it at once.
+
+    The capacity check and the booking are one conditional UPDATE: two reps winning the last
+    free kilos at once cannot both book them (a read-then-write would let both pass).
+    """
+    if quote.flight_id is None:
         raise DealRefused("the quote has no flight to book")
-    if flight.booked_kg + quote.weight_kg > flight.capacity_kg:
-        raise DealRefused(f"{flight.number} no longer has room for {quote.weight_kg:,} kg")
+    _claim_pending(quote)
+    booked = db.session.execute(
+        update(Flight)
+        .where(Flight.id == quote.flight_id)
+        .where(Flight.booked_kg + quote.weight_kg <= Flight.capacity_kg)
+        .values(
+            booked_kg=Flight.booked_kg + quote.weight_kg,
+            booked_m3=Flight.booked_m3 + quote.volume_m3,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if booked.rowcount != 1:
+        number = quote.flight.number
+        raise DealRefused(f"{number} no longer has room for {quote.weight_kg:,} kg")
+    db.session.expire(quote.flight, ["booked_kg", "booked_m3"])
     quote.outcome, quote.won_rate_per_kg = QuoteOutcome.WON, rate
-    flight.booked_kg += quote.weight_kg
-    flight.booked_m3 += quote.volume_m3
     db.session.add(
         Booking(
             external_id=f"{quote.external_id}-booking"[:64],
             customer_id=quote.customer_id,
-            flight_id=flight.id,
+            flight_id=quote.flight_id,
             quote_id=quote.id,
             booked_at=now,
             weight_kg=quote.weight_kg,
@@ -135,3 +150,15 @@ def _won(quote: Quote, rate: Decimal, now: datetime) -> None:
             rate_per_kg=rate,
         )
     )
+
+
+def _claim_pending(quote: Quote) -> None:
+    """Compare-and-set on the outcome: a quote is decided once, even from two phones."""
+    claimed = db.session.execute(
+        update(Quote)
+        .where(Quote.id == quote.id, Quote.outcome == QuoteOutcome.PENDING)
+        .values(outcome=QuoteOutcome.WON)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise DealRefused("this quote was decided meanwhile")
