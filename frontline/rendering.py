@@ -17,9 +17,14 @@ def is_htmx() -> bool:
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
-    """Render the page, or only `block` of it for htmx; the answer varies on HX-Request."""
+    """Render the page, or only `block` of it for htmx; the answer varies on HX-Request.
+
+    A fragment carries the messages out of band (`partials/messages.html`), so what a view
+    flashed shows with the swap it belongs to.
+    """
     if block and is_htmx():
         html = render_block(template, block, **context)
+        html += render_template("partials/messages.html", oob=True)
     else:
         html = render_template(template, **context)
     response = make_response(html, status)

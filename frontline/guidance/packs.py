@@ -1,8 +1,8 @@
-"""The published rule packs, loaded and checked once per process."""
+"""The published rule packs, loaded and checked once per process, when the app starts."""
 
 from __future__ import annotations
 
-import threading
+import functools
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -13,23 +13,36 @@ DEFAULT_PACKS = Path(guidance_rules.__file__).resolve().parent / "packs"
 
 
 class PackShelf:
-    """Holds one compiled pack per audience; a pack is parsed and checked on first use."""
+    """Holds one compiled pack per audience, every one checked before the app serves."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._packs: dict[str, guidance_rules.Pack] = {}
-        self._lock = threading.Lock()
+        self._packs = {path.stem: _load(path) for path in sorted(directory.glob("*.yaml"))}
+
+    @property
+    def audiences(self) -> list[str]:
+        return sorted(self._packs)
 
     def get(self, audience: str) -> guidance_rules.Pack:
-        with self._lock:
-            if audience not in self._packs:
-                self._packs[audience] = guidance_rules.load_pack(
-                    self.directory / f"{audience}.yaml"
-                )
+        try:
             return self._packs[audience]
+        except KeyError:
+            raise LookupError(f"no published pack for {audience!r} in {self.directory}") from None
+
+
+def _load(path: Path) -> guidance_rules.Pack:
+    stat = path.stat()
+    return _load_checked(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_checked(path: Path, _mtime_ns: int, _size: int) -> guidance_rules.Pack:
+    """Parse and check a pack file; an edited file (new mtime or size) is read again."""
+    return guidance_rules.load_pack(path)
 
 
 def init_app(app: Flask) -> None:
+    """Load and check every pack now: a broken pack stops the boot with the engine's message."""
     directory = Path(app.config.get("RULE_PACK_DIR") or DEFAULT_PACKS)
     app.extensions["guidance_packs"] = PackShelf(directory)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from frontline import demo
 from frontline.extensions import db
 from frontline.scoring.facts import save_facts
-from frontline.tables import Guest, User
+from frontline.tables import CardStatus, Guest, IssuedCard, User
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import arrival, make_token, make_visit
 
@@ -72,3 +72,30 @@ def test_arrival_appears_live_and_host_acts(phone, live_server, world):
     phone.get_by_role("button", name="Offer accepted").click()
     phone.locator(".status", has_text="Offer accepted").wait_for()
     screenshot(phone, "host-card-done")
+
+
+def test_a_refused_tap_says_why_at_once(phone, live_server, world, app):
+    """The card was closed on another phone; a tap on this stale screen is refused, and says so."""
+    response = requests.post(
+        f"{live_server.url}/api/v1/events",
+        json=arrival(world["guest"], zone="high_limit"),
+        headers={"Authorization": f"Bearer {world['token']}"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    sign_in(phone, live_server.url, "host@demo.test")
+    phone.locator(".alert", has_text="Ava Walsh").first.click()
+    phone.get_by_role("heading", name="Ava Walsh").wait_for()
+    url = phone.url
+    with app.app_context():
+        card = db.session.get(IssuedCard, int(url.rstrip("/").split("/")[-1]))
+        card.status = CardStatus.DONE  # as if tapped Done on another phone
+        db.session.commit()
+    phone.get_by_role("button", name="On my way").click()
+    message = phone.locator("#messages .flash")
+    message.wait_for(timeout=2000)
+    assert "already done" in message.inner_text()
+    assert phone.url == url  # no page load: the message came with the swap
+    screenshot(phone, "host-card-refused")
+    phone.reload()
+    assert phone.locator("#messages .flash").count() == 0  # shown once, not again later
