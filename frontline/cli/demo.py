@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import click
@@ -52,7 +53,10 @@ def print_logins(logins) -> None:
 @click.option("--rate", default=0.5, show_default=True, help="Events per second.")
 @click.option("--duration", default=60.0, show_default=True, help="Seconds to run.")
 @click.option(
-    "--url", default="http://127.0.0.1:5000", show_default=True, help="The running server."
+    "--url",
+    default=lambda: f"http://127.0.0.1:{os.environ.get('FRONTLINE_PORT', '5000')}",
+    show_default="http://127.0.0.1:$FRONTLINE_PORT (5000)",
+    help="The running server.",
 )
 @click.option("--seed", type=int, help="Repeat the same sequence of guests and zones.")
 def arrivals(rate: float, duration: float, url: str, seed: int | None) -> None:
@@ -68,7 +72,10 @@ def arrivals(rate: float, duration: float, url: str, seed: int | None) -> None:
     report = lambda event, status: click.echo(  # noqa: E731
         f"  {status} {event['type']:<14} {event['guest_id']} @ {event['location']['zone']}"
     )
-    sent = live.run(endpoint, token, visitors, rate, duration, report, seed)
+    try:
+        sent = live.run(endpoint, token, visitors, rate, duration, report, seed)
+    except ConnectionError as error:
+        raise click.ClickException(f"{error} (is the demo serving? `make demo`)") from None
     click.echo(f"Sent {sent} events.")
 
 
@@ -89,6 +96,7 @@ def fresh_token() -> str:
     old = db.session.scalar(select(ApiToken).where(ApiToken.name == DEMO_TOKEN))
     if old is not None:
         db.session.delete(old)
+        db.session.flush()  # the old name is free before the new token takes it
     _, secret = ApiToken.issue(DEMO_TOKEN, ["events:write"])
     db.session.commit()
     return secret

@@ -66,6 +66,8 @@ def post(url: str, token: str, event: dict, timeout: float = 10) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+    except urllib.error.URLError as error:
+        raise ConnectionError(f"cannot reach {url}: {error.reason}") from None
 
 
 def run(url: str, token: str, visitors: list[Visitor], rate: float, duration: float,

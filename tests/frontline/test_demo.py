@@ -90,3 +90,29 @@ def test_world_shape(app):
         theo = sorted(float(t) for t in db.session.scalars(select(Visit.theo_win)))
         top_decile = sum(theo[int(len(theo) * 0.9) :]) / sum(theo)
         assert top_decile > 0.4  # heavy tail: the top tenth of trips make most of the win
+
+
+def test_demo_arrivals_posts_to_frontline_port_and_runs_twice(app, runner, monkeypatch):
+    from tests.servers import LiveServer
+
+    with app.app_context():
+        demo.load(seed=3, today=TODAY, sizes=SMALL)
+    with LiveServer(app) as server:
+        port = server.url.rsplit(":", 1)[1]
+        monkeypatch.setenv("FRONTLINE_PORT", port)
+        for _run in range(2):  # the second run replaces the first run's token
+            args = ["demo", "arrivals", "--rate", "20", "--duration", "0.3"]
+            result = runner.invoke(args=args)
+            assert result.exit_code == 0, result.output
+            assert f"127.0.0.1:{port}/api/v1/events" in result.output
+            assert "  202 " in result.output, result.output
+
+
+def test_demo_arrivals_says_when_the_server_is_not_there(app, runner, monkeypatch):
+    with app.app_context():
+        demo.load(seed=3, today=TODAY, sizes=SMALL)
+    monkeypatch.setenv("FRONTLINE_PORT", "9")  # discard: nothing listens there
+    result = runner.invoke(args=["demo", "arrivals", "--rate", "20", "--duration", "0.2"])
+    assert result.exit_code == 1
+    assert "cannot reach http://127.0.0.1:9/api/v1/events" in result.output
+    assert "make demo" in result.output
