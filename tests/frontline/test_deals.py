@@ -38,15 +38,12 @@ def last_kilos(capacity_kg=1000, booked_kg=400, quotes=2, weight_kg=600):
     )  # fmt: skip
     db.session.add_all([lane, customer, flight])
     db.session.flush()
-    for n in range(quotes):
-        db.session.add(
-            Quote(
-                external_id=f"race-{n}", customer_id=customer.id, lane_id=lane.id,
-                flight_id=flight.id, rep_id=rep.id, quoted_at=now, ready_date=date.today(),
-                weight_kg=weight_kg, volume_m3=Decimal("2.000"), rate_per_kg=Decimal("2.00"),
-                guidance={},
-            )  # fmt: skip
-        )
+    same = {
+        "customer_id": customer.id, "lane_id": lane.id, "flight_id": flight.id,
+        "rep_id": rep.id, "quoted_at": now, "ready_date": date.today(), "weight_kg": weight_kg,
+        "volume_m3": Decimal("2.000"), "rate_per_kg": Decimal("2.00"), "guidance": {},
+    }  # fmt: skip
+    db.session.add_all(Quote(external_id=f"race-{n}", **same) for n in range(quotes))
     db.session.commit()
     return rep.id, flight.id
 
