@@ -303,3 +303,9 @@ def _safe_loads(payload: bytes, path: Path) -> Any:
         return sio.loads(payload, trusted=list(untrusted))
     except Exception as exc:
         raise ModelFileError(f"{path} could not be loaded: {exc}") from exc
+
+
+def current_card(directory: str | Path, name: str) -> ModelCard:
+    """The card of the current model NAME, read without loading the model itself."""
+    folder = Path(directory) / name
+    return _read_card(folder / f"{_current_stem(folder, name)}.card.json", name)

@@ -50,3 +50,9 @@ def init_app(app: Flask) -> None:
 def published_pack(audience: str) -> guidance_rules.Pack:
     """The pack in force for an audience (host or rep)."""
     return current_app.extensions["guidance_packs"].get(audience)
+
+
+def published_packs() -> list[guidance_rules.Pack]:
+    """Every pack in force, by audience."""
+    shelf = current_app.extensions["guidance_packs"]
+    return [shelf.get(audience) for audience in shelf.audiences]

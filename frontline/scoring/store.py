@@ -101,3 +101,17 @@ class ModelStore:
         """Forget loaded models (tests; a deliberate reload)."""
         with self._lock:
             self._cache.clear()
+
+
+def model_cards() -> dict[str, Any]:
+    """Each model's current card, or why there is none (for the analyst's models page)."""
+    from models import registry
+
+    directory = model_store().directory
+    cards: dict[str, Any] = {}
+    for name in MODEL_NAMES:
+        try:
+            cards[name] = registry.current_card(directory, name)
+        except ModelFileError as error:
+            cards[name] = str(error)
+    return cards

@@ -13,7 +13,7 @@ SMALL = demo.Sizes(guests=200, shippers=40, quotes=300, past_flight_days=10, fut
 HOMES = {
     "host@demo.test": ("/host/", "Your guests"),
     "rep@demo.test": ("/rep/", "Your next departures"),
-    "analyst@demo.test": ("/analyst/", "The data behind the rules"),
+    "analyst@demo.test": ("/analyst/", "Overview"),
     "admin@demo.test": ("/admin/", "People"),
 }
 

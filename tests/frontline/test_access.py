@@ -26,6 +26,8 @@ ROUTES = {
     "analyst.stream": ("GET", "/analyst/stream", {"analyst"}),
     "analyst.decide": ("POST", "/analyst/approvals/999999", {"analyst"}),
     "analyst.home": ("GET", "/analyst/", {"analyst"}),
+    "analyst.rules": ("GET", "/analyst/rules", {"analyst"}),
+    "analyst.models": ("GET", "/analyst/models", {"analyst"}),
     "admin.users": ("GET", "/admin/", {"admin"}),
     "admin.toggle_enabled": ("POST", "/admin/users/999999/enabled", {"admin"}),
 }
