@@ -47,6 +47,8 @@ def from_environment(
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PUSH_REDIS_PREFIX": env.get("FRONTLINE_PUSH_REDIS_PREFIX", "frontline:push:"),
         "PUSH_HEARTBEAT_SECONDS": float(env.get("FRONTLINE_PUSH_HEARTBEAT_SECONDS", "15")),
+        # How often a process looks for a newly published rule pack version.
+        "PACK_CHECK_SECONDS": float(env.get("FRONTLINE_PACK_CHECK_SECONDS", "1")),
         "ESCALATE_AFTER_MINUTES": int(env.get("FRONTLINE_ESCALATE_MINUTES", "5")),
         # Who approves a quote below the floor or above LARGE_DEAL_USD (issue 6).
         "APPROVAL_ROLE": env.get("FRONTLINE_APPROVAL_ROLE", "analyst"),

@@ -8,12 +8,11 @@ from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from guidance_rules.cli import rules
-
 from .demo import demo
 from .guidance import guidance
 from .imports import imports
 from .models import models
+from .rules import rules
 from .tokens import tokens
 from .users import users
 

@@ -15,6 +15,7 @@ from .cargo import (
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
 from .guidance import CardAction, CardStatus, Event, IssuedCard
+from .packs import PackChange, PackVersion, RulePack
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
 from .types import Fixed, Money, UTCDateTime, utcnow
 
@@ -41,9 +42,12 @@ __all__ = [
     "LostReason",
     "Money",
     "OfferType",
+    "PackChange",
+    "PackVersion",
     "Quote",
     "QuoteOutcome",
     "Role",
+    "RulePack",
     "Shift",
     "UTCDateTime",
     "User",

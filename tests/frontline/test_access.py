@@ -28,6 +28,12 @@ ROUTES = {
     "analyst.home": ("GET", "/analyst/", {"analyst"}),
     "analyst.rules": ("GET", "/analyst/rules", {"analyst"}),
     "analyst.models": ("GET", "/analyst/models", {"analyst"}),
+    "analyst.pack": ("GET", "/analyst/packs/host", {"analyst"}),
+    "analyst.draft": ("GET", "/analyst/packs/host/draft", {"analyst"}),
+    "analyst.check": ("POST", "/analyst/packs/host/check", {"analyst"}),
+    "analyst.save": ("POST", "/analyst/packs/host/draft", {"analyst"}),
+    "analyst.publish": ("POST", "/analyst/packs/host/publish", {"analyst"}),
+    "analyst.rollback": ("POST", "/analyst/packs/host/versions/1/rollback", {"analyst"}),
     "admin.users": ("GET", "/admin/", {"admin"}),
     "admin.toggle_enabled": ("POST", "/admin/users/999999/enabled", {"admin"}),
 }

@@ -1,0 +1,132 @@
+"""The analyst's workbench: a pack's versions, its draft with live checks, publish and rollback."""
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+
+from ..auth import role_required
+from ..extensions import db
+from ..guidance import rulebook
+from ..guidance.packs import published_pack, shelf
+from ..rendering import render, see_other
+from ..tables import Role, RulePack
+from . import bp
+
+
+def _pack(audience: str) -> RulePack:
+    try:
+        return rulebook.pack_for(audience)
+    except LookupError:
+        abort(404)
+
+
+@bp.get("/packs/<audience>")
+@role_required(Role.ANALYST)
+def pack(audience: str):
+    found = _pack(audience)
+    versions, changes = rulebook.history(found)
+    published = versions[0] if versions else None
+    changed = rulebook.diff(published.text if published else "", found.draft)
+    return render(
+        "analyst/pack.html", pack=found, versions=versions, changes=changes,
+        published=published, draft_diff=changed, draft_check=rulebook.check(found.draft, audience),
+    )  # fmt: skip
+
+
+@bp.get("/packs/<audience>/draft")
+@role_required(Role.ANALYST)
+def draft(audience: str):
+    found = _pack(audience)
+    return render(
+        "analyst/draft.html", block="check", pack=found, text=found.draft,
+        result=rulebook.check(found.draft, audience), facts=_vocabulary(audience),
+    )  # fmt: skip
+
+
+@bp.post("/packs/<audience>/check")
+@role_required(Role.ANALYST)
+def check(audience: str):
+    """Live validation while typing: only the verdict fragment is sent back."""
+    found = _pack(audience)
+    text = request.form.get("text", "")
+    return render(
+        "analyst/draft.html", block="check", pack=found, text=text,
+        result=rulebook.check(text, audience), facts=[],
+    )  # fmt: skip
+
+
+@bp.post("/packs/<audience>/draft")
+@role_required(Role.ANALYST)
+def save(audience: str):
+    found = _pack(audience)
+    try:
+        result = rulebook.save_draft(
+            found, request.form.get("text", ""), current_user, _number("base")
+        )
+    except rulebook.PackRefused as refusal:
+        flash(f"Not saved: {refusal}.")
+        return see_other(url_for("analyst.draft", audience=audience))
+    flash("Draft saved." if result.ok else "Draft saved; it does not check yet.")
+    return see_other(url_for("analyst.pack", audience=audience))
+
+
+@bp.post("/packs/<audience>/publish")
+@role_required(Role.ANALYST)
+def publish(audience: str):
+    found = _pack(audience)
+    try:
+        published = rulebook.publish(found, current_user, _reason(), _number("base"))
+    except rulebook.PublishConflict as conflict:
+        db.session.rollback()
+        return _refused(found, f"Not published: {conflict}.", 409)
+    except rulebook.PackRefused as refusal:
+        db.session.rollback()
+        return _refused(found, f"Not published: {refusal}.", 422)
+    shelf().forget(audience)
+    flash(f"Published version {published.number}: cards are made by it from now on.")
+    return see_other(url_for("analyst.pack", audience=audience))
+
+
+@bp.post("/packs/<audience>/versions/<int:number>/rollback")
+@role_required(Role.ANALYST)
+def rollback(audience: str, number: int):
+    found = _pack(audience)
+    try:
+        published = rulebook.rollback(found, number, current_user, _reason(), _number("base"))
+    except LookupError:
+        abort(404)
+    except rulebook.PackRefused as refusal:
+        db.session.rollback()
+        status = 409 if isinstance(refusal, rulebook.PublishConflict) else 422
+        return _refused(found, f"Not rolled back: {refusal}.", status)
+    shelf().forget(audience)
+    flash(f"Version {number} is in force again, as version {published.number}.")
+    return see_other(url_for("analyst.pack", audience=audience))
+
+
+def _refused(found: RulePack, message: str, status: int):
+    """The pack page again, with why, under the status a client can act on (409, 422)."""
+    flash(message)
+    versions, changes = rulebook.history(found)
+    published = versions[0] if versions else None
+    return render(
+        "analyst/pack.html", status=status, pack=found, versions=versions, changes=changes,
+        published=published, draft_check=rulebook.check(found.draft, found.audience),
+        draft_diff=rulebook.diff(published.text if published else "", found.draft),
+    )  # fmt: skip
+
+
+def _vocabulary(audience: str) -> list:
+    """Every fact a rule may read, for the editor's guide (name, type, unit, meaning, source)."""
+    facts = published_pack(audience).vocabulary.facts
+    return sorted(facts.values(), key=lambda fact: fact.name)
+
+
+def _reason() -> str:
+    return request.form.get("reason", "")
+
+
+def _number(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        abort(400, f"{name} must be a whole number")

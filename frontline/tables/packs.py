@@ -1,0 +1,63 @@
+"""Rule packs as versioned data: a draft per pack, published versions that never change, and
+the log of every change (who, what, when, why)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .people import User
+from .types import UTCDateTime, utcnow
+
+
+class RulePack(db.Model):
+    """One pack per audience: the draft an analyst edits, and which version it started from."""
+
+    __tablename__ = "rule_packs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(16), unique=True)
+    draft: Mapped[str] = mapped_column(Text)
+    #: The published version the draft was last based on (publish checks it has not moved).
+    draft_base: Mapped[int] = mapped_column(default=0)
+    draft_saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    draft_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    draft_saved_by: Mapped[User | None] = relationship()
+
+
+class PackVersion(db.Model):
+    """A published version: its text never changes; a rollback publishes an old text anew."""
+
+    __tablename__ = "pack_versions"
+    __table_args__ = (UniqueConstraint("pack_id", "number", name="uq_pack_versions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("rule_packs.id"), index=True)
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+
+    pack: Mapped[RulePack] = relationship()
+    published_by: Mapped[User | None] = relationship()
+
+
+class PackChange(db.Model):
+    """The audit log of a pack: every draft save, publish, rollback and import."""
+
+    __tablename__ = "pack_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("rule_packs.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,205 @@
+"""The analyst workbench: packs as versioned data, edited, checked, published and rolled back."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from frontline.extensions import db
+from frontline.guidance import rulebook
+from frontline.guidance.packs import DEFAULT_PACKS, published_pack, shelf
+from frontline.tables import IssuedCard, PackChange, PackVersion, User
+from tests.conftest import csrf_from
+from tests.factories import arrival, make_floor, make_token, make_user
+
+HEADLINE = '"{guest.name} had a bad last visit: recover first"'
+NEW_HEADLINE = '"Recover first: {guest.name} had a bad last visit"'
+
+
+def install_shipped_packs() -> None:
+    """What migration 0006 does on a real database: each shipped file becomes version 1."""
+    for path in sorted(DEFAULT_PACKS.glob("*.yaml")):
+        rulebook.import_pack(path.read_text(), None, "shipped", publish_it=True)
+
+
+@pytest.fixture
+def workbench(app):
+    with app.app_context():
+        install_shipped_packs()
+        analyst = make_user("analyst", email="ana@example.test")
+        return {"analyst_id": analyst.id}
+
+
+def edited_draft(app) -> str:
+    with app.app_context():
+        return rulebook.pack_for("host").draft.replace(HEADLINE, NEW_HEADLINE)
+
+
+def sign_in_analyst(client, auth) -> str:
+    auth.post_login("ana@example.test", "pw-for-tests")
+    return csrf_from(client.get("/analyst/packs/host/draft").get_data(as_text=True))
+
+
+def test_edit_publish_and_the_next_arrival_names_the_new_version(app, client, auth, workbench):
+    token = sign_in_analyst(client, auth)
+    saved = client.post(
+        "/analyst/packs/host/draft",
+        data={"text": edited_draft(app), "base": 1, "csrf_token": token},
+    )
+    assert saved.status_code == 303
+    page = client.get("/analyst/packs/host").get_data(as_text=True)
+    assert "service-recovery</code> changed: card" in page and 'data-draft-checks="yes"' in page
+    form = {"reason": "Recovery comes first in the headline", "base": 1, "csrf_token": token}
+    assert client.post("/analyst/packs/host/publish", data=form).status_code == 303
+    with app.app_context():
+        assert published_pack("host").version == "v2"
+        _host, _guests = make_floor(complaint="Cold food.", name="Ava Walsh")
+        secret = make_token()
+    answer = client.post(
+        "/api/v1/events", json=arrival("G1"), headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert answer.status_code == 202, answer.json
+    with app.app_context():
+        card = db.session.scalar(select(IssuedCard).where(IssuedCard.rule_id == "service-recovery"))
+        assert card.pack_version == "v2" and card.headline.startswith("Recover first: Ava Walsh")
+        actions = db.session.scalars(select(PackChange.action).order_by(PackChange.id)).all()
+        assert actions[-2:] == ["draft_saved", "published"]
+
+
+def test_publish_needs_a_reason_and_a_draft_that_checks(app, client, auth, workbench):
+    token = sign_in_analyst(client, auth)
+    no_reason = {"reason": "  ", "base": 1, "csrf_token": token}
+    with app.app_context():
+        rulebook.save_draft(
+            rulebook.pack_for("host"), edited_draft(app), db.session.get(User, 1), 1
+        )
+    refused = client.post("/analyst/packs/host/publish", data=no_reason)
+    assert refused.status_code == 422 and "say in one line why" in refused.get_data(as_text=True)
+    broken = edited_draft(app).replace("guest.self_excluded\n", "guest.self_exclude\n", 1)
+    client.post("/analyst/packs/host/draft", data={"text": broken, "base": 1, "csrf_token": token})
+    form = {"reason": "try", "base": 1, "csrf_token": token}
+    refused = client.post("/analyst/packs/host/publish", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "does not check" in html and "self_exclude" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PackVersion)) == 2  # host+rep
+        assert published_pack("host").version == "v1"
+
+
+def test_live_check_points_at_the_line_and_column(app, client, auth, workbench):
+    token = sign_in_analyst(client, auth)
+    text = edited_draft(app).replace("guest.self_excluded\n", "guest.self_excluded and\n", 1)
+    answer = client.post(
+        "/analyst/packs/host/check", data={"text": text, "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    html = answer.get_data(as_text=True)
+    assert 'data-check="error"' in html and "host draft" in html and "^" in html
+    assert "<html" not in html  # only the verdict fragment
+    good = client.post(
+        "/analyst/packs/host/check", data={"text": edited_draft(app), "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    assert 'data-check="ok"' in good.get_data(as_text=True)
+
+
+def test_two_analysts_publishing_at_once_one_wins_one_gets_a_conflict(app, workbench):
+    with app.app_context():
+        make_user("analyst", email="bo@example.test")
+        rulebook.save_draft(
+            rulebook.pack_for("host"), edited_draft(app), User.by_email("bo@example.test"), 1
+        )
+    ready, answers = threading.Barrier(2), []
+
+    def publish(email: str) -> None:
+        with app.app_context():
+            pack, user = rulebook.pack_for("host"), User.by_email(email)
+            ready.wait(timeout=10)
+            try:
+                answers.append(rulebook.publish(pack, user, f"by {email}", base=1).number)
+            except rulebook.PublishConflict as conflict:
+                db.session.rollback()
+                answers.append(str(conflict))
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=publish, args=(e,)) for e in ("ana@example.test", "bo@example.test")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert 2 in answers and len(answers) == 2, answers
+    conflict = next(a for a in answers if a != 2)
+    assert "published version 2 of the host pack meanwhile" in conflict
+    with app.app_context():
+        numbers = db.session.scalars(select(PackVersion.number).join(PackVersion.pack)).all()
+        assert sorted(numbers) == [1, 1, 2]
+
+
+def test_rollback_publishes_the_old_text_as_a_new_version(app, client, auth, workbench):
+    token = sign_in_analyst(client, auth)
+    with app.app_context():
+        analyst = User.by_email("ana@example.test")
+        pack = rulebook.pack_for("host")
+        rulebook.save_draft(pack, edited_draft(app), analyst, 1)
+        rulebook.publish(pack, analyst, "new headline", 1)
+    form = {"reason": "The old headline tested better", "base": 2, "csrf_token": token}
+    assert client.post("/analyst/packs/host/versions/1/rollback", data=form).status_code == 303
+    with app.app_context():
+        shelf().forget("host")
+        pack = published_pack("host")
+        assert pack.version == "v3"
+        assert pack.rule("service-recovery").card.headline.source == HEADLINE.strip('"')
+        log = db.session.scalars(select(PackChange.action).order_by(PackChange.id)).all()
+        assert log[-1] == "rolled_back"
+    stale = client.post("/analyst/packs/host/versions/1/rollback", data=form)
+    assert stale.status_code == 409  # based on v2, but v3 is in force
+
+
+def test_every_worker_takes_a_new_version_within_a_second(app, workbench):
+    with app.app_context():
+        assert published_pack("host").version == "v1"
+        analyst = User.by_email("ana@example.test")
+        pack = rulebook.pack_for("host")
+        rulebook.save_draft(pack, edited_draft(app), analyst, 1)
+        rulebook.publish(pack, analyst, "elsewhere", 1)  # as another worker would: no forget()
+        started = time.monotonic()
+        while published_pack("host").version != "v2":
+            assert time.monotonic() - started < 1.5, "the new version took over a second"
+            time.sleep(0.05)
+
+
+def test_a_version_that_no_longer_checks_leaves_the_one_in_force(app, workbench, caplog):
+    with app.app_context():
+        pack = rulebook.pack_for("host")
+        text = rulebook.export(pack).replace("guest.self_excluded\n", "guest.gone_fact\n", 1)
+        db.session.add(PackVersion(pack_id=pack.id, number=2, text=text, reason="vocab changed"))
+        db.session.commit()
+        shelf().forget("host")
+        assert published_pack("host").version == "v1"
+        assert "no longer checks" in caplog.text and "gone_fact" in caplog.text
+
+
+def test_export_and_import_round_trip_and_a_bad_file_names_line_and_column(
+    app, runner, workbench, tmp_path
+):
+    out = tmp_path / "host.yaml"
+    assert runner.invoke(args=["rules", "export", "host", "-o", str(out)]).exit_code == 0
+    out.write_text(out.read_text().replace(HEADLINE, NEW_HEADLINE))
+    result = runner.invoke(args=["rules", "import", str(out), "--publish", "from the file"])
+    assert result.exit_code == 0 and "published as version 2" in result.output, result.output
+    with app.app_context():
+        shelf().forget("host")
+        assert (
+            published_pack("host")
+            .rule("service-recovery")
+            .card.headline.source.startswith("Recover first")
+        )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(out.read_text().replace("hit_policy: collect", "hit_policy: [collect", 1))
+    result = runner.invoke(args=["rules", "import", str(bad)])
+    assert result.exit_code == 1
+    assert str(bad) in result.output and "line" in result.output.lower(), result.output
