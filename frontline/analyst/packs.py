@@ -1,14 +1,16 @@
 """The analyst's workbench: a pack's versions, its draft with live checks, publish and rollback."""
 
+from datetime import timedelta
+
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from ..auth import role_required
 from ..extensions import db
-from ..guidance import rulebook
+from ..guidance import evaluations, rulebook
 from ..guidance.packs import published_pack, shelf
 from ..rendering import render, see_other
-from ..tables import Role, RulePack
+from ..tables import Role, RulePack, utcnow
 from . import bp
 
 
@@ -101,6 +103,24 @@ def rollback(audience: str, number: int):
     shelf().forget(audience)
     flash(f"Version {number} is in force again, as version {published.number}.")
     return see_other(url_for("analyst.pack", audience=audience))
+
+
+@bp.get("/packs/<audience>/backtest")
+@role_required(Role.ANALYST)
+def backtest(audience: str):
+    """The draft against the version in force, replayed over the last DAYS of the log."""
+    found = _pack(audience)
+    days = min(max(request.args.get("days", 30, type=int), 1), 365)
+    draft_check = rulebook.check(found.draft, audience)
+    result = None
+    if draft_check.ok:
+        end = utcnow()
+        logged = evaluations.window(audience, end - timedelta(days=days), end)
+        result = evaluations.backtest(published_pack(audience), draft_check.pack, logged)
+    return render(
+        "analyst/backtest.html", block="backtest", pack=found, days=days,
+        draft_check=draft_check, result=result,
+    )  # fmt: skip
 
 
 def _refused(found: RulePack, message: str, status: int):

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from .. import push
 from ..extensions import db
+from ..guidance import evaluations
 from ..tables import (
     ApprovalStatus,
     Booking,
@@ -43,6 +44,10 @@ def give_quote(result: QuoteAdvice, rep: User, key: str, reason: str, now: datet
         raise DealRefused(f"{names}: give a reason for the approver")
     quote = _quote(result, rep, external_id, now)
     db.session.add(quote)
+    if result.pack is not None:
+        db.session.flush()  # the quote's id names the evaluation's subject
+        cards = [shown.card for shown in result.cards]
+        evaluations.record(result.pack, "quote", quote.id, result.facts, cards, now)
     approval = approvals.ask(quote, rep, why, reason.strip(), quote.guidance) if why else None
     db.session.commit()
     if approval is not None:

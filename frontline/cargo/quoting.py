@@ -198,6 +198,9 @@ class QuoteAdvice:
     pricing: Pricing | None = None
     competitors: list[Observation] = field(default_factory=list)
     cards: list[ShownCard] = field(default_factory=list)
+    #: Every fact the rep pack was evaluated on, and that pack (for the evaluation log).
+    facts: dict[str, Any] = field(default_factory=dict)
+    pack: guidance_rules.Pack | None = None
     problem: str = ""
 
     @property
@@ -319,6 +322,6 @@ def situation(result: QuoteAdvice, wallet: Wallet, now: datetime) -> dict[str, A
 
 
 def _cards(result: QuoteAdvice, wallet: Wallet, now: datetime) -> list[ShownCard]:
-    pack = published_pack("rep")
-    cards = guidance_rules.evaluate(pack, situation(result, wallet, now))
-    return [ShownCard(card, pack.rule(card.rule_id).description) for card in cards]
+    result.pack, result.facts = published_pack("rep"), situation(result, wallet, now)
+    cards = guidance_rules.evaluate(result.pack, result.facts)
+    return [ShownCard(card, result.pack.rule(card.rule_id).description) for card in cards]

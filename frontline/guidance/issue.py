@@ -16,6 +16,7 @@ import guidance_rules
 from .. import push
 from ..extensions import db
 from ..tables import CardAction, Event, IssuedCard, User
+from . import evaluations
 from .packs import published_pack
 from .values import facts_to_json, to_json
 
@@ -73,6 +74,7 @@ def issue_cards(
     """Evaluate the published pack and add its cards to the session (the caller commits)."""
     pack = published_pack(audience)
     shown = guidance_rules.evaluate(pack, facts, cooldown_history(subject_type, subject_id))
+    evaluations.record(pack, subject_type, subject_id, facts, shown, now)
     if not shown:
         return []
     destination = route()

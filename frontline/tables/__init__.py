@@ -15,7 +15,7 @@ from .cargo import (
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
 from .guidance import CardAction, CardStatus, Event, IssuedCard
-from .packs import PackChange, PackVersion, RulePack
+from .packs import Evaluation, PackChange, PackVersion, RulePack
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
 from .types import Fixed, Money, UTCDateTime, utcnow
 
@@ -29,6 +29,7 @@ __all__ = [
     "CompetitorOffer",
     "Customer",
     "CustomerTier",
+    "Evaluation",
     "Event",
     "FactValue",
     "Fixed",

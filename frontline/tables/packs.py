@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -61,3 +61,23 @@ class PackChange(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+class Evaluation(db.Model):
+    """One evaluation the app made: every fact it was made on, the version, the cards it made.
+
+    This is what a backtest replays: the full facts, not only those a firing rule read.
+    """
+
+    __tablename__ = "evaluations"
+    __table_args__ = (Index("ix_evaluations_audience_at", "audience", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(16))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    pack_version: Mapped[str] = mapped_column(String(32))
+    facts: Mapped[dict] = mapped_column(JSON)
+    #: The rule ids of the cards it showed, best first.
+    cards: Mapped[list] = mapped_column(JSON)

@@ -30,6 +30,7 @@ ROUTES = {
     "analyst.models": ("GET", "/analyst/models", {"analyst"}),
     "analyst.pack": ("GET", "/analyst/packs/host", {"analyst"}),
     "analyst.draft": ("GET", "/analyst/packs/host/draft", {"analyst"}),
+    "analyst.backtest": ("GET", "/analyst/packs/host/backtest", {"analyst"}),
     "analyst.check": ("POST", "/analyst/packs/host/check", {"analyst"}),
     "analyst.save": ("POST", "/analyst/packs/host/draft", {"analyst"}),
     "analyst.publish": ("POST", "/analyst/packs/host/publish", {"analyst"}),

@@ -2,14 +2,15 @@
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from frontline.extensions import db
-from frontline.guidance import rulebook
+from frontline.guidance import evaluations, rulebook
 from frontline.guidance.packs import DEFAULT_PACKS, published_pack, shelf
-from frontline.tables import IssuedCard, PackChange, PackVersion, User
+from frontline.tables import IssuedCard, PackChange, PackVersion, User, utcnow
 from tests.conftest import csrf_from
 from tests.factories import arrival, make_floor, make_token, make_user
 
@@ -203,3 +204,64 @@ def test_export_and_import_round_trip_and_a_bad_file_names_line_and_column(
     result = runner.invoke(args=["rules", "import", str(bad)])
     assert result.exit_code == 1
     assert str(bad) in result.output and "line" in result.output.lower(), result.output
+
+
+# -- the evaluation log and backtests ------------------------------------------------------
+
+
+def arrive_all(app, client, events) -> None:
+    with app.app_context():
+        secret = make_token()
+    for body in events:
+        answer = client.post(
+            "/api/v1/events", json=body, headers={"Authorization": f"Bearer {secret}"}
+        )
+        assert answer.status_code == 202, answer.json
+
+
+def a_day_on_the_floor(app, client) -> None:
+    """Three guests, arrivals and a repeat arrival (cooldowns), as the API receives them."""
+    with app.app_context():
+        make_floor(guest_ids=("G1", "G2", "G3"), complaint="Cold food.")
+    events = [arrival(g) for g in ("G1", "G2", "G1", "G3", "G2")]
+    events.append(arrival("G3", type="guest.moved"))
+    arrive_all(app, client, events)
+
+
+def test_replaying_a_recorded_day_gives_the_cards_it_really_got(app, client, workbench):
+    a_day_on_the_floor(app, client)
+    with app.app_context():
+        end = utcnow() + timedelta(minutes=1)
+        logged = evaluations.window("host", end - timedelta(days=1), end)
+        assert len(logged) >= 5  # each arrival evaluated and logged with all its facts
+        assert all("guest.tier" in row.facts and "now" in row.facts for row in logged)
+        live = [row.cards for row in logged]
+        assert any(live) and live != [live[0]] * len(live)
+        assert evaluations.replay(published_pack("host"), logged) == live
+        issued = db.session.scalar(select(func.count()).select_from(IssuedCard))
+        assert issued == sum(len(cards) for cards in live)
+
+
+def test_backtest_shows_who_gets_what_differently(app, client, auth, workbench):
+    a_day_on_the_floor(app, client)
+    token = sign_in_analyst(client, auth)
+    empty = client.get("/analyst/packs/host/backtest?days=1", headers={"HX-Request": "true"})
+    assert "0 evaluations" not in empty.get_data(as_text=True)
+    with app.app_context():
+        draft = rulebook.pack_for("host").draft
+        quieter = draft.replace(
+            "days_since(guest.last_visit) <= 120", "days_since(guest.last_visit) <= 19"
+        )
+        assert quieter != draft
+    client.post("/analyst/packs/host/draft", data={"text": quieter, "base": 1, "csrf_token": token})
+    html = client.get("/analyst/packs/host/backtest?days=1").get_data(as_text=True)
+    assert 'data-evaluations="' in html and "Who gets what differently" in html
+    assert 'data-rule="service-recovery"' in html
+    removed_or_changed = html.count('data-kind="removed"') + html.count('data-kind="changed"')
+    assert removed_or_changed >= 1, html
+
+
+def test_a_window_without_evaluations_says_so(app, client, auth, workbench):
+    sign_in_analyst(client, auth)
+    html = client.get("/analyst/packs/rep/backtest?days=7").get_data(as_text=True)
+    assert "No evaluations were logged in the last 7 days" in html

@@ -1,0 +1,198 @@
+"""The evaluation log, and backtests that replay it.
+
+Every evaluation the app makes (each arrival, each rep outlook subject, each quote given) is
+logged with all the facts it was made on, the pack version and the cards it showed: one row,
+facts as JSON (money as exact strings). A backtest replays a window of that log through two
+packs, in time order, keeping cooldown history per subject exactly as the live path does, so
+the published pack replayed over a day gives the cards the day really got.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+import guidance_rules
+
+from ..extensions import db
+from ..tables import Evaluation
+from .values import facts_to_json
+
+#: At most this many examples of each kind of difference are kept for the screen.
+EXAMPLES = 20
+
+
+def record(
+    pack: guidance_rules.Pack,
+    subject_type: str,
+    subject_id: int,
+    facts: Mapping[str, Any],
+    cards: Iterable[guidance_rules.Card],
+    at: datetime,
+) -> None:
+    """Log one evaluation in the caller's transaction (it commits with the cards it made)."""
+    db.session.add(
+        Evaluation(
+            audience=pack.audience,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            at=at,
+            pack_version=pack.version,
+            facts=facts_to_json(dict(facts)),
+            cards=[card.rule_id for card in cards],
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One logged evaluation, its facts typed again for the engine."""
+
+    id: int
+    subject_type: str
+    subject_id: int
+    at: datetime
+    facts: dict[str, Any]
+    cards: tuple[str, ...]
+
+
+def window(audience: str, start: datetime, end: datetime) -> list[Logged]:
+    """The logged evaluations of AUDIENCE in [START, END), oldest first."""
+    vocabulary = guidance_rules.load_vocabulary()
+    query = (
+        select(Evaluation)
+        .where(Evaluation.audience == audience, Evaluation.at >= start, Evaluation.at < end)
+        .order_by(Evaluation.at, Evaluation.id)
+    )
+    return [_logged(row, vocabulary) for row in db.session.scalars(query)]
+
+
+def _logged(row: Evaluation, vocabulary: guidance_rules.Vocabulary) -> Logged:
+    facts = typed_facts(row.facts, vocabulary)
+    return Logged(row.id, row.subject_type, row.subject_id, row.at, facts, tuple(row.cards))
+
+
+def typed_facts(plain: Mapping[str, Any], vocabulary: guidance_rules.Vocabulary) -> dict:
+    """Logged JSON facts back in the types `evaluate` expects; unknown names are left out."""
+    known = {name: value for name, value in plain.items() if name in vocabulary.facts}
+    facts = guidance_rules.facts_from_plain(known, vocabulary)
+    for name in ("now", "visit.started"):  # instants compare with instants
+        if isinstance(plain.get(name), str):
+            facts[name] = datetime.fromisoformat(plain[name])
+    return facts
+
+
+def replay(pack: guidance_rules.Pack, logged: list[Logged]) -> list[tuple[str, ...]]:
+    """The cards PACK shows for each logged evaluation, cooldowns kept per subject in order."""
+    history: dict[tuple[str, int], dict[str, datetime]] = defaultdict(dict)
+    shown = []
+    for row in logged:
+        subject = history[(row.subject_type, row.subject_id)]
+        cards = guidance_rules.evaluate(pack, row.facts, subject)
+        for card in cards:
+            if card.cooldown_key:
+                subject[card.cooldown_key] = row.at
+        shown.append(tuple(card.rule_id for card in cards))
+    return shown
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One evaluation where the two packs disagree."""
+
+    evaluation_id: int
+    subject_type: str
+    subject_id: int
+    at: datetime
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        if not self.before:
+            return "added"
+        return "removed" if not self.after else "changed"
+
+
+@dataclass
+class Backtest:
+    """Published vs draft over one window of the log."""
+
+    evaluations: int
+    days: list[date] = field(default_factory=list)
+    #: rule id -> {day: cards} per side
+    published_daily: dict[str, Counter] = field(default_factory=dict)
+    draft_daily: dict[str, Counter] = field(default_factory=dict)
+    published_total: Counter = field(default_factory=Counter)
+    draft_total: Counter = field(default_factory=Counter)
+    differences: Counter = field(default_factory=Counter)
+    examples: list[Difference] = field(default_factory=list)
+    never_fire: list[str] = field(default_factory=list)
+    shadowed: list[str] = field(default_factory=list)
+    overlaps: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted(set(self.published_total) | set(self.draft_total))
+
+
+def backtest(
+    published: guidance_rules.Pack, draft: guidance_rules.Pack, logged: list[Logged]
+) -> Backtest:
+    """Replay both packs over the same evaluations and compare who gets what."""
+    before, after = replay(published, logged), replay(draft, logged)
+    result = Backtest(evaluations=len(logged))
+    result.days = sorted({row.at.date() for row in logged})
+    result.published_daily = _daily(logged, before)
+    result.draft_daily = _daily(logged, after)
+    result.published_total = Counter(r for cards in before for r in cards)
+    result.draft_total = Counter(r for cards in after for r in cards)
+    for row, old, new in zip(logged, before, after, strict=True):
+        if old != new:
+            change = Difference(row.id, row.subject_type, row.subject_id, row.at, old, new)
+            result.differences[change.kind] += 1
+            if len(result.examples) < EXAMPLES:
+                result.examples.append(change)
+    fired = _fired(draft, logged)
+    result.never_fire = [r.id for r in draft.rules if not fired[r.id]]
+    result.shadowed = [r.id for r in draft.rules if fired[r.id] and not result.draft_total[r.id]]
+    result.overlaps = _overlaps(draft, logged)
+    return result
+
+
+def _daily(logged: list[Logged], shown: list[tuple[str, ...]]) -> dict[str, Counter]:
+    daily: dict[str, Counter] = defaultdict(Counter)
+    for row, cards in zip(logged, shown, strict=True):
+        for rule_id in cards:
+            daily[rule_id][row.at.date()] += 1
+    return dict(daily)
+
+
+def _fired(pack: guidance_rules.Pack, logged: list[Logged]) -> Counter:
+    """How often each rule's condition held (before hard stops, cooldowns and the hit policy)."""
+    fired: Counter = Counter()
+    for row in logged:
+        for index in pack.match(row.facts):
+            fired[pack.rules[index].id] += 1
+    return fired
+
+
+def _overlaps(pack: guidance_rules.Pack, logged: list[Logged]) -> list[tuple[str, str, int]]:
+    """Pairs of rules whose conditions hold on the same subjects, most shared first."""
+    subjects: dict[str, set] = defaultdict(set)
+    for row in logged:
+        for index in pack.match(row.facts):
+            subjects[pack.rules[index].id].add((row.subject_type, row.subject_id))
+    ids = sorted(subjects)
+    pairs = [
+        (a, b, len(subjects[a] & subjects[b]))
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+        if subjects[a] & subjects[b]
+    ]
+    return sorted(pairs, key=lambda pair: -pair[2])[:10]
