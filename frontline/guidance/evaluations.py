@@ -87,7 +87,10 @@ def typed_facts(plain: Mapping[str, Any], vocabulary: guidance_rules.Vocabulary)
     return facts
 
 
-def replay(pack: guidance_rules.Pack, logged: list[Logged]) -> list[tuple[str, ...]]:
+Shown = tuple[tuple[str, str], ...]  # (rule id, headline) per card, best first
+
+
+def replay(pack: guidance_rules.Pack, logged: list[Logged]) -> list[Shown]:
     """The cards PACK shows for each logged evaluation, cooldowns kept per subject in order."""
     history: dict[tuple[str, int], dict[str, datetime]] = defaultdict(dict)
     shown = []
@@ -97,7 +100,7 @@ def replay(pack: guidance_rules.Pack, logged: list[Logged]) -> list[tuple[str, .
         for card in cards:
             if card.cooldown_key:
                 subject[card.cooldown_key] = row.at
-        shown.append(tuple(card.rule_id for card in cards))
+        shown.append(tuple((card.rule_id, card.headline) for card in cards))
     return shown
 
 
@@ -109,11 +112,13 @@ class Difference:
     subject_type: str
     subject_id: int
     at: datetime
-    before: tuple[str, ...]
-    after: tuple[str, ...]
+    before: Shown
+    after: Shown
 
     @property
     def kind(self) -> str:
+        """added or removed (a subject gains or loses every card), else changed (which cards,
+        their order, or their text)."""
         if not self.before:
             return "added"
         return "removed" if not self.after else "changed"
@@ -150,8 +155,8 @@ def backtest(
     result.days = sorted({row.at.date() for row in logged})
     result.published_daily = _daily(logged, before)
     result.draft_daily = _daily(logged, after)
-    result.published_total = Counter(r for cards in before for r in cards)
-    result.draft_total = Counter(r for cards in after for r in cards)
+    result.published_total = Counter(rule for cards in before for rule, _text in cards)
+    result.draft_total = Counter(rule for cards in after for rule, _text in cards)
     for row, old, new in zip(logged, before, after, strict=True):
         if old != new:
             change = Difference(row.id, row.subject_type, row.subject_id, row.at, old, new)
@@ -165,10 +170,10 @@ def backtest(
     return result
 
 
-def _daily(logged: list[Logged], shown: list[tuple[str, ...]]) -> dict[str, Counter]:
+def _daily(logged: list[Logged], shown: list[Shown]) -> dict[str, Counter]:
     daily: dict[str, Counter] = defaultdict(Counter)
     for row, cards in zip(logged, shown, strict=True):
-        for rule_id in cards:
+        for rule_id, _text in cards:
             daily[rule_id][row.at.date()] += 1
     return dict(daily)
 
