@@ -21,7 +21,7 @@ import guidance_rules
 
 from ..extensions import db
 from ..tables import Evaluation
-from .values import facts_to_json
+from .values import facts_from_json, facts_to_json
 
 #: At most this many examples of each kind of difference are kept for the screen.
 EXAMPLES = 20
@@ -65,26 +65,21 @@ def window(audience: str, start: datetime, end: datetime) -> list[Logged]:
     """The logged evaluations of AUDIENCE in [START, END), oldest first."""
     vocabulary = guidance_rules.load_vocabulary()
     query = (
-        select(Evaluation)
+        select(
+            Evaluation.id,
+            Evaluation.subject_type,
+            Evaluation.subject_id,
+            Evaluation.at,
+            Evaluation.facts,
+            Evaluation.cards,
+        )
         .where(Evaluation.audience == audience, Evaluation.at >= start, Evaluation.at < end)
         .order_by(Evaluation.at, Evaluation.id)
     )
-    return [_logged(row, vocabulary) for row in db.session.scalars(query)]
-
-
-def _logged(row: Evaluation, vocabulary: guidance_rules.Vocabulary) -> Logged:
-    facts = typed_facts(row.facts, vocabulary)
-    return Logged(row.id, row.subject_type, row.subject_id, row.at, facts, tuple(row.cards))
-
-
-def typed_facts(plain: Mapping[str, Any], vocabulary: guidance_rules.Vocabulary) -> dict:
-    """Logged JSON facts back in the types `evaluate` expects; unknown names are left out."""
-    known = {name: value for name, value in plain.items() if name in vocabulary.facts}
-    facts = guidance_rules.facts_from_plain(known, vocabulary)
-    for name in ("now", "visit.started"):  # instants compare with instants
-        if isinstance(plain.get(name), str):
-            facts[name] = datetime.fromisoformat(plain[name])
-    return facts
+    return [
+        Logged(id_, kind, subject, at, facts_from_json(facts, vocabulary), tuple(cards))
+        for id_, kind, subject, at, facts, cards in db.session.execute(query)
+    ]
 
 
 Shown = tuple[tuple[str, str], ...]  # (rule id, headline) per card, best first
