@@ -46,6 +46,33 @@ class Check:
     def ok(self) -> bool:
         return self.pack is not None
 
+    @property
+    def summary(self) -> str:
+        """The message without its source excerpt: where, and why (and any suggestion)."""
+        lines = self.error.splitlines()
+        excerpt = _excerpt_at(lines)
+        return " ".join(x.strip() for i, x in enumerate(lines) if i not in excerpt)
+
+    def excerpt(self, width: int = 34) -> str:
+        """The offending source line and its caret, cut to WIDTH columns around the caret."""
+        lines = self.error.splitlines()
+        where = _excerpt_at(lines)
+        if not where:
+            return ""
+        source, caret = lines[where[0]], lines[where[1]]
+        column = len(caret) - len(caret.lstrip())
+        start = max(0, min(column - width // 2, len(source) - width))
+        cut = "..." if start else ""
+        return f"{cut}{source[start : start + width]}\n{' ' * len(cut)}{caret[start:]}"
+
+
+def _excerpt_at(lines: list[str]) -> tuple[int, int] | tuple[()]:
+    """Where the engine put the source line and the caret under it (none: nothing)."""
+    for i in range(1, len(lines)):
+        if lines[i].strip() and set(lines[i].strip()) <= {"^", "~"}:
+            return (i - 1, i)
+    return ()
+
 
 @dataclass(frozen=True)
 class RuleChange:

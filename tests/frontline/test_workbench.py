@@ -266,3 +266,11 @@ def test_a_window_without_evaluations_says_so(app, client, auth, workbench):
     sign_in_analyst(client, auth)
     html = client.get("/analyst/packs/rep/backtest?days=7").get_data(as_text=True)
     assert "No evaluations were logged in the last 7 days" in html
+
+
+def test_the_excerpt_keeps_the_caret_under_the_column_on_a_narrow_screen():
+    text = DEFAULT_PACKS.joinpath("host.yaml").read_text()
+    broken = rulebook.check(text.replace("rating <= 2", "rating <="), "host")
+    assert "line 69, column 68: unexpected `)`" in broken.summary
+    source, caret = broken.excerpt(width=30).splitlines()
+    assert len(source) <= 33 and caret.index("^") == source.index(")")
