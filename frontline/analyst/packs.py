@@ -5,6 +5,8 @@ from datetime import timedelta
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
+import guidance_rules
+
 from ..auth import role_required
 from ..extensions import db
 from ..guidance import evaluations, rulebook
@@ -41,6 +43,7 @@ def draft(audience: str):
     return render(
         "analyst/draft.html", block="check", pack=found, text=found.draft,
         result=rulebook.check(found.draft, audience), facts=_vocabulary(audience),
+        subjects=evaluations.recent(audience), label=evaluations.subject_label,
     )  # fmt: skip
 
 
@@ -53,6 +56,22 @@ def check(audience: str):
     return render(
         "analyst/draft.html", block="check", pack=found, text=text,
         result=rulebook.check(text, audience), facts=[],
+    )  # fmt: skip
+
+
+@bp.post("/packs/<audience>/preview")
+@role_required(Role.ANALYST)
+def preview(audience: str):
+    """The cards the text being edited shows for one real, logged evaluation."""
+    found = _pack(audience)
+    result = rulebook.check(request.form.get("text", ""), audience)
+    logged = evaluations.one(request.form.get("evaluation", 0, type=int))
+    if logged is None:
+        abort(404)
+    cards = guidance_rules.evaluate(result.pack, logged.facts) if result.ok else []
+    return render(
+        "analyst/draft.html", block="preview", pack=found, result=result, logged=logged,
+        cards=cards, label=evaluations.subject_label,
     )  # fmt: skip
 
 

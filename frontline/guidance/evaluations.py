@@ -65,21 +65,52 @@ def window(audience: str, start: datetime, end: datetime) -> list[Logged]:
     """The logged evaluations of AUDIENCE in [START, END), oldest first."""
     vocabulary = guidance_rules.load_vocabulary()
     query = (
-        select(
-            Evaluation.id,
-            Evaluation.subject_type,
-            Evaluation.subject_id,
-            Evaluation.at,
-            Evaluation.facts,
-            Evaluation.cards,
-        )
+        select(*_COLUMNS)
         .where(Evaluation.audience == audience, Evaluation.at >= start, Evaluation.at < end)
         .order_by(Evaluation.at, Evaluation.id)
     )
-    return [
-        Logged(id_, kind, subject, at, facts_from_json(facts, vocabulary), tuple(cards))
-        for id_, kind, subject, at, facts, cards in db.session.execute(query)
-    ]
+    return [_logged(row, vocabulary) for row in db.session.execute(query)]
+
+
+_COLUMNS = (
+    Evaluation.id,
+    Evaluation.subject_type,
+    Evaluation.subject_id,
+    Evaluation.at,
+    Evaluation.facts,
+    Evaluation.cards,
+)
+
+
+def _logged(row: Any, vocabulary: guidance_rules.Vocabulary) -> Logged:
+    id_, kind, subject, at, facts, cards = row
+    return Logged(id_, kind, subject, at, facts_from_json(facts, vocabulary), tuple(cards))
+
+
+def recent(audience: str, limit: int = 20) -> list[Logged]:
+    """The newest logged evaluations of AUDIENCE, newest first (subjects to preview a draft on)."""
+    vocabulary = guidance_rules.load_vocabulary()
+    query = (
+        select(*_COLUMNS)
+        .where(Evaluation.audience == audience)
+        .order_by(Evaluation.at.desc(), Evaluation.id.desc())
+        .limit(limit)
+    )
+    return [_logged(row, vocabulary) for row in db.session.execute(query)]
+
+
+def one(evaluation_id: int) -> Logged | None:
+    row = db.session.execute(select(*_COLUMNS).where(Evaluation.id == evaluation_id)).first()
+    return None if row is None else _logged(row, guidance_rules.load_vocabulary())
+
+
+def subject_label(logged: Logged) -> str:
+    """Who or what an evaluation was about, as a person names it."""
+    facts = logged.facts
+    for name in ("guest.name", "customer.name", "flight.number", "lane.code"):
+        if facts.get(name):
+            return str(facts[name])
+    return f"{logged.subject_type} {logged.subject_id}"
 
 
 Shown = tuple[tuple[str, str], ...]  # (rule id, headline) per card, best first

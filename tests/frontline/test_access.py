@@ -32,6 +32,7 @@ ROUTES = {
     "analyst.draft": ("GET", "/analyst/packs/host/draft", {"analyst"}),
     "analyst.backtest": ("GET", "/analyst/packs/host/backtest", {"analyst"}),
     "analyst.check": ("POST", "/analyst/packs/host/check", {"analyst"}),
+    "analyst.preview": ("POST", "/analyst/packs/host/preview", {"analyst"}),
     "analyst.save": ("POST", "/analyst/packs/host/draft", {"analyst"}),
     "analyst.publish": ("POST", "/analyst/packs/host/publish", {"analyst"}),
     "analyst.rollback": ("POST", "/analyst/packs/host/versions/1/rollback", {"analyst"}),

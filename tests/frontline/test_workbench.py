@@ -274,3 +274,20 @@ def test_the_excerpt_keeps_the_caret_under_the_column_on_a_narrow_screen():
     assert "line 69, column 68: unexpected `)`" in broken.summary
     source, caret = broken.excerpt(width=30).splitlines()
     assert len(source) <= 33 and caret.index("^") == source.index(")")
+
+
+def test_preview_shows_the_drafts_cards_on_a_real_logged_arrival(app, client, auth, workbench):
+    a_day_on_the_floor(app, client)
+    token = sign_in_analyst(client, auth)
+    page = client.get("/analyst/packs/host/draft").get_data(as_text=True)
+    assert "Preview the draft" in page and "Guest" in page
+    with app.app_context():
+        shown = next(row for row in evaluations.recent("host") if row.cards)
+    form = {"text": edited_draft(app), "evaluation": shown.id, "csrf_token": token}
+    html = client.post(
+        "/analyst/packs/host/preview", data=form, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert f'data-preview="{shown.id}"' in html and "Recover first:" in html
+    assert 'data-rule="service-recovery"' in html and "<html" not in html
+    missing = client.post("/analyst/packs/host/preview", data=form | {"evaluation": 999999})
+    assert missing.status_code == 404
