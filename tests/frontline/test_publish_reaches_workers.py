@@ -9,32 +9,22 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from frontline import create_app
 from frontline.extensions import db
 from frontline.guidance import rulebook
 from frontline.tables import Event, IssuedCard
-from tests.factories import arrival, make_floor, make_token
-from tests.frontline.test_alert_reliability import setup  # noqa: F401 (the deployment shapes)
+from tests.factories import arrival
+from tests.frontline.test_alert_reliability import floor, setup  # noqa: F401 (shapes, floor)
 from tests.frontline.test_workbench import HEADLINE, NEW_HEADLINE, install_shipped_packs
-from tests.servers import TEST_SECRET
 
-GUESTS = [f"G{n:02d}" for n in range(30)]
+GUESTS = [f"G{n:03d}" for n in range(50)]  # the floor's guests, each with a fresh complaint
 
 
 @pytest.fixture
-def floor(setup):  # noqa: F811
-    url, _ = setup
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_SECRET})
-    with app.app_context():
-        db.create_all()
+def published(floor):  # noqa: F811
+    """The reliability tests' floor, with the shipped packs as version 1 in its database."""
+    with floor["app"].app_context():
         install_shipped_packs()
-        make_floor(guest_ids=GUESTS, complaint="Cold dinner.")
-        token = make_token()
-    yield {"app": app, "token": token}
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    return floor
 
 
 def arrive(server, token: str, guest: str) -> str:
@@ -57,9 +47,9 @@ def card_version(app, event_id: str) -> str:
         return db.session.scalar(query.where(Event.external_id == event_id))
 
 
-def test_a_publish_reaches_every_worker_within_a_second(setup, floor):  # noqa: F811
+def test_a_publish_reaches_every_worker_within_a_second(setup, published):  # noqa: F811
     _url, server_for = setup
-    app, token, guests = floor["app"], floor["token"], iter(GUESTS)
+    app, token, guests = published["app"], published["token"], iter(GUESTS)
     with server_for() as server:
         assert card_version(app, arrive(server, token, next(guests))) == "v1"
         with app.app_context():
