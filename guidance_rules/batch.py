@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from .cards import Card
-from .compiler import COMPARE, NEGATE, compile_matcher, literal_value
+from .compiler import COMPARE, NEGATE, compile_matcher, literal_value, to_decimal
 from .engine import make_card
 from .errors import FactError
 from .packs import Pack
+from .values import NOT_FINITE, NOT_LISTED, FactProblems, cleaner
 from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
 
 LIMIT = 2**62  # headroom for exact scaled-integer money
@@ -62,7 +63,7 @@ class Column:
             return self.categories[value]
         if self.kind == "bool":
             return bool(value)
-        if self.kind == "list":
+        if self.kind in ("list", "decimal"):
             return value
         return value.item()  # datetime64 -> date/datetime, timedelta64 -> timedelta
 
@@ -89,7 +90,16 @@ def _and(*masks: Any) -> Any:
 
 
 # -- preparing columns ----------
-def prepare(kind: str, raw: Any, n: int, name: str) -> Column:
+def prepare(
+    kind: str,
+    raw: Any,
+    n: int,
+    name: str,
+    values: tuple[str, ...] = (),
+    problems: FactProblems | None = None,
+) -> Column:
+    """A column in the evaluator's form. Python values are checked as `evaluate` checks them
+    (`values.clean`): a value that does not fit its type is missing, and counted in `problems`."""
     if raw is None:
         return _absent(kind, n)
     if isinstance(raw, MoneyColumn):
@@ -105,10 +115,68 @@ def prepare(kind: str, raw: Any, n: int, name: str) -> Column:
         raw = raw.data
     if _length(raw) != n:
         raise FactError(f"column `{name}` has {len(raw)} rows, not {n}")
+    if isinstance(raw, np.ndarray) and (
+        raw.dtype.kind == "O" or (kind == "money" and raw.dtype.kind == "f")
+    ):
+        raw = [None if (v.__class__ is float and v != v) else v for v in raw.tolist()]
+    if not isinstance(raw, np.ndarray) and not hasattr(raw, "codes"):
+        raw = _clean_list(kind, values, raw, cleaner(kind, values, name, problems))
+    elif isinstance(raw, np.ndarray) and raw.dtype.kind == "f" and kind != "money":
+        infinite = int(np.isinf(raw).sum())  # NaN is a float array's own mark for missing
+        if infinite:
+            if problems is not None:
+                problems.add(name, NOT_FINITE, infinite)
+            raw = np.where(np.isinf(raw), np.nan, raw)
     column = _PREPARE[kind](raw, n)
+    if kind == "enum" and column.categories:
+        _drop_unlisted(column, values, name, problems)
     if mask is not None:
         column.present = mask if column.present is None else column.present & mask
     return column
+
+
+def _clean_list(kind: str, values: tuple[str, ...], raw: Any, fix: Any) -> list[Any]:
+    """Python values checked as the compiled matcher checks them: the same fast tests, then
+    `values.clean` for anything they do not let through."""
+    if kind in ("number", "percent"):
+        return [
+            v if (v.__class__ is float and not v - v) or v.__class__ is int else fix(v) for v in raw
+        ]
+    if kind == "integer":
+        return [v if v.__class__ is int else fix(v) for v in raw]
+    if kind == "money":
+        return [
+            v
+            if (v.__class__ is float and not v - v)
+            or v.__class__ is int
+            or (v.__class__ is Decimal and v.is_finite())
+            else fix(v)
+            for v in raw
+        ]
+    if kind == "enum":
+        members = frozenset(values)
+        return [v if v.__class__ is str and v in members else fix(v) for v in raw]
+    if kind == "string":
+        return [v if v.__class__ is str else fix(v) for v in raw]
+    if kind == "boolean":
+        return [v if v is True or v is False else fix(v) for v in raw]
+    return [fix(v) for v in raw]
+
+
+def _drop_unlisted(
+    column: Column, values: tuple[str, ...], name: str, problems: FactProblems | None
+) -> None:
+    """Enum codes whose category is not one of the enum's values become missing (and counted)."""
+    unlisted = [i for i, c in enumerate(column.categories) if c not in values]
+    if not unlisted:
+        return
+    bad = np.isin(column.data, unlisted)
+    count = int(bad.sum())
+    if count and problems is not None:
+        problems.add(name, NOT_LISTED, count)
+    column.data = np.where(bad, -1, column.data).astype(np.int32)
+    present = column.data >= 0
+    column.present = None if present.all() else present
 
 
 def _absent(kind: str, n: int) -> Column:
@@ -150,17 +218,64 @@ def _integers(raw: Any, n: int) -> Column:
 def _money(raw: Any, n: int) -> Column:
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
         return Column("dec", raw.astype(np.int64, copy=False))
-    values = [
-        None if v is None else (Decimal(repr(v)) if type(v) is float else Decimal(v)) for v in raw
-    ]
-    scale = max((max(0, -v.as_tuple().exponent) for v in values if v is not None), default=0)
-    if scale > 12:
-        raise FactError("money columns are limited to 12 decimal places")
-    units = [0 if v is None else int(v.scaleb(scale)) for v in values]
-    if any(abs(u) >= LIMIT for u in units):
-        raise FactError("money column values are too large for exact batch evaluation")
-    present = np.array([v is not None for v in values], dtype=bool)
-    return Column("dec", np.array(units, dtype=np.int64), None if present.all() else present, scale)
+    if isinstance(raw, np.ndarray):
+        raw = list(raw)
+    floats = np.array([v if v.__class__ is float else math.nan for v in raw], dtype=np.float64)
+    is_float = ~np.isnan(floats)
+    float_scale, float_units, exact = _float_units(floats, is_float)
+    others = {
+        i: (Decimal(repr(v)) if v.__class__ is float else Decimal(v))
+        for i, v in enumerate(raw)
+        if v is not None and (v.__class__ is not float or not exact[i])
+    }
+    scale = max((max(0, -v.as_tuple().exponent) for v in others.values()), default=0)
+    scale = max(scale, float_scale)
+    present = np.array([v is not None for v in raw], dtype=bool)
+    present_or_all = None if present.all() else present
+    too_big = is_float.any() and _max(float_units) * 10 ** (scale - float_scale) >= LIMIT
+    if scale > 12 or too_big:
+        return _decimals(raw, present_or_all)
+    units = np.zeros(n, dtype=np.int64)
+    if is_float.any():
+        units = np.where(exact, float_units * 10 ** (scale - float_scale), 0)
+    for i, value in others.items():
+        unit = int(value.scaleb(scale))
+        if abs(unit) >= LIMIT:
+            return _decimals(raw, present_or_all)
+        units[i] = unit
+    return Column("dec", units, present_or_all, scale)
+
+
+def _decimals(raw: list[Any], present: np.ndarray | None) -> Column:
+    """Money that int64 units cannot hold exactly: Decimals, for the row-by-row path."""
+    data = np.empty(len(raw), dtype=object)
+    data[:] = [None if v is None else to_decimal(v) for v in raw]
+    return Column("decimal", data, present)
+
+
+def _float_units(floats: np.ndarray, is_float: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """Float money as integer units at the smallest scale (up to 6) that holds each float's
+    shortest decimal exactly: (scale, units, which floats that scale holds exactly).
+
+    u = round(x * 10**s) holds x exactly when u / 10**s == x and |u| < 2**52: then the decimal
+    u / 10**s rounds to x, and no other decimal with at most s places does (they are further
+    apart than x's spacing), so it is the shortest decimal of x, Decimal(repr(x)).
+    """
+    exact = np.zeros(len(floats), dtype=bool)
+    units = np.zeros(len(floats), dtype=np.int64)
+    if not is_float.any():
+        return 0, units, exact
+    values = np.where(is_float, floats, 0.0)
+    for scale in range(7):
+        factor = 10.0**scale
+        with np.errstate(all="ignore"):
+            scaled = np.round(values * factor)
+            fits = is_float & (np.abs(scaled) < 2.0**52) & (scaled / factor == values)
+        if fits[is_float].all():
+            return scale, scaled.astype(np.int64), fits
+        if scale == 6:  # the rest go through Decimal(repr(x)), one by one
+            return scale, np.where(fits, scaled, 0).astype(np.int64), fits
+    return 0, units, exact  # not reached
 
 
 def _codes(raw: Any, n: int) -> Column:
@@ -334,7 +449,9 @@ class Vectoriser:
             return V(_literal_kind(node.kind), _numpy_scalar(value))
         if isinstance(node, Name):
             column = self.columns[node.name]
-            if column.kind == "list" or (exact and node.type.kind in ("number", "percent")):
+            if column.kind in ("list", "decimal") or (
+                exact and node.type.kind in ("number", "percent")
+            ):
                 raise Fallback  # Decimal(repr(float)) has no exact vector form
             return V(column.kind, column.data, column.present, column.scale, column.categories)
         if isinstance(node, Unary):
@@ -519,12 +636,23 @@ def _rescale(v: V, scale: int) -> Any:
 class Columns(dict):
     """Columns prepared on first use, so unused input columns cost nothing."""
 
-    def __init__(self, raw: Mapping[str, Any], vocabulary: Any, n: int, names: set[str]):
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        vocabulary: Any,
+        n: int,
+        names: set[str],
+        read: set[str] = frozenset(),  # type: ignore[assignment]
+        problems: FactProblems | None = None,
+    ):
         super().__init__()
         self.raw, self.vocabulary, self.n, self.names = raw, vocabulary, n, names
+        self.read, self.problems = read, problems
 
     def __missing__(self, name: str) -> Column:
-        column = prepare(self.vocabulary[name].type, self.raw.get(name), self.n, name)
+        fact = self.vocabulary[name]
+        problems = self.problems if name in self.read else None  # counted as `evaluate` counts
+        column = prepare(fact.type, self.raw.get(name), self.n, name, fact.values, problems)
         self[name] = column
         return column
 
@@ -587,7 +715,9 @@ def evaluate_batch(
     needed = {name for rule in pack.rules for name in rule.facts}
     needed |= {"now"} if any(r.valid_from or r.valid_until for r in pack.rules) else set()
     names = needed | {name for name in columns if name in vocabulary}
-    prepared = Columns(columns, vocabulary, n, names)
+    prepared = Columns(columns, vocabulary, n, names, needed, pack.fact_problems)
+    for name in sorted(needed):
+        prepared[name]  # every fact the conditions read is checked, as `evaluate` checks it
     vectoriser = Vectoriser(prepared, n)
     fired = np.zeros((len(pack.order), n), dtype=bool)
     fallbacks = []

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from . import interpreter
@@ -14,6 +11,8 @@ from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, format_value, shor
 from .errors import ExampleFailed, FactError, Where
 from .packs import Pack, Rule
 from .syntax import Name, Node, children
+from .compiler import to_decimal
+from .values import clean
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 
 History = Mapping[str, Any]  # cooldown key ("rule-id:subject") -> when that card was last shown
@@ -21,14 +20,19 @@ History = Mapping[str, Any]  # cooldown key ("rule-id:subject") -> when that car
 
 def evaluate(pack: Pack, facts: Mapping[str, Any], history: History | None = None) -> list[Card]:
     """The cards `pack` shows for these facts: fired rules, minus suppressed and cooling-down ones,
-    cut to the hit policy. `facts` maps fact names to values (absent or None = missing)."""
+    cut to the hit policy. `facts` maps fact names to values (absent or None = missing; a value
+    that does not fit its fact's type is missing too, and counted in `pack.fact_problems`).
+    Card text is rendered when first read."""
     try:
         fired = pack.match(facts)
-    except Exception as error:  # a value of the wrong type reached an operator
+    except Exception as error:  # e.g. naive and aware datetimes compared
         raise fact_error(pack.vocabulary, facts, error) from None
     if not fired:
         return []
-    return [make_card(pack, pack.rules[i], facts) for i in select(pack, fired, facts, history)]
+    rules = pack.rules
+    if pack.plain and len(fired) <= pack.top:
+        return [make_card(pack, rules[i], facts) for i in fired]
+    return [make_card(pack, rules[i], facts) for i in select(pack, fired, facts, history)]
 
 
 def select(
@@ -36,6 +40,8 @@ def select(
 ) -> list[int]:
     """Apply hard stops, cooldowns and the hit policy to the fired rules (in priority order)."""
     rules = pack.rules
+    if pack.plain:
+        return fired[: pack.top]
     stops = {rules[i].suppress for i in fired}
     shown: list[int] = []
     for index in fired:
@@ -55,28 +61,76 @@ def select(
 
 
 def make_card(pack: Pack, rule: Rule, facts: Mapping[str, Any]) -> Card:
-    spec = rule.card
-    offer = None
-    if spec.offer_type is not None and spec.offer_text is not None:
-        offer = Offer(
-            spec.offer_type, shorten(spec.offer_text.render(facts), DETAIL_LIMIT), spec.offer_max
-        )
-    cooldown = rule.cooldown
-    return Card(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        pack_id=pack.id,
-        pack_version=pack.version,
-        audience=rule.audience,
-        priority=rule.priority,
-        headline=shorten(spec.headline.render(facts), HEADLINE_LIMIT),
-        details=[shorten(t.render(facts), DETAIL_LIMIT) for t in spec.details if t.complete(facts)],
-        actions=list(spec.actions),
-        offer=offer,
-        facts_read={name: facts.get(name) for name in rule.facts},
-        cooldown=cooldown.every if cooldown else None,
-        cooldown_key=cooldown.key(rule.id, facts) if cooldown else None,
-    )
+    """The card of a fired rule; its text is rendered from these facts when first read."""
+    plan = pack.card_plans.get(rule.position)
+    if plan is None:
+        plan = pack.card_plans[rule.position] = CardPlan(pack, rule)
+    get = facts.get
+    return Card.lazy(plan, {name: get(name) for name in plan.names})
+
+
+class CardPlan:
+    """What a rule's cards need: the facts they show, and how to render each field."""
+
+    def __init__(self, pack: Pack, rule: Rule):
+        self.pack, self.rule = pack, rule
+        spec = rule.card
+        names = [*rule.facts, *spec.headline.facts]
+        for template in (*spec.details, *((spec.offer_text,) if spec.offer_text else ())):
+            names.extend(template.facts)
+        if rule.cooldown is not None:
+            names.append(rule.cooldown.per)
+        self.names = tuple(dict.fromkeys(names))
+        vocabulary = pack.vocabulary
+        self.types = {
+            name: (vocabulary[name].type, vocabulary[name].values)
+            for name in self.names
+            if vocabulary is not None and name in vocabulary
+        }
+
+    def cleaned(self, card: Card) -> dict[str, Any]:
+        cache = card._cache
+        if "_cleaned" not in cache:
+            types = self.types
+            cleaned = {
+                name: clean(*types[name], value)[0] if name in types else value
+                for name, value in card._facts.items()
+            }
+            for name, (kind, _values) in types.items():  # a card shows money exactly
+                if kind == "money" and cleaned[name].__class__ is float:
+                    cleaned[name] = to_decimal(cleaned[name])
+            cache["_cleaned"] = cleaned
+        return cache["_cleaned"]
+
+    def value(self, name: str, card: Card) -> Any:
+        rule, pack = self.rule, self.pack
+        spec = rule.card
+        static = {
+            "rule_id": rule.id,
+            "rule_title": rule.title,
+            "pack_id": pack.id,
+            "pack_version": pack.version,
+            "audience": rule.audience,
+            "priority": rule.priority,
+            "cooldown": rule.cooldown.every if rule.cooldown else None,
+        }
+        if name in static:
+            return static[name]
+        if name == "actions":
+            return list(spec.actions)
+        if name == "cooldown_key":
+            return rule.cooldown.key(rule.id, card._facts) if rule.cooldown else None
+        facts = self.cleaned(card)
+        if name == "headline":
+            return shorten(spec.headline.render(facts), HEADLINE_LIMIT)
+        if name == "details":
+            return [shorten(t.render(facts), DETAIL_LIMIT) for t in spec.details if t.complete(facts)]
+        if name == "facts_read":
+            return {fact: facts.get(fact) for fact in rule.facts}
+        if spec.offer_type is None or spec.offer_text is None:
+            return None
+        text = shorten(spec.offer_text.render(facts), DETAIL_LIMIT)
+        return Offer(spec.offer_type, text, spec.offer_max)
 
 
 # -- fact types ----------
@@ -97,30 +151,14 @@ def validate_facts(facts: Mapping[str, Any], vocabulary: Vocabulary | None = Non
 
 
 def _fits(fact: Fact, value: Any) -> bool:
-    kind = fact.type
-    if kind in ("number", "percent"):
-        return type(value) in (int, float) and math.isfinite(value)
-    if kind == "integer":
-        return type(value) is int
-    if kind == "money":
-        return (type(value) in (int, float) and math.isfinite(value)) or (
-            isinstance(value, Decimal) and value.is_finite()
-        )
-    if kind == "enum":
-        return value in fact.values
-    if kind == "date":
-        return type(value) is dt.date
-    if kind == "list":
-        return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-    return isinstance(value, _TYPES[kind])
+    return not clean(fact.type, fact.values, value)[1]
 
 
-_TYPES = {"string": str, "boolean": bool, "datetime": dt.datetime, "duration": dt.timedelta}
 _EXPECTED = {
-    "number": "an int or float (not NaN)",
-    "percent": "a fraction as int or float (0.87 for 87%)",
-    "integer": "an int",
-    "money": "a Decimal (or int)",
+    "number": "a finite int or float",
+    "percent": "a fraction as a finite int or float (0.87 for 87%)",
+    "integer": "an int (or a whole float)",
+    "money": "a finite Decimal, int, float or decimal text",
     "string": "a str",
     "enum": "one of its enum values",
     "boolean": "True or False",
@@ -206,7 +244,7 @@ def rule_fires(rule: Rule, facts: Mapping[str, Any]) -> bool:
         return False
     if rule.valid_from is None and rule.valid_until is None:
         return True
-    now = facts.get("now")
+    now, _ = clean("datetime", (), facts.get("now"))
     if now is None:
         return False
     day = now.date()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from .checker import check
 from .compiler import compile_matcher
 from .errors import FactError, PackError, RuleError
 from .syntax import Node, parse, tokenize
+from .values import FactProblems, clean
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 from .yamlsource import Reader, Source, compose, is_null
 
@@ -76,9 +78,9 @@ class Cooldown:
         if self.every == "once":
             return True
         if self.every == "visit":
-            started = facts.get("visit.started")
+            started, _ = clean("datetime", (), facts.get("visit.started"))
             return started is None or last >= started
-        now = facts.get("now")
+        now, _ = clean("datetime", (), facts.get("now"))
         return now is None or now - last < self.period
 
 
@@ -144,6 +146,24 @@ class Pack:
     order: tuple[int, ...] = field(default=(), repr=False)  # rule positions, best first
     match: Callable[[Any], list[int]] = field(default=None, repr=False)  # type: ignore[assignment]
     batch_plan: Any = field(default=None, repr=False)
+    fact_problems: FactProblems = field(default_factory=FactProblems, repr=False, compare=False)
+    card_plans: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def plain(self) -> bool:
+        """No hard stops and no cooldowns: the shown cards are the first `top` that fire."""
+        return not any(rule.suppress or rule.cooldown for rule in self.rules)
+
+    @functools.cached_property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Rule ids by position in the pack (what `match` returns positions into)."""
+        return tuple(rule.id for rule in self.rules)
+
+    def match_ids(self, facts: Mapping[str, Any]) -> list[str]:
+        """The ids of the rules whose conditions hold (and validity windows include `now`),
+        best first; hard stops, cooldowns and the hit policy are not applied."""
+        ids = self.rule_ids
+        return [ids[i] for i in self.match(facts)]
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -206,7 +226,10 @@ class PackLoader:
         order = tuple(sorted(range(len(rules)), key=lambda i: (-rules[i].priority, i)))
         windows = {i: _window(rules[i]) for i in order}
         first_only = policy == "first" and not any(r.cooldown or r.suppress for r in rules)
-        match = compile_matcher([(i, rules[i].tree, windows[i]) for i in order], first_only)
+        problems = FactProblems()
+        match = compile_matcher(
+            [(i, rules[i].tree, windows[i]) for i in order], first_only, problems
+        )
         examples = ()
         if "examples" in keys:
             examples = tuple(self.examples(keys["examples"], self.read, pack_level=True))
@@ -226,6 +249,7 @@ class PackLoader:
             vocabulary=self.vocabulary,
             order=order,
             match=match,
+            fact_problems=problems,
         )
 
     def rules(self, nodes: list[yaml.Node], audience: str) -> list[Rule]:
