@@ -27,7 +27,15 @@ from .errors import (
     UnknownFactError,
     VocabularyError,
 )
-from .packs import Cooldown, Pack, Rule, facts_from_plain, load_pack
+from .packs import (
+    Cooldown,
+    Pack,
+    Rule,
+    facts_from_plain,
+    load_pack,
+    pack_from_data,
+    pack_from_yaml,
+)
 from .values import FactProblems
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 
@@ -74,6 +82,8 @@ __all__ = [
     "facts_from_plain",
     "load_pack",
     "load_vocabulary",
+    "pack_from_data",
+    "pack_from_yaml",
     "render_card_text",
     "validate_facts",
 ]

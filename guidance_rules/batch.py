@@ -21,8 +21,8 @@ from .compiler import COMPARE, NEGATE, compile_matcher, literal_value, to_decima
 from .engine import make_card
 from .errors import FactError
 from .packs import Pack
-from .values import NOT_FINITE, NOT_LISTED, FactProblems, cleaner
 from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
+from .values import NOT_FINITE, NOT_LISTED, FactProblems, cleaner
 
 LIMIT = 2**62  # headroom for exact scaled-integer money
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -247,7 +247,7 @@ class Card:
     Constructed directly, a card simply holds the values it is given.
     """
 
-    __slots__ = ("_plan", "_facts", "_cache")
+    __slots__ = ("_cache", "_facts", "_plan")
 
     def __init__(
         self,

@@ -122,7 +122,9 @@ class Emitter:
             if exact and node.type.kind in FLOAT_KINDS:
                 return [f"{var} is not None"], f"_dec({var})"
             if node.type.kind == "money":  # a float becomes a Decimal once, when first needed
-                return [f"{var} is not None"], f"({var} if {var}.__class__ is not float else ({var} := _dec({var})))"
+                return [
+                    f"{var} is not None"
+                ], f"({var} if {var}.__class__ is not float else ({var} := _dec({var})))"
             return [f"{var} is not None"], var
         if isinstance(node, Unary):
             guards, expr = self.value(node.operand, exact)
@@ -354,7 +356,9 @@ def compile_matcher(
         fix = emitter.const(cleaner(kind, emitter.values[name], name, problems))
         members = emitter.const(frozenset(emitter.values[name])) if kind == "enum" else ""
         checks.append(f"    {var} = _get({name!r})")
-        checks.append(f"    if {var} is not None and {_unfit(kind, var, members)}: {var} = {fix}({var})")
+        checks.append(
+            f"    if {var} is not None and {_unfit(kind, var, members)}: {var} = {fix}({var})"
+        )
     lines = ["def match(facts, " + ", ".join(f"{n}={n}" for n in emitter.constants) + "):"]
     lines.append("    _get = facts.get")
     lines.extend(checks)

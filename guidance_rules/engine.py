@@ -8,10 +8,10 @@ from typing import Any
 
 from . import interpreter
 from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, format_value, shorten
+from .compiler import to_decimal
 from .errors import ExampleFailed, FactError, Where
 from .packs import Pack, Rule
 from .syntax import Name, Node, children
-from .compiler import to_decimal
 from .values import clean
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 
@@ -124,7 +124,9 @@ class CardPlan:
         if name == "headline":
             return shorten(spec.headline.render(facts), HEADLINE_LIMIT)
         if name == "details":
-            return [shorten(t.render(facts), DETAIL_LIMIT) for t in spec.details if t.complete(facts)]
+            return [
+                shorten(t.render(facts), DETAIL_LIMIT) for t in spec.details if t.complete(facts)
+            ]
         if name == "facts_read":
             return {fact: facts.get(fact) for fact in rule.facts}
         if spec.offer_type is None or spec.offer_text is None:
@@ -332,11 +334,17 @@ def check_examples(pack: Pack) -> int:
                     f"{example.name}: expected the rule to {expected}, "
                     f"but it {'fired' if fires else 'did not'}" + (f": {detail}" if detail else "")
                 )
-                raise ExampleFailed(message, Where(pack.path, example.line, 1, 1, "", rule.id))
+                raise ExampleFailed(message, _example_where(pack, example, rule.id))
     for example in pack.examples:
         count += 1
         got = [card.rule_id for card in evaluate(pack, example.facts, example.history)]
         if tuple(got) != example.cards:
             message = f'example "{example.name}": expected cards {list(example.cards)}, got {got}'
-            raise ExampleFailed(message, Where(pack.path, example.line, 1, 1, ""))
+            raise ExampleFailed(message, _example_where(pack, example, None))
     return count
+
+
+def _example_where(pack: Pack, example: Any, rule: str | None) -> Where:
+    if example.line:
+        return Where(pack.path, example.line, 1, 1, "", rule)
+    return Where(pack.path, rule=rule, field=example.field)

@@ -47,9 +47,9 @@ def _number(value: Any, values: Any) -> tuple[Any, str]:
     cls = value.__class__
     if cls is int:
         return value, ""
-    if cls is bool or isinstance(value, bool):
+    if isinstance(value, bool):
         return None, WRONG_TYPE
-    if isinstance(value, float | Decimal) or isinstance(value, numbers.Real):
+    if isinstance(value, float | Decimal | numbers.Real):
         if isinstance(value, numbers.Integral):
             return int(value), ""
         number = float(value)
@@ -64,7 +64,7 @@ def _integer(value: Any, values: Any) -> tuple[Any, str]:
         return None, WRONG_TYPE
     if isinstance(value, numbers.Integral):
         return int(value), ""
-    if isinstance(value, float | Decimal) or isinstance(value, numbers.Real):
+    if isinstance(value, float | Decimal | numbers.Real):
         if isinstance(value, float) and not math.isfinite(value):
             return None, NOT_FINITE
         if isinstance(value, Decimal) and not value.is_finite():

@@ -105,7 +105,9 @@ def test_money_is_exact_whether_it_arrives_as_a_float_text_or_decimal():
     assert fires("quote.rate < price.floor", quote__rate=0.1, price__floor=Decimal("0.11"))
     assert fires("quote.total between $100 and $200.5", quote__total="200.50")
     assert not fires("quote.total > $1", quote__total="lots")
-    assert problems("quote.total > $1", quote__total="lots") == {("quote.total", "not an amount"): 1}
+    assert problems("quote.total > $1", quote__total="lots") == {
+        ("quote.total", "not an amount"): 1
+    }
 
 
 def test_dates_datetimes_and_text_must_be_what_they_say():
