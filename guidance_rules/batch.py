@@ -22,7 +22,7 @@ from .engine import make_card
 from .errors import FactError
 from .packs import Pack
 from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
-from .values import NOT_FINITE, NOT_LISTED, FactProblems, cleaner
+from .values import NOT_FINITE, NOT_LISTED, FactProblems, clean, cleaner
 
 LIMIT = 2**62  # headroom for exact scaled-integer money
 
@@ -120,7 +120,12 @@ def prepare(
     ):
         raw = [None if (v.__class__ is float and v != v) else v for v in raw.tolist()]
     if not isinstance(raw, np.ndarray) and not hasattr(raw, "codes"):
-        raw = _clean_list(kind, values, raw, cleaner(kind, values, name, problems))
+        fix = cleaner(kind, values, name, problems)
+        fast = _FROM_PYTHON.get(kind)
+        column = fast(raw, fix, values, name, problems) if fast else None
+        if column is not None:
+            return column
+        raw = _clean_list(kind, values, raw, fix)
     elif isinstance(raw, np.ndarray) and raw.dtype.kind == "f" and kind != "money":
         infinite = int(np.isinf(raw).sum())  # NaN is a float array's own mark for missing
         if infinite:
@@ -161,6 +166,97 @@ def _clean_list(kind: str, values: tuple[str, ...], raw: Any, fix: Any) -> list[
     if kind == "boolean":
         return [v if v is True or v is False else fix(v) for v in raw]
     return [fix(v) for v in raw]
+
+
+# -- Python values to columns in one pass (the common case: lists built from fact dicts) -------
+# Each converter lets through, in a list comprehension, exactly the values the compiled matcher's
+# fast tests let through, and sends the rest, position by position, to `values.clean` (`fix`).
+def _numbers_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    data = np.array(
+        [v if v.__class__ is float or v.__class__ is int else math.nan for v in raw], np.float64
+    )
+    for i in np.flatnonzero(~np.isfinite(data)).tolist():
+        value = raw[i]
+        if value is not None:
+            cleaned = fix(value)
+            data[i] = math.nan if cleaned is None else cleaned
+    present = ~np.isnan(data)
+    return Column("num", data, None if present.all() else present)
+
+
+def _integers_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    ints = [v if v.__class__ is int else None for v in raw]
+    if None not in ints:
+        return Column("num", np.array(ints, dtype=np.int64))
+    for i, value in enumerate(raw):
+        if ints[i] is None and value is not None:
+            ints[i] = fix(value)
+    present = np.array([v is not None for v in ints], dtype=bool)
+    data = np.array([0 if v is None else v for v in ints], dtype=np.int64)
+    return Column("num", data, None if present.all() else present)
+
+
+def _money_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
+    odd = np.flatnonzero(~np.isfinite(floats)).tolist()
+    if not odd:
+        return _money(raw, len(raw), floats)
+    raw = list(raw)
+    for i in odd:
+        value = raw[i]
+        if value is None:
+            continue
+        fine = value.__class__ is int or (value.__class__ is Decimal and value.is_finite())
+        raw[i] = value if fine else fix(value)  # NaN, infinities, bad text: counted, missing
+        floats[i] = math.nan
+    return _money(raw, len(raw), floats)
+
+
+def _codes_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column | None:
+    index: dict[Any, int] = {}
+    setdefault = index.setdefault
+    try:
+        codes = np.array([-1 if v is None else setdefault(v, len(index)) for v in raw], np.int32)
+    except TypeError:  # an unhashable value: the slow path checks it
+        return None
+    categories = list(index)
+    kind = "enum" if values else "string"
+    for code, category in enumerate(categories):
+        if category.__class__ is str and (not values or category in values):
+            continue
+        text, why = clean(kind, values, category)
+        if why:
+            bad = codes == code
+            if problems is not None:
+                problems.add(name, why, int(bad.sum()))
+            codes[bad] = -1
+            categories[code] = ""  # no row has this code now; text keeps the lookups simple
+        else:
+            categories[code] = text
+    present = codes >= 0
+    return Column("code", codes, None if present.all() else present, categories=tuple(categories))
+
+
+def _booleans_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    data = [1 if v is True else 0 if v is False else -1 for v in raw]
+    if -1 in data:
+        for i, value in enumerate(raw):
+            if data[i] == -1 and value is not None:
+                fix(value)  # counted; only True and False fit
+    array = np.array(data, np.int8)
+    present = array >= 0
+    return Column("bool", array, None if present.all() else present)
+
+
+_FROM_PYTHON = {
+    "number": _numbers_from_python,
+    "percent": _numbers_from_python,
+    "integer": _integers_from_python,
+    "money": _money_from_python,
+    "string": _codes_from_python,
+    "enum": _codes_from_python,
+    "boolean": _booleans_from_python,
+}
 
 
 def _drop_unlisted(
@@ -215,42 +311,47 @@ def _integers(raw: Any, n: int) -> Column:
     return Column("num", data, None if present.all() else present)
 
 
-def _money(raw: Any, n: int) -> Column:
+def _money(raw: Any, n: int, floats: np.ndarray | None = None) -> Column:
+    """Money as exact int64 units at one scale; floats (given as `floats`, NaN elsewhere) are
+    scaled in bulk, everything else (ints, Decimals, floats no scale holds) one by one."""
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
         return Column("dec", raw.astype(np.int64, copy=False))
     if isinstance(raw, np.ndarray):
         raw = list(raw)
-    floats = np.array([v if v.__class__ is float else math.nan for v in raw], dtype=np.float64)
+    if floats is None:
+        floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
     is_float = ~np.isnan(floats)
     float_scale, float_units, exact = _float_units(floats, is_float)
-    others = {
-        i: (Decimal(repr(v)) if v.__class__ is float else Decimal(v))
-        for i, v in enumerate(raw)
-        if v is not None and (v.__class__ is not float or not exact[i])
-    }
+    others: dict[int, Decimal] = {}
+    for i in np.flatnonzero(~exact).tolist():
+        value = raw[i]
+        if value is None or (value.__class__ is float and not is_float[i]):
+            continue
+        others[i] = Decimal(repr(value)) if value.__class__ is float else Decimal(value)
     scale = max((max(0, -v.as_tuple().exponent) for v in others.values()), default=0)
     scale = max(scale, float_scale)
-    present = np.array([v is not None for v in raw], dtype=bool)
+    present = is_float.copy()
+    present[list(others)] = True
     present_or_all = None if present.all() else present
     too_big = is_float.any() and _max(float_units) * 10 ** (scale - float_scale) >= LIMIT
     if scale > 12 or too_big:
-        return _decimals(raw, present_or_all)
+        return _decimals(raw, present)
     units = np.zeros(n, dtype=np.int64)
     if is_float.any():
         units = np.where(exact, float_units * 10 ** (scale - float_scale), 0)
     for i, value in others.items():
         unit = int(value.scaleb(scale))
         if abs(unit) >= LIMIT:
-            return _decimals(raw, present_or_all)
+            return _decimals(raw, present)
         units[i] = unit
     return Column("dec", units, present_or_all, scale)
 
 
-def _decimals(raw: list[Any], present: np.ndarray | None) -> Column:
+def _decimals(raw: list[Any], present: np.ndarray) -> Column:
     """Money that int64 units cannot hold exactly: Decimals, for the row-by-row path."""
     data = np.empty(len(raw), dtype=object)
-    data[:] = [None if v is None else to_decimal(v) for v in raw]
-    return Column("decimal", data, present)
+    data[:] = [to_decimal(v) if ok else None for v, ok in zip(raw, present.tolist(), strict=True)]
+    return Column("decimal", data, None if present.all() else present)
 
 
 def _float_units(floats: np.ndarray, is_float: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:

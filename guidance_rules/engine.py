@@ -29,10 +29,16 @@ def evaluate(pack: Pack, facts: Mapping[str, Any], history: History | None = Non
         raise fact_error(pack.vocabulary, facts, error) from None
     if not fired:
         return []
-    rules = pack.rules
-    if pack.plain and len(fired) <= pack.top:
-        return [make_card(pack, rules[i], facts) for i in fired]
-    return [make_card(pack, rules[i], facts) for i in select(pack, fired, facts, history)]
+    shown = fired if pack.plain and len(fired) <= pack.top else select(pack, fired, facts, history)
+    snapshot = dict(facts)  # the cards render later from the facts as they are now
+    plans = pack.card_plans
+    lazy = Card.lazy
+    return [lazy(plans.get(i) or _plan(pack, i), snapshot) for i in shown]
+
+
+def _plan(pack: Pack, index: int) -> CardPlan:
+    plan = pack.card_plans[index] = CardPlan(pack, pack.rules[index])
+    return plan
 
 
 def select(
@@ -62,11 +68,8 @@ def select(
 
 def make_card(pack: Pack, rule: Rule, facts: Mapping[str, Any]) -> Card:
     """The card of a fired rule; its text is rendered from these facts when first read."""
-    plan = pack.card_plans.get(rule.position)
-    if plan is None:
-        plan = pack.card_plans[rule.position] = CardPlan(pack, rule)
-    get = facts.get
-    return Card.lazy(plan, {name: get(name) for name in plan.names})
+    plan = pack.card_plans.get(rule.position) or _plan(pack, rule.position)
+    return Card.lazy(plan, dict(facts))
 
 
 class CardPlan:
@@ -92,9 +95,10 @@ class CardPlan:
         cache = card._cache
         if "_cleaned" not in cache:
             types = self.types
+            facts = card._facts
             cleaned = {
-                name: clean(*types[name], value)[0] if name in types else value
-                for name, value in card._facts.items()
+                name: clean(*types[name], facts.get(name))[0] if name in types else facts.get(name)
+                for name in self.names
             }
             for name, (kind, _values) in types.items():  # a card shows money exactly
                 if kind == "money" and cleaned[name].__class__ is float:
