@@ -228,7 +228,83 @@ class Emitter:
         guards = left_guards + right_guards
         if op == "==" and _droppable(left_guards + right_guards, left, right):
             guards = []  # None == literal is already False
-        return join([*guards, f"{left} {op} {right}"])
+        exact = f"{left} {op} {right}"
+        filtered = self.money_filter(node, op, exact)
+        return join([*guards, filtered or exact])
+
+    def money_filter(self, node: Binary, op: str, exact: str) -> str | None:
+        """Money arithmetic on floats decided in floats when the answer is certain, else exactly.
+
+        For `quote.rate * 1.3 >= price.stretch` with float facts, t = 1.3*rate - stretch is
+        computed in floats, and m bounds |t - exact value| (each float is within half an ulp of
+        its shortest decimal, each literal of its float, each operation rounds once: all relative
+        errors of at most 2**-53 of the terms' magnitudes, summed generously in `_FILTER_EPS`).
+        When |t| > m the sign of t is the sign of the exact difference; otherwise (and for NaN or
+        overflow) the Decimal comparison decides. docs/rules.md, "Why float money is exact".
+        """
+        if not node.exact:
+            return None
+        terms: list[tuple[Decimal, str | None]] = []
+        if not (
+            self.linear(node.left, Decimal(1), terms) and self.linear(node.right, Decimal(-1), terms)
+        ):
+            return None
+        variables = [var for _, var in terms if var is not None]
+        if not variables or len(terms) > 8:
+            return None
+        parts, sizes = [], []
+        for coefficient, var in terms:
+            factor = float(coefficient)
+            if not math.isfinite(factor):
+                return None
+            if var is None:
+                parts.append(self.number(factor))
+                sizes.append(self.number(abs(factor)))
+            elif factor == 1:
+                parts.append(var)
+                sizes.append(f"abs({var})")
+            else:
+                parts.append(f"{self.number(factor)} * {var}")
+                sizes.append(f"abs({self.number(factor)} * {var})")
+        eps = self.number((len(terms) + 8) * 2.0**-52)
+        t = f"(_t := {' + '.join(parts)})"
+        m = f"(_m := ({' + '.join(sizes)}) * {eps} + 1e-300)"
+        filtered = {
+            ">": f"({t} > {m} or (not _t < -_m and {exact}))",
+            ">=": f"({t} > {m} or (not _t < -_m and {exact}))",
+            "<": f"({t} < -{m} or (not _t > _m and {exact}))",
+            "<=": f"({t} < -{m} or (not _t > _m and {exact}))",
+            "==": f"(not ({t} > {m} or _t < -_m) and {exact})",
+            "!=": f"({t} > {m} or _t < -_m or {exact})",
+        }[op]
+        floats = " and ".join(f"{v}.__class__ is float" for v in dict.fromkeys(variables))
+        return f"({filtered} if {floats} else {exact})"
+
+    def linear(self, node: Node, scale: Decimal, terms: list[tuple[Decimal, str | None]]) -> bool:
+        """Add `scale * node` to terms when node is money made of facts, literals, + - and
+        multiplication by a literal; False for anything else."""
+        if isinstance(node, Name):
+            if node.type.kind != "money":
+                return False
+            terms.append((scale, self.var(node.name, "money")))
+            return True
+        if isinstance(node, Literal):
+            if node.kind not in ("money", "number", "percent"):
+                return False
+            terms.append((scale * Decimal(node.value), None))
+            return True
+        if isinstance(node, Unary) and node.op == "-":
+            return self.linear(node.operand, -scale, terms)
+        if isinstance(node, Binary) and node.op in "+-":
+            sign = Decimal(1) if node.op == "+" else Decimal(-1)
+            return self.linear(node.left, scale, terms) and self.linear(
+                node.right, scale * sign, terms
+            )
+        if isinstance(node, Binary) and node.op == "*":
+            for factor, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(factor, Literal) and factor.kind in ("number", "percent"):
+                    return self.linear(other, scale * Decimal(factor.value), terms)
+        return False
 
     def money_compare(self, left: Node, op: str, right: Node) -> tuple[list[str], str] | None:
         """A comparison of a money fact with a literal or another money fact, without turning a

@@ -302,3 +302,29 @@ def test_batch_money_columns_hold_each_float_as_its_shortest_decimal(values):
     for i, value in enumerate(values):
         expected = None if value is None else to_decimal(value)
         assert column.python(i) == expected, (value, column.python(i))
+
+
+rate_like = st.one_of(
+    st.decimals(0, 10, places=2).map(float),
+    st.decimals(-5, 5, places=3).map(float),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.sampled_from([0.1, 0.2, 0.3, 0.25, 2.35, 2.1, 1e300, -1e300, 5e-324, 0.0, -0.0]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=rate_like,
+    b=rate_like,
+    c=rate_like,
+    k=st.sampled_from(["1.3", "0.95", "3", "0.1", "-2"]),
+    limit=st.sampled_from(["$0.25", "$0.10", "$0", "-$0.3", "$2.45"]),
+    op=st.sampled_from(OPS),
+)
+def test_float_money_arithmetic_is_decided_exactly(a, b, c, k, limit, op):
+    """Money arithmetic on floats is filtered in floats; every answer must be the exact one."""
+    condition = f"quote.rate * {k} - price.floor + competitor.best_rate {op} {limit}"
+    tree, _ = check(parse(condition), load_vocabulary())
+    match = compile_matcher([(0, tree, None)], first_only=False)
+    facts = {"quote.rate": a, "price.floor": b, "competitor.best_rate": c}
+    assert bool(match(facts)) == (interpreter.condition(tree, facts) is True), (condition, facts)
