@@ -336,7 +336,11 @@ class Float(float):
 
 def as_float(value):
     """What a float-based peer does with money: compare binary floats."""
-    return None if value is None else Float(value.replace(",", "").lstrip("$") if isinstance(value, str) else value)
+    return (
+        None
+        if value is None
+        else Float(value.replace(",", "").lstrip("$") if isinstance(value, str) else value)
+    )
 
 
 def baseline(facts, first, top):
@@ -351,7 +355,11 @@ def baseline_text(facts, first, top):
         return []
     name, lane = facts.get("customer.name"), facts.get("lane.code")
     rate, floor = dec(facts.get("quote.rate")), dec(facts.get("price.floor"))
-    detail = [f"Rate {per_kg(rate)}, floor {per_kg(floor)}"] if rate is not None and floor is not None else []
+    detail = (
+        [f"Rate {per_kg(rate)}, floor {per_kg(floor)}"]
+        if rate is not None and floor is not None
+        else []
+    )
     return [(f"{name}: rule {i} on {lane}", detail) for i in shown]
 
 
@@ -374,7 +382,10 @@ def app_facts(rng: random.Random, money_as: str) -> dict:
     now = dt.datetime(2026, 3, 1, 9, 30)
     tier = rng.choice(["small", "standard", "large", "key"])
     share = rng.choice([None, round(min(rng.random() * 1.2, 1.0), 4)])
-    recent, prior = rng.choice([None, round(rng.random(), 4)]), rng.choice([None, round(rng.random(), 4)])
+    recent, prior = (
+        rng.choice([None, round(rng.random(), 4)]),
+        rng.choice([None, round(rng.random(), 4)]),
+    )
     interval = rng.choice([None, float(rng.randint(2, 40))])
     facts = {
         "now": now,
@@ -474,8 +485,27 @@ def pack_data(policy: str, copies: int = 1) -> dict:
 
 
 # -- timing ----------
+def paired(runs: int, base, *tasks):
+    """Time `base` and each task back to back in each of `runs` rounds (the order rotating), and
+    give the base's median time and, per task, (median time, median of the per-round ratios
+    base/task): pairing within a round keeps a shared machine's drifting load out of the ratio."""
+    order = [base, *tasks]
+    times = {id(task): [] for task in order}
+    for round_ in range(runs):
+        for task in order[round_ % len(order) :] + order[: round_ % len(order)]:
+            start = time.perf_counter()
+            task()
+            times[id(task)].append(time.perf_counter() - start)
+    base_times = times[id(base)]
+    out = []
+    for task in tasks:
+        ratios = [b / t for b, t in zip(base_times, times[id(task)], strict=True)]
+        out.append((statistics.median(times[id(task)]), statistics.median(ratios)))
+    return statistics.median(base_times), out
+
+
 def median_of(runs: int, *tasks):
-    """Each task's median time over `runs` rounds, the tasks interleaved within each round."""
+    """Each task's median time over `runs` rounds."""
     times = [[] for _ in tasks]
     for _ in range(runs):
         for slot, task in zip(times, tasks, strict=True):
@@ -493,7 +523,10 @@ def check(packs, rows) -> int:
     for policy, pack in packs.items():
         first, top = policy == "first", pack.top
         names = sorted({name for row in rows for name in row})
-        batch = evaluate_batch(pack, columns_from_rows(rows, names))
+        batch = evaluate_batch(pack, rows)
+        assert [batch.card_ids(i) for i in range(len(rows))] == [
+            evaluate_batch(pack, columns_from_rows(rows, names)).card_ids(i) for i in range(len(rows))
+        ]
         for i, row in enumerate(rows):
             expected = baseline(row, first, top)
             assert [c.rule_id for c in evaluate(pack, row)] == expected, (policy, i, row)
@@ -532,44 +565,50 @@ def main() -> None:
 
     rng = random.Random(7)
     packs = {policy: pack_from_data(pack_data(policy)) for policy in ("collect", "first")}
-    workloads = {form: [app_facts(rng, form) for _ in range(args.facts)] for form in ("float", "mixed")}
+    workloads = {
+        form: [app_facts(rng, form) for _ in range(args.facts)] for form in ("float", "mixed")
+    }
     wrong = {form: check(packs, rows) for form, rows in workloads.items()}
     rows_out = []
+    n = args.facts
 
-    def row(label, seconds, base, note=""):
-        n = args.facts
-        rows_out.append((label, n / seconds, base / seconds, note))
+    def add(label, seconds, ratio, note=""):
+        rows_out.append((label, n / seconds, ratio, note))
 
     for form, rows in workloads.items():
         for policy, pack in packs.items():
             first, top = policy == "first", pack.top
             names = sorted({name for r in rows for name in r})
-            base, full, text, base_text, match = median_of(
-                args.runs,
-                lambda: [baseline(r, first, top) for r in rows],  # noqa: B023
+            tasks = [
                 lambda: [evaluate(pack, r) for r in rows],  # noqa: B023
-                lambda: [engine_text(evaluate(pack, r)) for r in rows],  # noqa: B023
-                lambda: [baseline_text(r, first, top) for r in rows],  # noqa: B023
                 lambda: [pack.match(r) for r in rows],  # noqa: B023
-            )
-            tag = f"{form} money, {policy}"
-            rows_out.append((f"hand-written baseline ({tag})", args.facts / base, 1.0, ""))
-            row(f"evaluate() ({tag})", full, base)
-            row(f"evaluate() + card text ({tag})", text, base_text, "vs baseline + text")
-            row(f"match() ({tag})", match, base)
+            ]
             if policy == "collect":
-                (batch,) = median_of(
-                    max(3, args.runs // 2),
-                    lambda: evaluate_batch(pack, columns_from_rows(rows, names)),  # noqa: B023
-                )
-                row(f"batch from dicts ({tag})", batch, base, "columns built inside")
+                tasks.append(lambda: evaluate_batch(pack, rows))  # noqa: B023
+            base, results = paired(
+                args.runs, lambda: [baseline(r, first, top) for r in rows], *tasks
+            )  # noqa: B023
+            tag = f"{form} money, {policy}"
+            add(f"hand-written baseline ({tag})", base, 1.0)
+            add(f"evaluate() ({tag})", *results[0])
+            add(f"match() ({tag})", *results[1])
+            if policy == "collect":
+                add(f"batch from dicts ({tag})", *results[2], "columns built inside the timing")
+                base_row = base / n
+            text_base, (text,) = paired(
+                max(3, args.runs // 2),
+                lambda: [baseline_text(r, first, top) for r in rows],  # noqa: B023
+                lambda: [engine_text(evaluate(pack, r)) for r in rows],  # noqa: B023
+            )
+            add(f"evaluate() + reading card text ({tag})", *text, "vs baseline + same text by hand")
+            if form == "float" and policy == "collect":
+                float_base_row = base_row
 
     typed = typed_columns(args.typed_rows)
-    base_collect = args.facts / next(r[1] for r in rows_out if r[0].startswith("hand-written baseline (float money, collect"))
     (typed_time,) = median_of(3, lambda: evaluate_batch(packs["collect"], typed))
     per_row = typed_time / args.typed_rows
-    rows_out.append(("batch from typed columns (float-free money)", 1 / per_row, base_collect / per_row,
-                     f"{args.typed_rows:,} rows"))  # fmt: skip
+    rows_out.append(("batch from typed columns (MoneyColumn, floats, codes)", 1 / per_row,
+                     float_base_row / per_row, f"{args.typed_rows:,} rows in memory"))  # fmt: skip
 
     text40 = packs["collect"].to_yaml()
     data40 = pack_data("collect")
@@ -577,7 +616,9 @@ def main() -> None:
     numpy, megabytes = import_cost()
 
     width = max(len(r[0]) for r in rows_out)
-    print(f"facts: {args.facts:,} app-shaped rows per workload, 40 rules, median of {args.runs} runs")
+    print(
+        f"facts: {args.facts:,} app-shaped rows per workload, 40 rules, median of {args.runs} runs"
+    )
     print(f"{'path':<{width}}  {'facts/s':>12}  {'ratio':>6}")
     for label, rate, ratio, note in rows_out:
         print(f"{label:<{width}}  {rate:12,.0f}  {ratio:5.2f}x  {note}")

@@ -8,6 +8,7 @@ floats into money) falls back, for that rule only, to the compiled per-row funct
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -171,10 +172,16 @@ def _clean_list(kind: str, values: tuple[str, ...], raw: Any, fix: Any) -> list[
 # -- Python values to columns in one pass (the common case: lists built from fact dicts) -------
 # Each converter lets through, in a list comprehension, exactly the values the compiled matcher's
 # fast tests let through, and sends the rest, position by position, to `values.clean` (`fix`).
+_NONE = type(None)
+
+
 def _numbers_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
-    data = np.array(
-        [v if v.__class__ is float or v.__class__ is int else math.nan for v in raw], np.float64
-    )
+    if set(map(type, raw)) <= {float, int, _NONE}:
+        data = np.array(raw, np.float64)  # None becomes NaN
+    else:
+        data = np.array(
+            [v if v.__class__ is float or v.__class__ is int else math.nan for v in raw], np.float64
+        )
     for i in np.flatnonzero(~np.isfinite(data)).tolist():
         value = raw[i]
         if value is not None:
@@ -185,6 +192,13 @@ def _numbers_from_python(raw: list, fix: Any, values: Any, name: str, problems: 
 
 
 def _integers_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    if set(map(type, raw)) <= {int, _NONE}:
+        if None not in raw:
+            return Column("num", np.array(raw, dtype=np.int64))
+        floats = np.array(raw, np.float64)
+        present = ~np.isnan(floats)
+        if np.abs(floats[present]).max(initial=0) < 2.0**53:  # every int exact as a float
+            return Column("num", np.where(present, floats, 0).astype(np.int64), present)
     ints = [v if v.__class__ is int else None for v in raw]
     if None not in ints:
         return Column("num", np.array(ints, dtype=np.int64))
@@ -197,7 +211,10 @@ def _integers_from_python(raw: list, fix: Any, values: Any, name: str, problems:
 
 
 def _money_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
-    floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
+    if set(map(type, raw)) <= {float, _NONE}:
+        floats = np.array(raw, np.float64)  # None becomes NaN
+    else:
+        floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
     odd = np.flatnonzero(~np.isfinite(floats)).tolist()
     if not odd:
         return _money(raw, len(raw), floats)
@@ -213,12 +230,16 @@ def _money_from_python(raw: list, fix: Any, values: Any, name: str, problems: An
 
 
 def _codes_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column | None:
-    index: dict[Any, int] = {}
-    setdefault = index.setdefault
-    try:
-        codes = np.array([-1 if v is None else setdefault(v, len(index)) for v in raw], np.int32)
-    except TypeError:  # an unhashable value: the slow path checks it
-        return None
+    if set(map(type, raw)) <= {str, _NONE}:
+        index = {text: code for code, text in enumerate(set(raw) - {None})}
+        codes = np.fromiter(map(index.get, raw, itertools.repeat(-1)), np.int32, len(raw))
+    else:
+        index = {}
+        setdefault = index.setdefault
+        try:
+            codes = np.array([-1 if v is None else setdefault(v, len(index)) for v in raw], np.int32)
+        except TypeError:  # an unhashable value: the slow path checks it
+            return None
     categories = list(index)
     kind = "enum" if values else "string"
     for code, category in enumerate(categories):
@@ -238,6 +259,10 @@ def _codes_from_python(raw: list, fix: Any, values: Any, name: str, problems: An
 
 
 def _booleans_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    if set(map(type, raw)) <= {bool, _NONE}:
+        array = np.fromiter(map(_BOOL_CODES.__getitem__, raw), np.int8, len(raw))
+        present = array >= 0
+        return Column("bool", array, None if present.all() else present)
     data = [1 if v is True else 0 if v is False else -1 for v in raw]
     if -1 in data:
         for i, value in enumerate(raw):
@@ -248,6 +273,7 @@ def _booleans_from_python(raw: list, fix: Any, values: Any, name: str, problems:
     return Column("bool", array, None if present.all() else present)
 
 
+_BOOL_CODES = {True: 1, False: 0, None: -1}
 _FROM_PYTHON = {
     "number": _numbers_from_python,
     "percent": _numbers_from_python,
@@ -802,19 +828,27 @@ def columns_from_rows(
     rows: Sequence[Mapping[str, Any]], names: Sequence[str]
 ) -> dict[str, list[Any]]:
     """Per-fact rows -> plain columns (lists) for `evaluate_batch`."""
-    return {name: [row.get(name) for row in rows] for name in names}
+    names = list(names)
+    if not rows:
+        return {name: [] for name in names}
+    table = zip(*[tuple(map(row.get, names)) for row in rows], strict=True)  # transposed in C
+    return dict(zip(names, map(list, table), strict=True))
 
 
 def evaluate_batch(
     pack: Pack,
-    columns: Mapping[str, Any],
+    columns: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     history: Sequence[Mapping[str, Any] | None] | None = None,
 ) -> BatchResult:
-    """Run `pack` over many rows given as columns (fact name -> numpy array or sequence)."""
-    n = _row_count(columns)
+    """Run `pack` over many rows given as columns (fact name -> numpy array or sequence), or as
+    the per-fact dicts themselves (a list of fact mappings: only the columns the conditions read
+    are built up front, the rest when a card needs them)."""
     vocabulary = pack.vocabulary
     needed = {name for rule in pack.rules for name in rule.facts}
     needed |= {"now"} if any(r.valid_from or r.valid_until for r in pack.rules) else set()
+    if not isinstance(columns, Mapping):
+        columns = RowColumns(columns, sorted(needed))
+    n = _row_count(columns) if not isinstance(columns, RowColumns) else len(columns.rows)
     names = needed | {name for name in columns if name in vocabulary}
     prepared = Columns(columns, vocabulary, n, names, needed, pack.fact_problems)
     for name in sorted(needed):
@@ -832,6 +866,26 @@ def evaluate_batch(
             fired[k] = _row_by_row(rule, prepared, n)
     shown = _apply_policy(pack, fired, prepared, history, n)
     return BatchResult(pack, shown, prepared, history, tuple(fallbacks))
+
+
+class RowColumns(dict):
+    """Columns of a list of fact dicts: the named ones transposed at once, others on demand."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], names: list[str]):
+        super().__init__(columns_from_rows(rows, names))
+        self.rows = rows
+        self.present = set().union(*rows) if rows else set()
+
+    def __iter__(self):  # every fact any row has
+        return iter(self.present | set(self.keys()))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self:
+            return self[name]
+        if name not in self.present:
+            return default
+        column = self[name] = [row.get(name) for row in self.rows]
+        return column
 
 
 def _length(column: Any) -> int:

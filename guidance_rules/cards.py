@@ -228,12 +228,16 @@ _DEFAULTS: dict[str, Any] = {"details": list, "actions": list, "facts_read": dic
 
 def _field(name: str) -> property:
     def get(card: Card) -> Any:
-        cache = card._cache
+        try:
+            cache = card._cache
+        except AttributeError:  # a lazy card read for the first time
+            cache = card._cache = {}
         if name not in cache:
             cache[name] = card._plan.value(name, card)
         return cache[name]
 
     def put(card: Card, value: Any) -> None:
+        get(card)  # the cache exists (and a lazy card's other fields are unaffected)
         card._cache[name] = value
 
     return property(get, put, doc=f"The card's `{name}`.")
@@ -286,11 +290,7 @@ class Card:
     @classmethod
     def lazy(cls, plan: Any, facts: dict[str, Any]) -> Card:
         """A card rendered on demand by `plan.value(field, card)` from a snapshot of facts."""
-        card = cls.__new__(cls)
-        card._plan = plan
-        card._facts = facts
-        card._cache = {}
-        return card
+        return lazy_card(plan, facts)
 
     def fields(self) -> dict[str, Any]:
         """Every public field, rendered."""
@@ -310,6 +310,16 @@ class Card:
 
 for _name in CARD_FIELDS:
     setattr(Card, _name, _field(_name))
+
+_new = object.__new__
+
+
+def lazy_card(plan: Any, facts: dict[str, Any]) -> Card:
+    """`Card.lazy` without the method lookup: what `evaluate` calls for every shown card."""
+    card = _new(Card)
+    card._plan = plan
+    card._facts = facts
+    return card
 
 
 def render_card_text(card: Card) -> str:

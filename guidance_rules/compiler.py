@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
-from .values import FactProblems, cleaner
+from .values import FactProblems, cleaner, money_reader
 
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 COMPARE = {
@@ -429,12 +429,16 @@ def compile_matcher(
     checks = []
     for name, var in emitter.variables.items():
         kind = emitter.kinds[name]
-        fix = emitter.const(cleaner(kind, emitter.values[name], name, problems))
+        fix_function = cleaner(kind, emitter.values[name], name, problems)
+        fix = emitter.const(fix_function)
         members = emitter.const(frozenset(emitter.values[name])) if kind == "enum" else ""
+        unfit = f"    if {var} is not None and {_unfit(kind, var, members)}: "
         checks.append(f"    {var} = _get({name!r})")
-        checks.append(
-            f"    if {var} is not None and {_unfit(kind, var, members)}: {var} = {fix}({var})"
-        )
+        if kind == "money":  # text as integrations send it: read as a Decimal straight away
+            text = emitter.const(money_reader(fix_function))
+            checks.append(f"{unfit}{var} = {text}({var}) if {var}.__class__ is str else {fix}({var})")
+        else:
+            checks.append(f"{unfit}{var} = {fix}({var})")
     lines = ["def match(facts, " + ", ".join(f"{n}={n}" for n in emitter.constants) + "):"]
     lines.append("    _get = facts.get")
     lines.extend(checks)

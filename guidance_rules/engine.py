@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import interpreter
-from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, format_value, shorten
+from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, format_value, lazy_card, shorten
 from .compiler import to_decimal
 from .errors import ExampleFailed, FactError, Where
 from .packs import Pack, Rule
@@ -29,11 +29,13 @@ def evaluate(pack: Pack, facts: Mapping[str, Any], history: History | None = Non
         raise fact_error(pack.vocabulary, facts, error) from None
     if not fired:
         return []
-    shown = fired if pack.plain and len(fired) <= pack.top else select(pack, fired, facts, history)
+    if pack.plain:
+        shown = fired[: pack.top]
+    else:
+        shown = select(pack, fired, facts, history)
     snapshot = dict(facts)  # the cards render later from the facts as they are now
     plans = pack.card_plans
-    lazy = Card.lazy
-    return [lazy(plans.get(i) or _plan(pack, i), snapshot) for i in shown]
+    return [lazy_card(plans.get(i) or _plan(pack, i), snapshot) for i in shown]
 
 
 def _plan(pack: Pack, index: int) -> CardPlan:

@@ -199,3 +199,17 @@ def cleaner(
         return result
 
     return fix
+
+
+def money_reader(fix: Callable[[Any], Any]) -> Callable[[str], Any]:
+    """Money text read straight as a Decimal (`"2424.80"`); anything else (`"$2,424.80"`, bad
+    text, NaN) goes to `fix`, which reads it as `money_text` does or counts it."""
+
+    def read(text: str) -> Any:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return fix(text)
+        return value if value.is_finite() else fix(text)
+
+    return read

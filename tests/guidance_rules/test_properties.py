@@ -273,8 +273,10 @@ def test_batch_evaluator_agrees_with_per_fact_evaluation(rules, rows, policy, to
     ]
     names = sorted({name for row in rows for name in row})
     result = evaluate_batch(batch_pack, columns_from_rows(rows, names), history)
+    from_rows = evaluate_batch(load_pack(pack_text(rules, policy, top)), rows, history)
     for i, row in enumerate(rows):
         assert result.cards(i) == evaluate(pack, row, history[i]), (rules, row)
+        assert from_rows.cards(i) == result.cards(i)
     read = {name for rule in pack.rules for name in rule.facts}
     assert pack.fact_problems.counts() == expected_problems(sorted(read), rows)
     assert batch_pack.fact_problems.counts() == pack.fact_problems.counts()
