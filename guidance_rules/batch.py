@@ -237,7 +237,9 @@ def _codes_from_python(raw: list, fix: Any, values: Any, name: str, problems: An
         index = {}
         setdefault = index.setdefault
         try:
-            codes = np.array([-1 if v is None else setdefault(v, len(index)) for v in raw], np.int32)
+            codes = np.array(
+                [-1 if v is None else setdefault(v, len(index)) for v in raw], np.int32
+            )
         except TypeError:  # an unhashable value: the slow path checks it
             return None
     categories = list(index)

@@ -246,7 +246,8 @@ class Emitter:
             return None
         terms: list[tuple[Decimal, str | None]] = []
         if not (
-            self.linear(node.left, Decimal(1), terms) and self.linear(node.right, Decimal(-1), terms)
+            self.linear(node.left, Decimal(1), terms)
+            and self.linear(node.right, Decimal(-1), terms)
         ):
             return None
         variables = [var for _, var in terms if var is not None]
@@ -436,7 +437,9 @@ def compile_matcher(
         checks.append(f"    {var} = _get({name!r})")
         if kind == "money":  # text as integrations send it: read as a Decimal straight away
             text = emitter.const(money_reader(fix_function))
-            checks.append(f"{unfit}{var} = {text}({var}) if {var}.__class__ is str else {fix}({var})")
+            checks.append(
+                f"{unfit}{var} = {text}({var}) if {var}.__class__ is str else {fix}({var})"
+            )
         else:
             checks.append(f"{unfit}{var} = {fix}({var})")
     lines = ["def match(facts, " + ", ".join(f"{n}={n}" for n in emitter.constants) + "):"]

@@ -145,11 +145,19 @@ class Pack:
     examples: tuple[Example, ...] = ()
     vocabulary: Vocabulary | None = field(default=None, repr=False)
     order: tuple[int, ...] = field(default=(), repr=False)  # rule positions, best first
-    match: Callable[[Any], list[int]] = field(default=None, repr=False)  # type: ignore[assignment]
+    matcher: tuple[Any, ...] = field(default=(), repr=False)  # (conditions, first_only) to compile
     batch_plan: Any = field(default=None, repr=False)
     fact_problems: FactProblems = field(default_factory=FactProblems, repr=False, compare=False)
     declared_top: int | None = field(default=None, repr=False)  # `top` as written, if it was
     card_plans: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def match(self) -> Callable[[Any], list[int]]:
+        """`match(facts) -> [rule position, ...]`: the rules whose conditions hold (and validity
+        windows include `now`), best first. Compiled into one function on first use, so loading
+        a pack to check or show it costs no compilation."""
+        conditions, first_only = self.matcher
+        return compile_matcher(conditions, first_only, self.fact_problems)
 
     @functools.cached_property
     def plain(self) -> bool:
@@ -265,6 +273,42 @@ def _source(path_or_text: str | Path) -> Source:
     return Source("<text>", path_or_text)
 
 
+MEMO_SIZE = 20_000  # checked conditions and templates a vocabulary remembers
+
+
+def remembered(vocabulary: Vocabulary, key: tuple[str, str, int], make: Callable) -> Any:
+    """A checked template (or condition) this vocabulary has seen before, else made now.
+
+    A checked tree or template is never changed after checking, so packs may share it: editing one
+    rule of a 40-rule pack re-checks one rule. Errors are not remembered (they are raised again)."""
+    memo = vocabulary.__dict__.get("_memo")
+    if memo is None:
+        memo = {}
+        object.__setattr__(vocabulary, "_memo", memo)  # the frozen vocabulary's own cache
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = make(key[1], vocabulary, key[2])
+    return found
+
+
+def checked(when: str, vocabulary: Vocabulary) -> tuple[Node, list[str]]:
+    """A condition parsed and type-checked against the vocabulary (remembered, see above)."""
+    tree, facts = remembered(vocabulary, ("when", when, 0), _check_condition)
+    return tree, list(facts)
+
+
+def _check_condition(when: str, vocabulary: Vocabulary, _: int) -> tuple[Node, tuple[str, ...]]:
+    tree, facts = check(parse(when), vocabulary)
+    return tree, tuple(facts)
+
+
+def forget_checked(vocabulary: Vocabulary) -> None:
+    """Drop the vocabulary's remembered conditions and templates (for cold-load timings)."""
+    vocabulary.__dict__.pop("_memo", None)
+
+
 def _line(item: Item) -> int:
     """The 1-based file line of a YAML item; 0 for an item from data."""
     return 0 if isinstance(item.place, FieldPlace) else item.place.start_mark.line + 1
@@ -292,10 +336,7 @@ class PackLoader:
         order = tuple(sorted(range(len(rules)), key=lambda i: (-rules[i].priority, i)))
         windows = {i: _window(rules[i]) for i in order}
         first_only = policy == "first" and not any(r.cooldown or r.suppress for r in rules)
-        problems = FactProblems()
-        match = compile_matcher(
-            [(i, rules[i].tree, windows[i]) for i in order], first_only, problems
-        )
+        conditions = tuple((i, rules[i].tree, windows[i]) for i in order)
         examples = ()
         if "examples" in keys:
             examples = tuple(self.examples(keys["examples"], self.read, pack_level=True))
@@ -314,8 +355,7 @@ class PackLoader:
             examples=examples,
             vocabulary=self.vocabulary,
             order=order,
-            match=match,
-            fact_problems=problems,
+            matcher=(conditions, first_only),
             declared_top=top if "top" in keys else None,
         )
 
@@ -396,7 +436,7 @@ class PackLoader:
 
     def condition(self, read: Reader, item: Item, when: str) -> tuple[Node, list[str]]:
         try:
-            return check(parse(when), self.vocabulary)
+            return checked(when, self.vocabulary)
         except RuleError as error:
             if error.span is None:
                 raise error.located(read.where(item)) from None
@@ -405,7 +445,7 @@ class PackLoader:
     def template(self, read: Reader, item: Item, what: str, limit: int) -> Template:
         text = read.text(item, what)
         try:
-            return parse_template(text, self.vocabulary, limit)
+            return remembered(self.vocabulary, ("template", text, limit), parse_template)
         except RuleError as error:
             raise error.located(read.where_in(item, error.span or (0, len(text)))) from None
 

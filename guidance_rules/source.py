@@ -59,7 +59,10 @@ def items_from_yaml(node: yaml.Node, source: Source) -> Item:
 def items_from_data(value: Any, path: str = "") -> Item:
     """Plain data (as JSON or a database row gives it) as items, each knowing its field."""
     place = Field(path)
-    if isinstance(value, Mapping):
+    kind = value.__class__
+    if kind is str or kind is int or kind is bool or value is None:
+        return Item(value, place)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
         found, keys = {}, {}
         for key, child in value.items():
             name = str(key)
