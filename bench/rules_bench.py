@@ -1,4 +1,4 @@
-"""Benchmark of the guidance rule engine on the path the app takes: `.venv/bin/python bench/rules_bench.py`.
+"""The rule engine on the app's path, against hand-written Python: `python bench/rules_bench.py`.
 
 Facts are plain dicts shaped exactly as the app builds them for the rep pack
 (`frontline.guidance.outlook.customer_facts`, `flight_facts`, `competitor_facts` and
@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guidance_rules import evaluate, load_pack, pack_from_data  # noqa: E402
+from guidance_rules import evaluate, load_pack, pack_from_data
 
 CONDITIONS = [
     "quote.total > $2M",
@@ -119,7 +119,7 @@ def dec(value):
     return Decimal(value)
 
 
-def rules_by_hand(f, first, money=dec):  # noqa: C901 (forty rules, as a person writes them)
+def rules_by_hand(f, first, money=dec):
     """The 40 rules as hand-written Python: missing facts (None) never fire; money exact."""
     g = f.get
     total, rate, floor, rec, stretch = (
@@ -155,11 +155,17 @@ def rules_by_hand(f, first, money=dec):  # noqa: C901 (forty rules, as a person 
         if first:
             return [2]
         add(2)
-    if dtd is not None and dtd <= 2 and lf is not None and lf < 0.75 and rem is not None:
-        if rem >= 2000:
-            if first:
-                return [3]
-            add(3)
+    if (
+        dtd is not None
+        and dtd <= 2
+        and lf is not None
+        and lf < 0.75
+        and rem is not None
+        and rem >= 2000
+    ):
+        if first:
+            return [3]
+        add(3)
     if dtd is not None and 3 <= dtd <= 7 and lf is not None and lf < 0.6:
         if first:
             return [4]
@@ -168,11 +174,16 @@ def rules_by_hand(f, first, money=dec):  # noqa: C901 (forty rules, as a person 
         if first:
             return [5]
         add(5)
-    if under is not None and under >= 0.05 and best is not None and floor is not None:
-        if best >= floor:
-            if first:
-                return [6]
-            add(6)
+    if (
+        under is not None
+        and under >= 0.05
+        and best is not None
+        and floor is not None
+        and best >= floor
+    ):
+        if first:
+            return [6]
+        add(6)
     if best is not None and floor is not None and best < floor:
         if first:
             return [7]
@@ -229,11 +240,10 @@ def rules_by_hand(f, first, money=dec):  # noqa: C901 (forty rules, as a person 
         if first:
             return [20]
         add(20)
-    if rec is not None and floor is not None and rec - floor < D010 and lf is not None:
-        if lf > 0.8:
-            if first:
-                return [21]
-            add(21)
+    if rec is not None and floor is not None and rec - floor < D010 and lf is not None and lf > 0.8:
+        if first:
+            return [21]
+        add(21)
     if dslb is not None and dslb > 90:
         if first:
             return [22]
@@ -294,11 +304,16 @@ def rules_by_hand(f, first, money=dec):  # noqa: C901 (forty rules, as a person 
         if first:
             return [36]
         add(36)
-    if stretch is not None and best is not None and stretch * D095 > best and under is not None:
-        if under < 0.03:
-            if first:
-                return [37]
-            add(37)
+    if (
+        stretch is not None
+        and best is not None
+        and stretch * D095 > best
+        and under is not None
+        and under < 0.03
+    ):
+        if first:
+            return [37]
+        add(37)
     if lane == "HKG-FRA" and dtd is not None and dtd <= 1:
         if first:
             return [38]
@@ -485,22 +500,30 @@ def pack_data(policy: str, copies: int = 1) -> dict:
 
 
 # -- timing ----------
-def paired(runs: int, base, *tasks):
-    """Time `base` and each task back to back in each of `runs` rounds (the order rotating), and
-    give the base's median time and, per task, (median time, median of the per-round ratios
-    base/task): pairing within a round keeps a shared machine's drifting load out of the ratio."""
+def paired(repeats: int, chunks: list, base, *tasks):
+    """Time `base` and each task on the same chunk of rows, `repeats` times each, interleaved
+    (the order rotating), keeping each one's best time on that chunk; then give the median over
+    chunks of the base's seconds per row and, per task, (median seconds per row, median of the
+    per-chunk ratios base/task). On a shared, busy machine the best of a few interleaved repeats
+    is the figure least disturbed by other work, and pairing keeps drifting load out of ratios."""
     order = [base, *tasks]
-    times = {id(task): [] for task in order}
-    for round_ in range(runs):
-        for task in order[round_ % len(order) :] + order[: round_ % len(order)]:
-            start = time.perf_counter()
-            task()
-            times[id(task)].append(time.perf_counter() - start)
-    base_times = times[id(base)]
+    best: dict[int, list[float]] = {id(task): [] for task in order}
+    for chunk in chunks:
+        fastest = {id(task): float("inf") for task in order}
+        for repeat in range(repeats):
+            turn = repeat % len(order)
+            for task in order[turn:] + order[:turn]:
+                start = time.perf_counter()
+                task(chunk)
+                seconds = (time.perf_counter() - start) / len(chunk)
+                fastest[id(task)] = min(fastest[id(task)], seconds)
+        for task in order:
+            best[id(task)].append(fastest[id(task)])
+    base_times = best[id(base)]
     out = []
     for task in tasks:
-        ratios = [b / t for b, t in zip(base_times, times[id(task)], strict=True)]
-        out.append((statistics.median(times[id(task)]), statistics.median(ratios)))
+        ratios = [b / t for b, t in zip(base_times, best[id(task)], strict=True)]
+        out.append((statistics.median(best[id(task)]), statistics.median(ratios)))
     return statistics.median(base_times), out
 
 
@@ -516,7 +539,7 @@ def median_of(runs: int, *tasks):
 
 
 def check(packs, rows) -> int:
-    """Every path agrees with the exact baseline; returns how many rows the float peer gets wrong."""
+    """Every path agrees with the exact baseline; gives how many rows the float peer gets wrong."""
     from guidance_rules import columns_from_rows, evaluate_batch
 
     wrong = 0
@@ -540,12 +563,14 @@ def check(packs, rows) -> int:
 
 
 def import_cost() -> tuple[bool, float]:
-    """Whether `import guidance_rules` loads numpy, and its peak memory (MB) in a fresh process."""
+    """Whether `import guidance_rules` loads numpy, and how much resident memory (MB) the import
+    adds in a fresh process."""
     code = (
-        "import resource, sys; before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "import sys\n"
+        "def rss(): return int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20\n"
+        "before = rss()\n"
         "import guidance_rules\n"
-        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "print('numpy' in sys.modules, (after - before) / 1024)"
+        "print('numpy' in sys.modules, rss() - before)"
     )
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
@@ -555,77 +580,130 @@ def import_cost() -> tuple[bool, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--facts", type=int, default=10_000, help="fact rows per workload")
-    parser.add_argument("--runs", type=int, default=7, help="interleaved runs per figure")
+    parser.add_argument("--facts", type=int, default=6_000, help="fact rows per workload")
+    parser.add_argument("--chunk", type=int, default=1_000, help="rows per timed chunk")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats per chunk")
     parser.add_argument("--typed-rows", type=int, default=1_000_000, help="rows of typed columns")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
-    from guidance_rules import columns_from_rows, evaluate_batch
+    from guidance_rules import evaluate_batch
 
     rng = random.Random(7)
     packs = {policy: pack_from_data(pack_data(policy)) for policy in ("collect", "first")}
-    workloads = {
-        form: [app_facts(rng, form) for _ in range(args.facts)] for form in ("float", "mixed")
-    }
+    forms = ("float", "mixed")
+    workloads = {form: [app_facts(rng, form) for _ in range(args.facts)] for form in forms}
     wrong = {form: check(packs, rows) for form, rows in workloads.items()}
-    rows_out = []
-    n = args.facts
+    table = []
 
     def add(label, seconds, ratio, note=""):
-        rows_out.append((label, n / seconds, ratio, note))
+        table.append((label, 1 / seconds, ratio, note))
 
     for form, rows in workloads.items():
+        chunks = [rows[i : i + args.chunk] for i in range(0, len(rows), args.chunk)]
         for policy, pack in packs.items():
             first, top = policy == "first", pack.top
-            tasks = [
-                lambda: [evaluate(pack, r) for r in rows],  # noqa: B023
-                lambda: [pack.match(r) for r in rows],  # noqa: B023
-            ]
-            if policy == "collect":
-                tasks.append(lambda: evaluate_batch(pack, rows))  # noqa: B023
-            base, results = paired(
-                args.runs, lambda: [baseline(r, first, top) for r in rows], *tasks
-            )  # noqa: B023
             tag = f"{form} money, {policy}"
-            add(f"hand-written baseline ({tag})", base, 1.0)
-            add(f"evaluate() ({tag})", *results[0])
-            add(f"match() ({tag})", *results[1])
-            if policy == "collect":
-                add(f"batch from dicts ({tag})", *results[2], "columns built inside the timing")
-                base_row = base / n
-            text_base, (text,) = paired(
-                max(3, args.runs // 2),
-                lambda: [baseline_text(r, first, top) for r in rows],  # noqa: B023
-                lambda: [engine_text(evaluate(pack, r)) for r in rows],  # noqa: B023
+            base, (full, match) = paired(
+                args.repeats,
+                chunks,
+                lambda c: [baseline(r, first, top) for r in c],  # noqa: B023
+                lambda c: [evaluate(pack, r) for r in c],  # noqa: B023
+                lambda c: [pack.match(r) for r in c],  # noqa: B023
             )
-            add(f"evaluate() + reading card text ({tag})", *text, "vs baseline + same text by hand")
-            if form == "float" and policy == "collect":
-                float_base_row = base_row
+            add(f"hand-written baseline ({tag})", base, 1.0)
+            add(f"evaluate() ({tag})", *full)
+            add(f"match() ({tag})", *match)
+            if policy == "collect":
+                _, (batch,) = paired(
+                    args.repeats,
+                    [rows[i : i + 3000] for i in range(0, len(rows), 3000)],
+                    lambda c: [baseline(r, first, top) for r in c],  # noqa: B023
+                    lambda c: evaluate_batch(pack, c),  # noqa: B023
+                )
+                add(f"batch from the dicts ({tag})", *batch, "columns built inside the timing")
+            _, (text,) = paired(
+                args.repeats,
+                chunks[:2],
+                lambda c: [baseline_text(r, first, top) for r in c],  # noqa: B023
+                lambda c: [engine_text(evaluate(pack, r)) for r in c],  # noqa: B023
+            )
+            add(f"evaluate() + card text ({tag})", *text, "vs baseline + the same text by hand")
 
     typed = typed_columns(args.typed_rows)
-    (typed_time,) = median_of(3, lambda: evaluate_batch(packs["collect"], typed))
-    per_row = typed_time / args.typed_rows
-    rows_out.append(("batch from typed columns (MoneyColumn, floats, codes)", 1 / per_row,
-                     float_base_row / per_row, f"{args.typed_rows:,} rows in memory"))  # fmt: skip
+    sample = workloads["float"][:2000]
+    _, (typed_figures,) = paired(
+        3,
+        [sample],
+        lambda c: [baseline(r, False, 3) for r in c],
+        lambda c: evaluate_batch(packs["collect"], typed),
+    )
+    seconds = typed_figures[0] * len(sample) / args.typed_rows  # the task ran over typed rows
+    ratio = typed_figures[1] * args.typed_rows / len(sample)
+    add("batch from typed columns (float money, collect)", seconds, ratio,
+        f"{args.typed_rows:,} rows already in memory")  # fmt: skip
 
-    text40 = packs["collect"].to_yaml()
-    data40 = pack_data("collect")
-    load_yaml, load_data = median_of(15, lambda: load_pack(text40), lambda: pack_from_data(data40))
+    loads = load_times()
     numpy, megabytes = import_cost()
-
-    width = max(len(r[0]) for r in rows_out)
+    width = max(len(label) for label, *_ in table)
     print(
-        f"facts: {args.facts:,} app-shaped rows per workload, 40 rules, median of {args.runs} runs"
+        f"facts: {args.facts:,} app-shaped rows per workload, 40 rules; each figure: the median "
+        f"over chunks of {args.chunk:,} rows of the best of {args.repeats} interleaved repeats"
     )
     print(f"{'path':<{width}}  {'facts/s':>12}  {'ratio':>6}")
-    for label, rate, ratio, note in rows_out:
+    for label, rate, ratio, note in table:
         print(f"{label:<{width}}  {rate:12,.0f}  {ratio:5.2f}x  {note}")
     for form, count in wrong.items():
-        print(f"float-based peer on {form} money: {count} of {args.facts:,} rows wrong (collect)")
-    print(f"load a 40-rule pack: YAML {load_yaml * 1000:.2f} ms, data {load_data * 1000:.2f} ms")
-    print(f"import guidance_rules: numpy loaded: {numpy}; +{megabytes:.1f} MB peak RSS")
+        print(f"float-based peer, {form} money: {count} of {args.facts:,} rows wrong (collect)")
+    print(
+        "load a 40-rule pack (median of 15): "
+        + ", ".join(f"{label} {ms:.2f} ms" for label, ms in loads.items())
+    )
+    print(f"import guidance_rules: numpy loaded: {numpy}; +{megabytes:.1f} MB resident")
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows_out, "wrong": wrong}, indent=1))
+        Path(args.json).write_text(json.dumps({"table": table, "wrong": wrong, "load": loads}))
+
+
+def load_times() -> dict[str, float]:
+    """A 40-rule pack loaded from YAML text and from data: cold (nothing remembered), warm (one
+    rule edited since the last load, as the workbench reloads), and the first match (compile)."""
+    from guidance_rules import load_vocabulary
+    from guidance_rules.packs import forget_checked
+
+    vocabulary = load_vocabulary()
+    data = pack_data("collect")
+    text = pack_from_data(data).to_yaml()
+    edits = iter(range(10**6))
+
+    def edited():
+        changed = json.loads(json.dumps(data))
+        changed["rules"][5]["when"] = f"quote.total > ${next(edits)}"
+        return changed
+
+    def cold(load, source):
+        forget_checked(vocabulary)
+        start = time.perf_counter()
+        load(source)
+        return time.perf_counter() - start
+
+    def warm():
+        source = edited()
+        start = time.perf_counter()
+        pack_from_data(source)
+        return time.perf_counter() - start
+
+    def compile_once():
+        pack = pack_from_data(data)
+        start = time.perf_counter()
+        pack.match({})
+        return time.perf_counter() - start
+
+    figures = {
+        "YAML, cold": [cold(load_pack, text) for _ in range(15)],
+        "data, cold": [cold(pack_from_data, data) for _ in range(15)],
+        "data, one rule edited": [warm() for _ in range(15)],
+        "then the first match() compiles": [compile_once() for _ in range(15)],
+    }
+    return {label: statistics.median(times) * 1000 for label, times in figures.items()}
 
 
 def typed_columns(n: int) -> dict:

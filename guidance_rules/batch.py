@@ -182,11 +182,13 @@ def _numbers_from_python(raw: list, fix: Any, values: Any, name: str, problems: 
         data = np.array(
             [v if v.__class__ is float or v.__class__ is int else math.nan for v in raw], np.float64
         )
-    for i in np.flatnonzero(~np.isfinite(data)).tolist():
-        value = raw[i]
-        if value is not None:
-            cleaned = fix(value)
-            data[i] = math.nan if cleaned is None else cleaned
+    odd = ~np.isfinite(data)
+    if int(odd.sum()) != raw.count(None):  # not all of them missing: NaN, infinities, others
+        for i in np.flatnonzero(odd).tolist():
+            value = raw[i]
+            if value is not None:
+                cleaned = fix(value)
+                data[i] = math.nan if cleaned is None else cleaned
     present = ~np.isnan(data)
     return Column("num", data, None if present.all() else present)
 
@@ -215,9 +217,10 @@ def _money_from_python(raw: list, fix: Any, values: Any, name: str, problems: An
         floats = np.array(raw, np.float64)  # None becomes NaN
     else:
         floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
-    odd = np.flatnonzero(~np.isfinite(floats)).tolist()
-    if not odd:
+    unfit = ~np.isfinite(floats)
+    if int(unfit.sum()) == raw.count(None):  # every float fits; the rest are missing
         return _money(raw, len(raw), floats)
+    odd = np.flatnonzero(unfit).tolist()
     raw = list(raw)
     for i in odd:
         value = raw[i]

@@ -29,10 +29,7 @@ def evaluate(pack: Pack, facts: Mapping[str, Any], history: History | None = Non
         raise fact_error(pack.vocabulary, facts, error) from None
     if not fired:
         return []
-    if pack.plain:
-        shown = fired[: pack.top]
-    else:
-        shown = select(pack, fired, facts, history)
+    shown = fired[: pack.top] if pack.plain else select(pack, fired, facts, history)
     snapshot = dict(facts)  # the cards render later from the facts as they are now
     plans = pack.card_plans
     return [lazy_card(plans.get(i) or _plan(pack, i), snapshot) for i in shown]
@@ -86,6 +83,15 @@ class CardPlan:
         if rule.cooldown is not None:
             names.append(rule.cooldown.per)
         self.names = tuple(dict.fromkeys(names))
+        self.static = {
+            "rule_id": rule.id,
+            "rule_title": rule.title,
+            "pack_id": pack.id,
+            "pack_version": pack.version,
+            "audience": rule.audience,
+            "priority": rule.priority,
+            "cooldown": rule.cooldown.every if rule.cooldown else None,
+        }
         vocabulary = pack.vocabulary
         self.types = {
             name: (vocabulary[name].type, vocabulary[name].values)
@@ -109,19 +115,10 @@ class CardPlan:
         return cache["_cleaned"]
 
     def value(self, name: str, card: Card) -> Any:
-        rule, pack = self.rule, self.pack
+        if name in self.static:
+            return self.static[name]
+        rule = self.rule
         spec = rule.card
-        static = {
-            "rule_id": rule.id,
-            "rule_title": rule.title,
-            "pack_id": pack.id,
-            "pack_version": pack.version,
-            "audience": rule.audience,
-            "priority": rule.priority,
-            "cooldown": rule.cooldown.every if rule.cooldown else None,
-        }
-        if name in static:
-            return static[name]
         if name == "actions":
             return list(spec.actions)
         if name == "cooldown_key":
