@@ -30,7 +30,7 @@ def evaluate(pack: Pack, facts: Mapping[str, Any], history: History | None = Non
     if not fired:
         return []
     shown = fired[: pack.top] if pack.plain else select(pack, fired, facts, history)
-    snapshot = dict(facts)  # the cards render later from the facts as they are now
+    snapshot = Snapshot(facts)  # the cards render later from the facts as they are now
     plans = pack.card_plans
     return [lazy_card(plans.get(i) or _plan(pack, i), snapshot) for i in shown]
 
@@ -68,7 +68,7 @@ def select(
 def make_card(pack: Pack, rule: Rule, facts: Mapping[str, Any]) -> Card:
     """The card of a fired rule; its text is rendered from these facts when first read."""
     plan = pack.card_plans.get(rule.position) or _plan(pack, rule.position)
-    return Card.lazy(plan, dict(facts))
+    return Card.lazy(plan, Snapshot(facts))
 
 
 class CardPlan:
@@ -100,19 +100,37 @@ class CardPlan:
         }
 
     def cleaned(self, card: Card) -> dict[str, Any]:
-        cache = card._cache
-        if "_cleaned" not in cache:
-            types = self.types
-            facts = card._facts
-            cleaned = {
-                name: clean(*types[name], facts.get(name))[0] if name in types else facts.get(name)
-                for name in self.names
-            }
-            for name, (kind, _values) in types.items():  # a card shows money exactly
-                if kind == "money" and cleaned[name].__class__ is float:
-                    cleaned[name] = to_decimal(cleaned[name])
-            cache["_cleaned"] = cleaned
-        return cache["_cleaned"]
+        """The card's facts as the rule saw them (values that do not fit are None), money as
+        Decimals; shared by every card of one evaluation, each fact cleaned once."""
+        facts = card._facts
+        done = facts.cleaned if isinstance(facts, Snapshot) else {}
+        types = self.types
+        for name in self.names:
+            if name in done:
+                continue
+            value = facts.get(name)
+            if name in types:
+                kind, values = types[name]
+                value = clean(kind, values, value)[0]
+                if kind == "money" and value.__class__ is float:  # a card shows money exactly
+                    value = to_decimal(value)
+            done[name] = value
+        return done
+
+    def render(self, template: Any, card: Card, facts: dict[str, Any]) -> str:
+        """A template filled from the cleaned facts; each fact is formatted once per evaluation."""
+        snapshot = card._facts
+        texts = snapshot.texts if isinstance(snapshot, Snapshot) else {}
+        out = []
+        for part in template.parts:
+            if part.__class__ is str:
+                out.append(part)
+                continue
+            text = texts.get(part.name)
+            if text is None:
+                text = texts[part.name] = format_value(part, facts.get(part.name))
+            out.append(text)
+        return "".join(out)
 
     def value(self, name: str, card: Card) -> Any:
         if name in self.static:
@@ -125,17 +143,31 @@ class CardPlan:
             return rule.cooldown.key(rule.id, card._facts) if rule.cooldown else None
         facts = self.cleaned(card)
         if name == "headline":
-            return shorten(spec.headline.render(facts), HEADLINE_LIMIT)
+            return shorten(self.render(spec.headline, card, facts), HEADLINE_LIMIT)
         if name == "details":
             return [
-                shorten(t.render(facts), DETAIL_LIMIT) for t in spec.details if t.complete(facts)
+                shorten(self.render(t, card, facts), DETAIL_LIMIT)
+                for t in spec.details
+                if t.complete(facts)
             ]
         if name == "facts_read":
             return {fact: facts.get(fact) for fact in rule.facts}
         if spec.offer_type is None or spec.offer_text is None:
             return None
-        text = shorten(spec.offer_text.render(facts), DETAIL_LIMIT)
+        text = shorten(self.render(spec.offer_text, card, facts), DETAIL_LIMIT)
         return Offer(spec.offer_type, text, spec.offer_max)
+
+
+class Snapshot(dict):
+    """The facts of one evaluation as they were, shared by its cards with what they worked out
+    (cleaned values, formatted texts) so that three cards do not clean and format three times."""
+
+    __slots__ = ("cleaned", "texts")
+
+    def __init__(self, facts: Mapping[str, Any]):
+        super().__init__(facts)
+        self.cleaned: dict[str, Any] = {}
+        self.texts: dict[str, str] = {}
 
 
 # -- fact types ----------
