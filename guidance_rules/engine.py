@@ -83,6 +83,7 @@ class CardPlan:
         if rule.cooldown is not None:
             names.append(rule.cooldown.per)
         self.names = tuple(dict.fromkeys(names))
+        self.detail_names = tuple(dict.fromkeys(n for t in spec.details for n in t._names))
         self.static = {
             "rule_id": rule.id,
             "rule_title": rule.title,
@@ -99,13 +100,13 @@ class CardPlan:
             if vocabulary is not None and name in vocabulary
         }
 
-    def cleaned(self, card: Card) -> dict[str, Any]:
-        """The card's facts as the rule saw them (values that do not fit are None), money as
-        Decimals; shared by every card of one evaluation, each fact cleaned once."""
+    def cleaned(self, card: Card, names: Any) -> dict[str, Any]:
+        """These facts of the card as the rule saw them (values that do not fit are None), money
+        as Decimals; shared by every card of one evaluation, each fact cleaned once."""
         facts = card._facts
         done = facts.cleaned if isinstance(facts, Snapshot) else {}
         types = self.types
-        for name in self.names:
+        for name in names:
             if name in done:
                 continue
             value = facts.get(name)
@@ -141,19 +142,22 @@ class CardPlan:
             return list(spec.actions)
         if name == "cooldown_key":
             return rule.cooldown.key(rule.id, card._facts) if rule.cooldown else None
-        facts = self.cleaned(card)
         if name == "headline":
+            facts = self.cleaned(card, spec.headline._names)
             return shorten(self.render(spec.headline, card, facts), HEADLINE_LIMIT)
         if name == "details":
+            facts = self.cleaned(card, self.detail_names)
             return [
                 shorten(self.render(t, card, facts), DETAIL_LIMIT)
                 for t in spec.details
                 if t.complete(facts)
             ]
         if name == "facts_read":
+            facts = self.cleaned(card, rule.facts)
             return {fact: facts.get(fact) for fact in rule.facts}
         if spec.offer_type is None or spec.offer_text is None:
             return None
+        facts = self.cleaned(card, spec.offer_text._names)
         text = shorten(self.render(spec.offer_text, card, facts), DETAIL_LIMIT)
         return Offer(spec.offer_type, text, spec.offer_max)
 
