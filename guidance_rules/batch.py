@@ -176,14 +176,15 @@ _NONE = type(None)
 
 
 def _numbers_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
-    if set(map(type, raw)) <= {float, int, _NONE}:
+    plain = set(map(type, raw)) <= {float, int, _NONE}
+    if plain:
         data = np.array(raw, np.float64)  # None becomes NaN
     else:
         data = np.array(
             [v if v.__class__ is float or v.__class__ is int else math.nan for v in raw], np.float64
         )
     odd = ~np.isfinite(data)
-    if int(odd.sum()) != raw.count(None):  # not all of them missing: NaN, infinities, others
+    if not (plain and _all_finite(raw)):  # NaN, infinities or other values among them
         for i in np.flatnonzero(odd).tolist():
             value = raw[i]
             if value is not None:
@@ -213,12 +214,13 @@ def _integers_from_python(raw: list, fix: Any, values: Any, name: str, problems:
 
 
 def _money_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
-    if set(map(type, raw)) <= {float, _NONE}:
+    plain = set(map(type, raw)) <= {float, _NONE}
+    if plain:
         floats = np.array(raw, np.float64)  # None becomes NaN
     else:
         floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
     unfit = ~np.isfinite(floats)
-    if int(unfit.sum()) == raw.count(None):  # every float fits; the rest are missing
+    if plain and _all_finite(raw):  # every float fits; the rest are missing
         return _money(raw, len(raw), floats)
     odd = np.flatnonzero(unfit).tolist()
     raw = list(raw)
@@ -276,6 +278,15 @@ def _booleans_from_python(raw: list, fix: Any, values: Any, name: str, problems:
     array = np.array(data, np.int8)
     present = array >= 0
     return Column("bool", array, None if present.all() else present)
+
+
+def _all_finite(raw: list) -> bool:
+    """Whether the numbers among None are all finite: their sum (in C) is finite unless one is
+    NaN or infinite, or the sum overflows (then the caller checks value by value)."""
+    try:
+        return math.isfinite(sum(filter(None, raw)))  # zeros and None left out
+    except OverflowError:
+        return False
 
 
 _BOOL_CODES = {True: 1, False: 0, None: -1}
