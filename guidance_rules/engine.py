@@ -104,7 +104,11 @@ class CardPlan:
         """These facts of the card as the rule saw them (values that do not fit are None), money
         as Decimals; shared by every card of one evaluation, each fact cleaned once."""
         facts = card._facts
-        done = facts.cleaned if isinstance(facts, Snapshot) else {}
+        done: dict[str, Any] = {}
+        if isinstance(facts, Snapshot):
+            if facts.cleaned is None:
+                facts.cleaned = {}
+            done = facts.cleaned
         types = self.types
         for name in names:
             if name in done:
@@ -121,7 +125,11 @@ class CardPlan:
     def render(self, template: Any, card: Card, facts: dict[str, Any]) -> str:
         """A template filled from the cleaned facts; each fact is formatted once per evaluation."""
         snapshot = card._facts
-        texts = snapshot.texts if isinstance(snapshot, Snapshot) else {}
+        texts: dict[str, str] = {}
+        if isinstance(snapshot, Snapshot):
+            if snapshot.texts is None:
+                snapshot.texts = {}
+            texts = snapshot.texts
         out = []
         for part in template.parts:
             if part.__class__ is str:
@@ -170,8 +178,8 @@ class Snapshot(dict):
 
     def __init__(self, facts: Mapping[str, Any]):
         super().__init__(facts)
-        self.cleaned: dict[str, Any] = {}
-        self.texts: dict[str, str] = {}
+        self.cleaned: dict[str, Any] | None = None  # made when a card is first read
+        self.texts: dict[str, str] | None = None
 
 
 # -- fact types ----------
