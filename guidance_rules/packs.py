@@ -18,7 +18,7 @@ from .errors import FactError, PackError, RuleError, Where
 from .source import Field as FieldPlace
 from .source import Item, Reader, items_from_data, items_from_yaml, plain
 from .syntax import Node, parse, tokenize
-from .values import FactProblems, clean
+from .values import FactProblems, clean, money_text
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 from .yamlsource import Source, compose
 
@@ -633,7 +633,7 @@ def _duration(text: str, fact: Fact) -> dt.timedelta:
 
 
 _CONVERT: dict[str, Callable[[str, Fact], Any]] = {
-    "money": lambda text, fact: Decimal(text.replace(",", "").lstrip("$")),
+    "money": lambda text, fact: money_text(text),
     "number": _number,
     "integer": lambda text, fact: int(text),
     "percent": _percent,
