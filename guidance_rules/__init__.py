@@ -1,9 +1,11 @@
 """Guidance rules: a small, safe, explainable rule language over named facts.
 
-Pure Python: no Flask, no database, and no imports from `frontline` or `models`.
+Pure Python: no Flask, no database, and no imports from `frontline` or `models`. The batch
+evaluator (numpy) is imported only when one of its names is first used.
 """
 
-from .batch import BatchResult, MoneyColumn, columns_from_rows, evaluate_batch
+from typing import Any
+
 from .cards import Card, Offer, render_card_text
 from .engine import (
     Explanation,
@@ -25,8 +27,29 @@ from .errors import (
     UnknownFactError,
     VocabularyError,
 )
-from .packs import Cooldown, Pack, Rule, facts_from_plain, load_pack
+from .packs import (
+    Cooldown,
+    Pack,
+    Rule,
+    facts_from_plain,
+    load_pack,
+    pack_from_data,
+    pack_from_yaml,
+)
+from .values import FactProblems
 from .vocabulary import Fact, Vocabulary, load_vocabulary
+
+_BATCH = ("BatchResult", "MoneyColumn", "columns_from_rows", "evaluate_batch")
+
+
+def __getattr__(name: str) -> Any:
+    """The batch names, imported on first use so per-event callers never load numpy."""
+    if name in _BATCH:
+        from . import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BatchResult",
@@ -36,6 +59,7 @@ __all__ = [
     "Explanation",
     "Fact",
     "FactError",
+    "FactProblems",
     "MoneyColumn",
     "Offer",
     "Outcome",
@@ -58,6 +82,8 @@ __all__ = [
     "facts_from_plain",
     "load_pack",
     "load_vocabulary",
+    "pack_from_data",
+    "pack_from_yaml",
     "render_card_text",
     "validate_facts",
 ]

@@ -8,6 +8,7 @@ floats into money) falls back, for that rule only, to the compiled per-row funct
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from .cards import Card
-from .compiler import COMPARE, NEGATE, compile_matcher, literal_value
+from .compiler import COMPARE, NEGATE, compile_matcher, literal_value, to_decimal
 from .engine import make_card
 from .errors import FactError
 from .packs import Pack
 from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
+from .values import NOT_FINITE, NOT_LISTED, FactProblems, clean, cleaner
 
 LIMIT = 2**62  # headroom for exact scaled-integer money
 
@@ -62,7 +64,7 @@ class Column:
             return self.categories[value]
         if self.kind == "bool":
             return bool(value)
-        if self.kind == "list":
+        if self.kind in ("list", "decimal"):
             return value
         return value.item()  # datetime64 -> date/datetime, timedelta64 -> timedelta
 
@@ -89,7 +91,16 @@ def _and(*masks: Any) -> Any:
 
 
 # -- preparing columns ----------
-def prepare(kind: str, raw: Any, n: int, name: str) -> Column:
+def prepare(
+    kind: str,
+    raw: Any,
+    n: int,
+    name: str,
+    values: tuple[str, ...] = (),
+    problems: FactProblems | None = None,
+) -> Column:
+    """A column in the evaluator's form. Python values are checked as `evaluate` checks them
+    (`values.clean`): a value that does not fit its type is missing, and counted in `problems`."""
     if raw is None:
         return _absent(kind, n)
     if isinstance(raw, MoneyColumn):
@@ -105,10 +116,205 @@ def prepare(kind: str, raw: Any, n: int, name: str) -> Column:
         raw = raw.data
     if _length(raw) != n:
         raise FactError(f"column `{name}` has {len(raw)} rows, not {n}")
+    if isinstance(raw, np.ndarray) and (
+        raw.dtype.kind == "O" or (kind == "money" and raw.dtype.kind == "f")
+    ):
+        raw = [None if (v.__class__ is float and v != v) else v for v in raw.tolist()]
+    if not isinstance(raw, np.ndarray) and not hasattr(raw, "codes"):
+        fix = cleaner(kind, values, name, problems)
+        fast = _FROM_PYTHON.get(kind)
+        column = fast(raw, fix, values, name, problems) if fast else None
+        if column is not None:
+            return column
+        raw = _clean_list(kind, values, raw, fix)
+    elif isinstance(raw, np.ndarray) and raw.dtype.kind == "f" and kind != "money":
+        infinite = int(np.isinf(raw).sum())  # NaN is a float array's own mark for missing
+        if infinite:
+            if problems is not None:
+                problems.add(name, NOT_FINITE, infinite)
+            raw = np.where(np.isinf(raw), np.nan, raw)
     column = _PREPARE[kind](raw, n)
+    if kind == "enum" and column.categories:
+        _drop_unlisted(column, values, name, problems)
     if mask is not None:
         column.present = mask if column.present is None else column.present & mask
     return column
+
+
+def _clean_list(kind: str, values: tuple[str, ...], raw: Any, fix: Any) -> list[Any]:
+    """Python values checked as the compiled matcher checks them: the same fast tests, then
+    `values.clean` for anything they do not let through."""
+    if kind in ("number", "percent"):
+        return [
+            v if (v.__class__ is float and not v - v) or v.__class__ is int else fix(v) for v in raw
+        ]
+    if kind == "integer":
+        return [v if v.__class__ is int else fix(v) for v in raw]
+    if kind == "money":
+        return [
+            v
+            if (v.__class__ is float and not v - v)
+            or v.__class__ is int
+            or (v.__class__ is Decimal and v.is_finite())
+            else fix(v)
+            for v in raw
+        ]
+    if kind == "enum":
+        members = frozenset(values)
+        return [v if v.__class__ is str and v in members else fix(v) for v in raw]
+    if kind == "string":
+        return [v if v.__class__ is str else fix(v) for v in raw]
+    if kind == "boolean":
+        return [v if v is True or v is False else fix(v) for v in raw]
+    return [fix(v) for v in raw]
+
+
+# -- Python values to columns in one pass (the common case: lists built from fact dicts) -------
+# Each converter lets through, in a list comprehension, exactly the values the compiled matcher's
+# fast tests let through, and sends the rest, position by position, to `values.clean` (`fix`).
+_NONE = type(None)
+
+
+def _numbers_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    plain = set(map(type, raw)) <= {float, int, _NONE}
+    if plain:
+        data = np.array(raw, np.float64)  # None becomes NaN
+    else:
+        data = np.array(
+            [v if v.__class__ is float or v.__class__ is int else math.nan for v in raw], np.float64
+        )
+    odd = ~np.isfinite(data)
+    if not (plain and _all_finite(raw)):  # NaN, infinities or other values among them
+        for i in np.flatnonzero(odd).tolist():
+            value = raw[i]
+            if value is not None:
+                cleaned = fix(value)
+                data[i] = math.nan if cleaned is None else cleaned
+    present = ~np.isnan(data)
+    return Column("num", data, None if present.all() else present)
+
+
+def _integers_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    if set(map(type, raw)) <= {int, _NONE}:
+        if None not in raw:
+            return Column("num", np.array(raw, dtype=np.int64))
+        floats = np.array(raw, np.float64)
+        present = ~np.isnan(floats)
+        if np.abs(floats[present]).max(initial=0) < 2.0**53:  # every int exact as a float
+            return Column("num", np.where(present, floats, 0).astype(np.int64), present)
+    ints = [v if v.__class__ is int else None for v in raw]
+    if None not in ints:
+        return Column("num", np.array(ints, dtype=np.int64))
+    for i, value in enumerate(raw):
+        if ints[i] is None and value is not None:
+            ints[i] = fix(value)
+    present = np.array([v is not None for v in ints], dtype=bool)
+    data = np.array([0 if v is None else v for v in ints], dtype=np.int64)
+    return Column("num", data, None if present.all() else present)
+
+
+def _money_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    plain = set(map(type, raw)) <= {float, _NONE}
+    if plain:
+        floats = np.array(raw, np.float64)  # None becomes NaN
+    else:
+        floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
+    unfit = ~np.isfinite(floats)
+    if plain and _all_finite(raw):  # every float fits; the rest are missing
+        return _money(raw, len(raw), floats)
+    odd = np.flatnonzero(unfit).tolist()
+    raw = list(raw)
+    for i in odd:
+        value = raw[i]
+        if value is None:
+            continue
+        fine = value.__class__ is int or (value.__class__ is Decimal and value.is_finite())
+        raw[i] = value if fine else fix(value)  # NaN, infinities, bad text: counted, missing
+        floats[i] = math.nan
+    return _money(raw, len(raw), floats)
+
+
+def _codes_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column | None:
+    if set(map(type, raw)) <= {str, _NONE}:
+        index = {text: code for code, text in enumerate(set(raw) - {None})}
+        codes = np.fromiter(map(index.get, raw, itertools.repeat(-1)), np.int32, len(raw))
+    else:
+        index = {}
+        setdefault = index.setdefault
+        try:
+            codes = np.array(
+                [-1 if v is None else setdefault(v, len(index)) for v in raw], np.int32
+            )
+        except TypeError:  # an unhashable value: the slow path checks it
+            return None
+    categories = list(index)
+    kind = "enum" if values else "string"
+    for code, category in enumerate(categories):
+        if category.__class__ is str and (not values or category in values):
+            continue
+        text, why = clean(kind, values, category)
+        if why:
+            bad = codes == code
+            if problems is not None:
+                problems.add(name, why, int(bad.sum()))
+            codes[bad] = -1
+            categories[code] = ""  # no row has this code now; text keeps the lookups simple
+        else:
+            categories[code] = text
+    present = codes >= 0
+    return Column("code", codes, None if present.all() else present, categories=tuple(categories))
+
+
+def _booleans_from_python(raw: list, fix: Any, values: Any, name: str, problems: Any) -> Column:
+    if set(map(type, raw)) <= {bool, _NONE}:
+        array = np.fromiter(map(_BOOL_CODES.__getitem__, raw), np.int8, len(raw))
+        present = array >= 0
+        return Column("bool", array, None if present.all() else present)
+    data = [1 if v is True else 0 if v is False else -1 for v in raw]
+    if -1 in data:
+        for i, value in enumerate(raw):
+            if data[i] == -1 and value is not None:
+                fix(value)  # counted; only True and False fit
+    array = np.array(data, np.int8)
+    present = array >= 0
+    return Column("bool", array, None if present.all() else present)
+
+
+def _all_finite(raw: list) -> bool:
+    """Whether the numbers among None are all finite: their sum (in C) is finite unless one is
+    NaN or infinite, or the sum overflows (then the caller checks value by value)."""
+    try:
+        return math.isfinite(sum(filter(None, raw)))  # zeros and None left out
+    except OverflowError:
+        return False
+
+
+_BOOL_CODES = {True: 1, False: 0, None: -1}
+_FROM_PYTHON = {
+    "number": _numbers_from_python,
+    "percent": _numbers_from_python,
+    "integer": _integers_from_python,
+    "money": _money_from_python,
+    "string": _codes_from_python,
+    "enum": _codes_from_python,
+    "boolean": _booleans_from_python,
+}
+
+
+def _drop_unlisted(
+    column: Column, values: tuple[str, ...], name: str, problems: FactProblems | None
+) -> None:
+    """Enum codes whose category is not one of the enum's values become missing (and counted)."""
+    unlisted = [i for i, c in enumerate(column.categories) if c not in values]
+    if not unlisted:
+        return
+    bad = np.isin(column.data, unlisted)
+    count = int(bad.sum())
+    if count and problems is not None:
+        problems.add(name, NOT_LISTED, count)
+    column.data = np.where(bad, -1, column.data).astype(np.int32)
+    present = column.data >= 0
+    column.present = None if present.all() else present
 
 
 def _absent(kind: str, n: int) -> Column:
@@ -147,20 +353,72 @@ def _integers(raw: Any, n: int) -> Column:
     return Column("num", data, None if present.all() else present)
 
 
-def _money(raw: Any, n: int) -> Column:
+def _money(raw: Any, n: int, floats: np.ndarray | None = None) -> Column:
+    """Money as exact int64 units at one scale; floats (given as `floats`, NaN elsewhere) are
+    scaled in bulk, everything else (ints, Decimals, floats no scale holds) one by one."""
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
         return Column("dec", raw.astype(np.int64, copy=False))
-    values = [
-        None if v is None else (Decimal(repr(v)) if type(v) is float else Decimal(v)) for v in raw
-    ]
-    scale = max((max(0, -v.as_tuple().exponent) for v in values if v is not None), default=0)
-    if scale > 12:
-        raise FactError("money columns are limited to 12 decimal places")
-    units = [0 if v is None else int(v.scaleb(scale)) for v in values]
-    if any(abs(u) >= LIMIT for u in units):
-        raise FactError("money column values are too large for exact batch evaluation")
-    present = np.array([v is not None for v in values], dtype=bool)
-    return Column("dec", np.array(units, dtype=np.int64), None if present.all() else present, scale)
+    if isinstance(raw, np.ndarray):
+        raw = list(raw)
+    if floats is None:
+        floats = np.array([v if v.__class__ is float else math.nan for v in raw], np.float64)
+    is_float = ~np.isnan(floats)
+    float_scale, float_units, exact = _float_units(floats, is_float)
+    others: dict[int, Decimal] = {}
+    for i in np.flatnonzero(~exact).tolist():
+        value = raw[i]
+        if value is None or (value.__class__ is float and not is_float[i]):
+            continue
+        others[i] = Decimal(repr(value)) if value.__class__ is float else Decimal(value)
+    scale = max((max(0, -v.as_tuple().exponent) for v in others.values()), default=0)
+    scale = max(scale, float_scale)
+    present = is_float.copy()
+    present[list(others)] = True
+    present_or_all = None if present.all() else present
+    too_big = is_float.any() and _max(float_units) * 10 ** (scale - float_scale) >= LIMIT
+    if scale > 12 or too_big:
+        return _decimals(raw, present)
+    units = np.zeros(n, dtype=np.int64)
+    if is_float.any():
+        units = np.where(exact, float_units * 10 ** (scale - float_scale), 0)
+    for i, value in others.items():
+        unit = int(value.scaleb(scale))
+        if abs(unit) >= LIMIT:
+            return _decimals(raw, present)
+        units[i] = unit
+    return Column("dec", units, present_or_all, scale)
+
+
+def _decimals(raw: list[Any], present: np.ndarray) -> Column:
+    """Money that int64 units cannot hold exactly: Decimals, for the row-by-row path."""
+    data = np.empty(len(raw), dtype=object)
+    data[:] = [to_decimal(v) if ok else None for v, ok in zip(raw, present.tolist(), strict=True)]
+    return Column("decimal", data, None if present.all() else present)
+
+
+def _float_units(floats: np.ndarray, is_float: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """Float money as integer units at the smallest scale (up to 6) that holds each float's
+    shortest decimal exactly: (scale, units, which floats that scale holds exactly).
+
+    u = round(x * 10**s) holds x exactly when u / 10**s == x and |u| < 2**52: then the decimal
+    u / 10**s rounds to x, and no other decimal with at most s places does (they are further
+    apart than x's spacing), so it is the shortest decimal of x, Decimal(repr(x)).
+    """
+    exact = np.zeros(len(floats), dtype=bool)
+    units = np.zeros(len(floats), dtype=np.int64)
+    if not is_float.any():
+        return 0, units, exact
+    values = np.where(is_float, floats, 0.0)
+    for scale in range(7):
+        factor = 10.0**scale
+        with np.errstate(all="ignore"):
+            scaled = np.round(values * factor)
+            fits = is_float & (np.abs(scaled) < 2.0**52) & (scaled / factor == values)
+        if fits[is_float].all():
+            return scale, scaled.astype(np.int64), fits
+        if scale == 6:  # the rest go through Decimal(repr(x)), one by one
+            return scale, np.where(fits, scaled, 0).astype(np.int64), fits
+    return 0, units, exact  # not reached
 
 
 def _codes(raw: Any, n: int) -> Column:
@@ -334,7 +592,9 @@ class Vectoriser:
             return V(_literal_kind(node.kind), _numpy_scalar(value))
         if isinstance(node, Name):
             column = self.columns[node.name]
-            if column.kind == "list" or (exact and node.type.kind in ("number", "percent")):
+            if column.kind in ("list", "decimal") or (
+                exact and node.type.kind in ("number", "percent")
+            ):
                 raise Fallback  # Decimal(repr(float)) has no exact vector form
             return V(column.kind, column.data, column.present, column.scale, column.categories)
         if isinstance(node, Unary):
@@ -519,12 +779,23 @@ def _rescale(v: V, scale: int) -> Any:
 class Columns(dict):
     """Columns prepared on first use, so unused input columns cost nothing."""
 
-    def __init__(self, raw: Mapping[str, Any], vocabulary: Any, n: int, names: set[str]):
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        vocabulary: Any,
+        n: int,
+        names: set[str],
+        read: set[str] = frozenset(),  # type: ignore[assignment]
+        problems: FactProblems | None = None,
+    ):
         super().__init__()
         self.raw, self.vocabulary, self.n, self.names = raw, vocabulary, n, names
+        self.read, self.problems = read, problems
 
     def __missing__(self, name: str) -> Column:
-        column = prepare(self.vocabulary[name].type, self.raw.get(name), self.n, name)
+        fact = self.vocabulary[name]
+        problems = self.problems if name in self.read else None  # counted as `evaluate` counts
+        column = prepare(fact.type, self.raw.get(name), self.n, name, fact.values, problems)
         self[name] = column
         return column
 
@@ -573,21 +844,31 @@ def columns_from_rows(
     rows: Sequence[Mapping[str, Any]], names: Sequence[str]
 ) -> dict[str, list[Any]]:
     """Per-fact rows -> plain columns (lists) for `evaluate_batch`."""
-    return {name: [row.get(name) for row in rows] for name in names}
+    names = list(names)
+    if not rows:
+        return {name: [] for name in names}
+    table = zip(*[tuple(map(row.get, names)) for row in rows], strict=True)  # transposed in C
+    return dict(zip(names, map(list, table), strict=True))
 
 
 def evaluate_batch(
     pack: Pack,
-    columns: Mapping[str, Any],
+    columns: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     history: Sequence[Mapping[str, Any] | None] | None = None,
 ) -> BatchResult:
-    """Run `pack` over many rows given as columns (fact name -> numpy array or sequence)."""
-    n = _row_count(columns)
+    """Run `pack` over many rows given as columns (fact name -> numpy array or sequence), or as
+    the per-fact dicts themselves (a list of fact mappings: only the columns the conditions read
+    are built up front, the rest when a card needs them)."""
     vocabulary = pack.vocabulary
     needed = {name for rule in pack.rules for name in rule.facts}
     needed |= {"now"} if any(r.valid_from or r.valid_until for r in pack.rules) else set()
+    if not isinstance(columns, Mapping):
+        columns = RowColumns(columns, sorted(needed))
+    n = _row_count(columns) if not isinstance(columns, RowColumns) else len(columns.rows)
     names = needed | {name for name in columns if name in vocabulary}
-    prepared = Columns(columns, vocabulary, n, names)
+    prepared = Columns(columns, vocabulary, n, names, needed, pack.fact_problems)
+    for name in sorted(needed):
+        prepared[name]  # every fact the conditions read is checked, as `evaluate` checks it
     vectoriser = Vectoriser(prepared, n)
     fired = np.zeros((len(pack.order), n), dtype=bool)
     fallbacks = []
@@ -601,6 +882,26 @@ def evaluate_batch(
             fired[k] = _row_by_row(rule, prepared, n)
     shown = _apply_policy(pack, fired, prepared, history, n)
     return BatchResult(pack, shown, prepared, history, tuple(fallbacks))
+
+
+class RowColumns(dict):
+    """Columns of a list of fact dicts: the named ones transposed at once, others on demand."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], names: list[str]):
+        super().__init__(columns_from_rows(rows, names))
+        self.rows = rows
+        self.present = set().union(*rows) if rows else set()
+
+    def __iter__(self):  # every fact any row has
+        return iter(self.present | set(self.keys()))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self:
+            return self[name]
+        if name not in self.present:
+            return default
+        column = self[name] = [row.get(name) for row in self.rows]
+        return column
 
 
 def _length(column: Any) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -208,23 +208,118 @@ class Offer:
     max_value: Decimal | None = None
 
 
-@dataclass
-class Card:
-    """One piece of guidance for one person, with everything needed to say why it exists."""
+CARD_FIELDS = (
+    "rule_id",
+    "rule_title",
+    "pack_id",
+    "pack_version",
+    "audience",
+    "priority",
+    "headline",
+    "details",
+    "actions",
+    "offer",
+    "facts_read",
+    "cooldown",
+    "cooldown_key",
+)
+_DEFAULTS: dict[str, Any] = {"details": list, "actions": list, "facts_read": dict}
 
-    rule_id: str
-    rule_title: str
-    pack_id: str
-    pack_version: str
-    audience: str
-    priority: int
-    headline: str
-    details: list[str] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)
-    offer: Offer | None = None
-    facts_read: dict[str, Any] = field(default_factory=dict)
-    cooldown: str | None = None  # e.g. "visit", "7d", "once"
-    cooldown_key: str | None = None  # record `history[cooldown_key] = now` when it is shown
+
+def _field(name: str) -> property:
+    def get(card: Card) -> Any:
+        try:
+            cache = card._cache
+        except AttributeError:  # a lazy card read for the first time
+            cache = card._cache = {}
+        if name not in cache:
+            cache[name] = card._plan.value(name, card)
+        return cache[name]
+
+    def put(card: Card, value: Any) -> None:
+        get(card)  # the cache exists (and a lazy card's other fields are unaffected)
+        card._cache[name] = value
+
+    return property(get, put, doc=f"The card's `{name}`.")
+
+
+class Card:
+    """One piece of guidance for one person, with everything needed to say why it exists.
+
+    `evaluate` makes cards whose text (headline, details, offer, facts_read) is rendered on
+    first access from the values the rule saw, so a card nobody reads costs almost nothing.
+    Constructed directly, a card simply holds the values it is given.
+    """
+
+    __slots__ = ("_cache", "_facts", "_plan")
+
+    def __init__(
+        self,
+        rule_id: str,
+        rule_title: str,
+        pack_id: str,
+        pack_version: str,
+        audience: str,
+        priority: int,
+        headline: str,
+        details: list[str] | None = None,
+        actions: list[str] | None = None,
+        offer: Offer | None = None,
+        facts_read: dict[str, Any] | None = None,
+        cooldown: str | None = None,  # e.g. "visit", "7d", "once"
+        cooldown_key: str | None = None,  # record `history[cooldown_key] = now` when shown
+    ):
+        self._plan = None
+        self._facts = None
+        self._cache = {
+            "rule_id": rule_id,
+            "rule_title": rule_title,
+            "pack_id": pack_id,
+            "pack_version": pack_version,
+            "audience": audience,
+            "priority": priority,
+            "headline": headline,
+            "details": [] if details is None else details,
+            "actions": [] if actions is None else actions,
+            "offer": offer,
+            "facts_read": {} if facts_read is None else facts_read,
+            "cooldown": cooldown,
+            "cooldown_key": cooldown_key,
+        }
+
+    @classmethod
+    def lazy(cls, plan: Any, facts: dict[str, Any]) -> Card:
+        """A card rendered on demand by `plan.value(field, card)` from a snapshot of facts."""
+        return lazy_card(plan, facts)
+
+    def fields(self) -> dict[str, Any]:
+        """Every public field, rendered."""
+        return {name: getattr(self, name) for name in CARD_FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Card):
+            return NotImplemented
+        return self.fields() == other.fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={value!r}" for name, value in self.fields().items())
+        return f"Card({inner})"
+
+
+for _name in CARD_FIELDS:
+    setattr(Card, _name, _field(_name))
+
+_new = object.__new__
+
+
+def lazy_card(plan: Any, facts: dict[str, Any]) -> Card:
+    """`Card.lazy` without the method lookup: what `evaluate` calls for every shown card."""
+    card = _new(Card)
+    card._plan = plan
+    card._facts = facts
+    return card
 
 
 def render_card_text(card: Card) -> str:

@@ -13,12 +13,14 @@ true" (T) and "is certainly false" (F); `not` swaps them. A rule fires when T ho
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
+from .values import FactProblems, cleaner, money_reader
 
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 COMPARE = {
@@ -78,13 +80,23 @@ class Emitter:
     def __init__(self) -> None:
         self.variables: dict[str, str] = {}
         self.kinds: dict[str, str] = {}
-        self.constants: dict[str, Any] = {"_dec": to_decimal, "_floor": _floor, "_ceil": _ceil}
+        self.values: dict[str, tuple[str, ...]] = {}  # enum values of enum facts
+        self.constants: dict[str, Any] = {
+            "_dec": to_decimal,
+            "_floor": _floor,
+            "_ceil": _ceil,
+            "_Decimal": Decimal,
+            "_date": dt.date,
+            "_datetime": dt.datetime,
+            "_timedelta": dt.timedelta,
+        }
         self._keys: dict[tuple[type, Any], str] = {}
 
-    def var(self, name: str, kind: str) -> str:
+    def var(self, name: str, kind: str, values: tuple[str, ...] = ()) -> str:
         if name not in self.variables:
             self.variables[name] = f"v{len(self.variables)}"
             self.kinds[name] = kind
+            self.values[name] = values
         return self.variables[name]
 
     def const(self, value: Any) -> str:
@@ -106,9 +118,13 @@ class Emitter:
         if isinstance(node, Literal):
             return [], self.literal(node, exact)
         if isinstance(node, Name):
-            var = self.var(node.name, node.type.kind)
+            var = self.var(node.name, node.type.kind, node.type.values)
             if exact and node.type.kind in FLOAT_KINDS:
                 return [f"{var} is not None"], f"_dec({var})"
+            if node.type.kind == "money":  # a float becomes a Decimal once, when first needed
+                return [
+                    f"{var} is not None"
+                ], f"({var} if {var}.__class__ is not float else ({var} := _dec({var})))"
             return [f"{var} is not None"], var
         if isinstance(node, Unary):
             guards, expr = self.value(node.operand, exact)
@@ -203,13 +219,130 @@ class Emitter:
         ty = node.left.type if node.left.type.kind == "enum" else node.right.type
         if ty.kind == "enum" and node.op not in ("==", "!="):
             return self.enum_order(node, ty, want)
+        op = node.op if want else NEGATE[node.op]
+        fast = self.money_compare(node.left, op, node.right)
+        if fast is not None:
+            return join([*fast[0], fast[1]])
         left_guards, left = self.value(node.left, node.exact)
         right_guards, right = self.value(node.right, node.exact)
-        op = node.op if want else NEGATE[node.op]
         guards = left_guards + right_guards
         if op == "==" and _droppable(left_guards + right_guards, left, right):
             guards = []  # None == literal is already False
-        return join([*guards, f"{left} {op} {right}"])
+        exact = f"{left} {op} {right}"
+        filtered = self.money_filter(node, op, exact)
+        return join([*guards, filtered or exact])
+
+    def money_filter(self, node: Binary, op: str, exact: str) -> str | None:
+        """Money arithmetic on floats decided in floats when the answer is certain, else exactly.
+
+        For `quote.rate * 1.3 >= price.stretch` with float facts, t = 1.3*rate - stretch is
+        computed in floats, and m bounds |t - exact value| (each float is within half an ulp of
+        its shortest decimal, each literal of its float, each operation rounds once: all relative
+        errors of at most 2**-53 of the terms' magnitudes, summed generously in `_FILTER_EPS`).
+        When |t| > m the sign of t is the sign of the exact difference; otherwise (and for NaN or
+        overflow) the Decimal comparison decides. docs/rules.md, "Why float money is exact".
+        """
+        if not node.exact:
+            return None
+        terms: list[tuple[Decimal, str | None]] = []
+        if not (
+            self.linear(node.left, Decimal(1), terms)
+            and self.linear(node.right, Decimal(-1), terms)
+        ):
+            return None
+        variables = [var for _, var in terms if var is not None]
+        if not variables or len(terms) > 8:
+            return None
+        parts, sizes = [], []
+        for coefficient, var in terms:
+            factor = float(coefficient)
+            if not math.isfinite(factor):
+                return None
+            if var is None:
+                parts.append(self.number(factor))
+                sizes.append(self.number(abs(factor)))
+            elif factor == 1:
+                parts.append(var)
+                sizes.append(f"abs({var})")
+            else:
+                parts.append(f"{self.number(factor)} * {var}")
+                sizes.append(f"abs({self.number(factor)} * {var})")
+        eps = self.number((len(terms) + 8) * 2.0**-52)
+        t = f"(_t := {' + '.join(parts)})"
+        m = f"(_m := ({' + '.join(sizes)}) * {eps} + 1e-300)"
+        filtered = {
+            ">": f"({t} > {m} or (not _t < -_m and {exact}))",
+            ">=": f"({t} > {m} or (not _t < -_m and {exact}))",
+            "<": f"({t} < -{m} or (not _t > _m and {exact}))",
+            "<=": f"({t} < -{m} or (not _t > _m and {exact}))",
+            "==": f"(not ({t} > {m} or _t < -_m) and {exact})",
+            "!=": f"({t} > {m} or _t < -_m or {exact})",
+        }[op]
+        floats = " and ".join(f"{v}.__class__ is float" for v in dict.fromkeys(variables))
+        return f"({filtered} if {floats} else {exact})"
+
+    def linear(self, node: Node, scale: Decimal, terms: list[tuple[Decimal, str | None]]) -> bool:
+        """Add `scale * node` to terms when node is money made of facts, literals, + - and
+        multiplication by a literal; False for anything else."""
+        if isinstance(node, Name):
+            if node.type.kind != "money":
+                return False
+            terms.append((scale, self.var(node.name, "money")))
+            return True
+        if isinstance(node, Literal):
+            if node.kind not in ("money", "number", "percent"):
+                return False
+            terms.append((scale * Decimal(node.value), None))
+            return True
+        if isinstance(node, Unary) and node.op == "-":
+            return self.linear(node.operand, -scale, terms)
+        if isinstance(node, Binary) and node.op in "+-":
+            sign = Decimal(1) if node.op == "+" else Decimal(-1)
+            return self.linear(node.left, scale, terms) and self.linear(
+                node.right, scale * sign, terms
+            )
+        if isinstance(node, Binary) and node.op == "*":
+            for factor, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(factor, Literal) and factor.kind in ("number", "percent"):
+                    return self.linear(other, scale * Decimal(factor.value), terms)
+        return False
+
+    def money_compare(self, left: Node, op: str, right: Node) -> tuple[list[str], str] | None:
+        """A comparison of a money fact with a literal or another money fact, without turning a
+        float into a Decimal unless it has to (docs/rules.md, "Why float money compares fast").
+
+        For a float x and a decimal c with nearest float cf: x != cf implies that
+        Decimal(repr(x)) compares with c as x compares with cf (rounding to the nearest float is
+        monotone), so only x == cf needs the exact comparison. Two floats compare as their
+        shortest decimals do for the same reason.
+        """
+        if not (_plain_money(left) and _plain_money(right)):
+            return None
+        if isinstance(left, Literal) and isinstance(right, Literal):
+            return None
+        if isinstance(left, Name) and isinstance(right, Name):
+            a = self.var(left.name, "money")
+            b = self.var(right.name, "money")
+            text = f"({a} {op} {b} if {a}.__class__ is {b}.__class__ else _dec({a}) {op} _dec({b}))"
+            return [f"{a} is not None", f"{b} is not None"], text
+        if isinstance(left, Name):
+            var, literal, flipped = self.var(left.name, "money"), right, False
+        else:
+            var, literal, flipped = self.var(right.name, "money"), left, True
+        exact = Decimal(literal.value)
+        nearest = float(exact)
+        if not math.isfinite(nearest):
+            return None
+        c, cf = self.const(exact), self.number(nearest)
+
+        def cmp(x: str, y: str) -> str:
+            return f"{y} {op} {x}" if flipped else f"{x} {op} {y}"
+
+        text = (
+            f"({cmp(var, c)} if {var}.__class__ is not float else {cmp(var, cf)} "
+            f"if {var} != {cf} else {cmp(f'_dec({var})', c)})"
+        )
+        return [f"{var} is not None"], text
 
     def enum_order(self, node: Binary, ty: Any, want: bool) -> str:
         subject, literal, op = node.left, node.right, node.op
@@ -229,6 +362,12 @@ class Emitter:
             present = join(guards)
             return (f"not ({present})" if present != "True" else "False") if want else present
         if node.op == "between":
+            low_test = self.money_compare(node.args[0], "<=" if want else ">", node.subject)
+            high_test = self.money_compare(node.subject, "<=" if want else ">", node.args[1])
+            if low_test is not None and high_test is not None:
+                if want:
+                    return join([*low_test[0], *high_test[0], low_test[1], high_test[1]])
+                return join([*low_test[0], *high_test[0], f"({low_test[1]} or {high_test[1]})"])
             guards, x = self.value(node.subject, node.exact)
             low_guards, low = self.value(node.args[0], node.exact)
             high_guards, high = self.value(node.args[1], node.exact)
@@ -254,6 +393,13 @@ class Emitter:
         return join([*subject_guards, *arg_guards, call if want else f"not {call}"])
 
 
+def _plain_money(node: Node) -> bool:
+    """A money fact, or a literal compared with money (a Decimal at run time)."""
+    if isinstance(node, Name):
+        return node.type.kind == "money"
+    return isinstance(node, Literal) and node.kind in ("money", "number")
+
+
 def _droppable(guards: list[str], left: str, right: str) -> bool:
     """`v == literal` needs no `v is not None` guard: None equals no literal."""
     return guards in ([f"{left} is not None"], [f"{right} is not None"])
@@ -263,9 +409,14 @@ Window = tuple[Any, Any]  # (first day, last day) of a validity window; either m
 
 
 def compile_matcher(
-    conditions: Sequence[tuple[int, Node, Window | None]], first_only: bool
+    conditions: Sequence[tuple[int, Node, Window | None]],
+    first_only: bool,
+    problems: FactProblems | None = None,
 ) -> Callable[[Any], list[int]]:
-    """One function `match(facts) -> [rule index, ...]` for (index, checked tree, window)."""
+    """One function `match(facts) -> [rule index, ...]` for (index, checked tree, window).
+
+    Every fact the conditions read is checked against its type first (`values.clean`): a value
+    that does not fit is missing, and counted in `problems` when given."""
     emitter = Emitter()
     tests = []
     for index, tree, window in conditions:
@@ -276,12 +427,24 @@ def compile_matcher(
             bounds += [f"{now}.date() <= {emitter.const(window[1])}"] if window[1] else []
             test = join([test, f"{now} is not None", *bounds])
         tests.append((index, test))
+    checks = []
+    for name, var in emitter.variables.items():
+        kind = emitter.kinds[name]
+        fix_function = cleaner(kind, emitter.values[name], name, problems)
+        fix = emitter.const(fix_function)
+        members = emitter.const(frozenset(emitter.values[name])) if kind == "enum" else ""
+        unfit = f"    if {var} is not None and {_unfit(kind, var, members)}: "
+        checks.append(f"    {var} = _get({name!r})")
+        if kind == "money":  # text as integrations send it: read as a Decimal straight away
+            text = emitter.const(money_reader(fix_function))
+            checks.append(
+                f"{unfit}{var} = {text}({var}) if {var}.__class__ is str else {fix}({var})"
+            )
+        else:
+            checks.append(f"{unfit}{var} = {fix}({var})")
     lines = ["def match(facts, " + ", ".join(f"{n}={n}" for n in emitter.constants) + "):"]
     lines.append("    _get = facts.get")
-    for name, var in emitter.variables.items():
-        lines.append(f"    {var} = _get({name!r})")
-        if emitter.kinds[name] == "money":
-            lines.append(f"    if {var}.__class__ is float: {var} = _dec({var})")
+    lines.extend(checks)
     lines.append("    fired = []")
     lines.append("    fire = fired.append")
     for index, test in tests:
@@ -294,3 +457,30 @@ def compile_matcher(
     match = namespace["match"]
     match.source = source
     return match
+
+
+def _unfit(kind: str, var: str, members: str) -> str:
+    """Python text true when a present value may not fit its type: then the slow check runs.
+
+    It must let through only values that `values.clean` returns unchanged (property-tested)."""
+    if kind in FLOAT_KINDS:
+        return f"({var}.__class__ is not float or {var} - {var}) and {var}.__class__ is not int"
+    if kind == "integer":
+        return f"{var}.__class__ is not int"
+    if kind == "money":
+        return (
+            f"not (({var}.__class__ is float and not {var} - {var}) or {var}.__class__ is int "
+            f"or ({var}.__class__ is _Decimal and {var}.is_finite()))"
+        )
+    if kind == "string":
+        return f"{var}.__class__ is not str"
+    if kind == "enum":
+        return f"({var}.__class__ is not str or {var} not in {members})"
+    if kind == "boolean":
+        return f"{var} is not True and {var} is not False"
+    if kind in _EXACT_CLASSES:
+        return f"{var}.__class__ is not {_EXACT_CLASSES[kind]}"
+    return "True"  # lists: every item is checked
+
+
+_EXACT_CLASSES = {"date": "_date", "datetime": "_datetime", "duration": "_timedelta"}

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from . import interpreter
-from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, format_value, shorten
+from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Card, Offer, format_value, lazy_card, shorten
+from .compiler import to_decimal
 from .errors import ExampleFailed, FactError, Where
 from .packs import Pack, Rule
 from .syntax import Name, Node, children
+from .values import clean
 from .vocabulary import Fact, Vocabulary, load_vocabulary
 
 History = Mapping[str, Any]  # cooldown key ("rule-id:subject") -> when that card was last shown
@@ -21,14 +20,24 @@ History = Mapping[str, Any]  # cooldown key ("rule-id:subject") -> when that car
 
 def evaluate(pack: Pack, facts: Mapping[str, Any], history: History | None = None) -> list[Card]:
     """The cards `pack` shows for these facts: fired rules, minus suppressed and cooling-down ones,
-    cut to the hit policy. `facts` maps fact names to values (absent or None = missing)."""
+    cut to the hit policy. `facts` maps fact names to values (absent or None = missing; a value
+    that does not fit its fact's type is missing too, and counted in `pack.fact_problems`).
+    Card text is rendered when first read."""
     try:
         fired = pack.match(facts)
-    except Exception as error:  # a value of the wrong type reached an operator
+    except Exception as error:  # e.g. naive and aware datetimes compared
         raise fact_error(pack.vocabulary, facts, error) from None
     if not fired:
         return []
-    return [make_card(pack, pack.rules[i], facts) for i in select(pack, fired, facts, history)]
+    shown = fired[: pack.top] if pack.plain else select(pack, fired, facts, history)
+    snapshot = Snapshot(facts)  # the cards render later from the facts as they are now
+    plans = pack.card_plans
+    return [lazy_card(plans.get(i) or _plan(pack, i), snapshot) for i in shown]
+
+
+def _plan(pack: Pack, index: int) -> CardPlan:
+    plan = pack.card_plans[index] = CardPlan(pack, pack.rules[index])
+    return plan
 
 
 def select(
@@ -36,6 +45,8 @@ def select(
 ) -> list[int]:
     """Apply hard stops, cooldowns and the hit policy to the fired rules (in priority order)."""
     rules = pack.rules
+    if pack.plain:
+        return fired[: pack.top]
     stops = {rules[i].suppress for i in fired}
     shown: list[int] = []
     for index in fired:
@@ -55,28 +66,120 @@ def select(
 
 
 def make_card(pack: Pack, rule: Rule, facts: Mapping[str, Any]) -> Card:
-    spec = rule.card
-    offer = None
-    if spec.offer_type is not None and spec.offer_text is not None:
-        offer = Offer(
-            spec.offer_type, shorten(spec.offer_text.render(facts), DETAIL_LIMIT), spec.offer_max
-        )
-    cooldown = rule.cooldown
-    return Card(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        pack_id=pack.id,
-        pack_version=pack.version,
-        audience=rule.audience,
-        priority=rule.priority,
-        headline=shorten(spec.headline.render(facts), HEADLINE_LIMIT),
-        details=[shorten(t.render(facts), DETAIL_LIMIT) for t in spec.details if t.complete(facts)],
-        actions=list(spec.actions),
-        offer=offer,
-        facts_read={name: facts.get(name) for name in rule.facts},
-        cooldown=cooldown.every if cooldown else None,
-        cooldown_key=cooldown.key(rule.id, facts) if cooldown else None,
-    )
+    """The card of a fired rule; its text is rendered from these facts when first read."""
+    plan = pack.card_plans.get(rule.position) or _plan(pack, rule.position)
+    return Card.lazy(plan, Snapshot(facts))
+
+
+class CardPlan:
+    """What a rule's cards need: the facts they show, and how to render each field."""
+
+    def __init__(self, pack: Pack, rule: Rule):
+        self.pack, self.rule = pack, rule
+        spec = rule.card
+        names = [*rule.facts, *spec.headline.facts]
+        for template in (*spec.details, *((spec.offer_text,) if spec.offer_text else ())):
+            names.extend(template.facts)
+        if rule.cooldown is not None:
+            names.append(rule.cooldown.per)
+        self.names = tuple(dict.fromkeys(names))
+        self.detail_names = tuple(dict.fromkeys(n for t in spec.details for n in t._names))
+        self.static = {
+            "rule_id": rule.id,
+            "rule_title": rule.title,
+            "pack_id": pack.id,
+            "pack_version": pack.version,
+            "audience": rule.audience,
+            "priority": rule.priority,
+            "cooldown": rule.cooldown.every if rule.cooldown else None,
+        }
+        vocabulary = pack.vocabulary
+        self.types = {
+            name: (vocabulary[name].type, vocabulary[name].values)
+            for name in self.names
+            if vocabulary is not None and name in vocabulary
+        }
+
+    def cleaned(self, card: Card, names: Any) -> dict[str, Any]:
+        """These facts of the card as the rule saw them (values that do not fit are None), money
+        as Decimals; shared by every card of one evaluation, each fact cleaned once."""
+        facts = card._facts
+        done: dict[str, Any] = {}
+        if isinstance(facts, Snapshot):
+            if facts.cleaned is None:
+                facts.cleaned = {}
+            done = facts.cleaned
+        types = self.types
+        for name in names:
+            if name in done:
+                continue
+            value = facts.get(name)
+            if name in types:
+                kind, values = types[name]
+                value = clean(kind, values, value)[0]
+                if kind == "money" and value.__class__ is float:  # a card shows money exactly
+                    value = to_decimal(value)
+            done[name] = value
+        return done
+
+    def render(self, template: Any, card: Card, facts: dict[str, Any]) -> str:
+        """A template filled from the cleaned facts; each fact is formatted once per evaluation."""
+        snapshot = card._facts
+        texts: dict[str, str] = {}
+        if isinstance(snapshot, Snapshot):
+            if snapshot.texts is None:
+                snapshot.texts = {}
+            texts = snapshot.texts
+        out = []
+        for part in template.parts:
+            if part.__class__ is str:
+                out.append(part)
+                continue
+            text = texts.get(part.name)
+            if text is None:
+                text = texts[part.name] = format_value(part, facts.get(part.name))
+            out.append(text)
+        return "".join(out)
+
+    def value(self, name: str, card: Card) -> Any:
+        if name in self.static:
+            return self.static[name]
+        rule = self.rule
+        spec = rule.card
+        if name == "actions":
+            return list(spec.actions)
+        if name == "cooldown_key":
+            return rule.cooldown.key(rule.id, card._facts) if rule.cooldown else None
+        if name == "headline":
+            facts = self.cleaned(card, spec.headline._names)
+            return shorten(self.render(spec.headline, card, facts), HEADLINE_LIMIT)
+        if name == "details":
+            facts = self.cleaned(card, self.detail_names)
+            return [
+                shorten(self.render(t, card, facts), DETAIL_LIMIT)
+                for t in spec.details
+                if t.complete(facts)
+            ]
+        if name == "facts_read":
+            facts = self.cleaned(card, rule.facts)
+            return {fact: facts.get(fact) for fact in rule.facts}
+        if spec.offer_type is None or spec.offer_text is None:
+            return None
+        facts = self.cleaned(card, spec.offer_text._names)
+        text = shorten(self.render(spec.offer_text, card, facts), DETAIL_LIMIT)
+        return Offer(spec.offer_type, text, spec.offer_max)
+
+
+class Snapshot(dict):
+    """The facts of one evaluation as they were, shared by its cards with what they worked out
+    (cleaned values, formatted texts) so that three cards do not clean and format three times."""
+
+    __slots__ = ("cleaned", "texts")
+
+    def __init__(self, facts: Mapping[str, Any]):
+        super().__init__(facts)
+        self.cleaned: dict[str, Any] | None = None  # made when a card is first read
+        self.texts: dict[str, str] | None = None
 
 
 # -- fact types ----------
@@ -97,30 +200,14 @@ def validate_facts(facts: Mapping[str, Any], vocabulary: Vocabulary | None = Non
 
 
 def _fits(fact: Fact, value: Any) -> bool:
-    kind = fact.type
-    if kind in ("number", "percent"):
-        return type(value) in (int, float) and math.isfinite(value)
-    if kind == "integer":
-        return type(value) is int
-    if kind == "money":
-        return (type(value) in (int, float) and math.isfinite(value)) or (
-            isinstance(value, Decimal) and value.is_finite()
-        )
-    if kind == "enum":
-        return value in fact.values
-    if kind == "date":
-        return type(value) is dt.date
-    if kind == "list":
-        return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-    return isinstance(value, _TYPES[kind])
+    return not clean(fact.type, fact.values, value)[1]
 
 
-_TYPES = {"string": str, "boolean": bool, "datetime": dt.datetime, "duration": dt.timedelta}
 _EXPECTED = {
-    "number": "an int or float (not NaN)",
-    "percent": "a fraction as int or float (0.87 for 87%)",
-    "integer": "an int",
-    "money": "a Decimal (or int)",
+    "number": "a finite int or float",
+    "percent": "a fraction as a finite int or float (0.87 for 87%)",
+    "integer": "an int (or a whole float)",
+    "money": "a finite Decimal, int, float or decimal text",
     "string": "a str",
     "enum": "one of its enum values",
     "boolean": "True or False",
@@ -206,7 +293,7 @@ def rule_fires(rule: Rule, facts: Mapping[str, Any]) -> bool:
         return False
     if rule.valid_from is None and rule.valid_until is None:
         return True
-    now = facts.get("now")
+    now, _ = clean("datetime", (), facts.get("now"))
     if now is None:
         return False
     day = now.date()
@@ -294,11 +381,17 @@ def check_examples(pack: Pack) -> int:
                     f"{example.name}: expected the rule to {expected}, "
                     f"but it {'fired' if fires else 'did not'}" + (f": {detail}" if detail else "")
                 )
-                raise ExampleFailed(message, Where(pack.path, example.line, 1, 1, "", rule.id))
+                raise ExampleFailed(message, _example_where(pack, example, rule.id))
     for example in pack.examples:
         count += 1
         got = [card.rule_id for card in evaluate(pack, example.facts, example.history)]
         if tuple(got) != example.cards:
             message = f'example "{example.name}": expected cards {list(example.cards)}, got {got}'
-            raise ExampleFailed(message, Where(pack.path, example.line, 1, 1, ""))
+            raise ExampleFailed(message, _example_where(pack, example, None))
     return count
+
+
+def _example_where(pack: Pack, example: Any, rule: str | None) -> Where:
+    if example.line:
+        return Where(pack.path, example.line, 1, 1, "", rule)
+    return Where(pack.path, rule=rule, field=example.field)

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Where:
-    """A place in a pack file: 1-based line and column, the span's width and the line's text."""
+    """A place in a pack: 1-based line and column, the span's width and the line's text.
+
+    For a pack built from data there is no file: `field` names the field (`when`,
+    `card.details[1]`) and line and column count inside that field's text."""
 
     path: str = "<text>"
     line: int = 0
@@ -17,6 +20,7 @@ class Where:
     width: int = 1
     text: str = ""
     rule: str | None = None
+    field: str | None = None  # a pack built from data: the field inside the rule (or pack)
 
 
 class RuleError(Exception):
@@ -45,8 +49,12 @@ class RuleError(Exception):
         parts = [where.path]
         if where.rule:
             parts.append(f'rule "{where.rule}"')
+        if where.field:
+            parts.append(f"field `{where.field}`")
         if where.line:
             parts.append(f"line {where.line}, column {where.column}")
+        elif where.column:
+            parts.append(f"column {where.column}")
         head = ", ".join(parts) + ": " + self.message
         if not where.text:
             return head

@@ -1,6 +1,7 @@
 """A plain tree-walking interpreter: the reference the compilers are tested against, and `explain`.
 
-Values are Python values; `None` is missing. Conditions are True, False or None (unknown).
+Values are Python values; `None` is missing, and so is a value that does not fit its fact's type
+(`values.clean`). Conditions are True, False or None (unknown).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from .compiler import COMPARE, literal_value, to_decimal
 from .syntax import Binary, Call, ListLit, Literal, Name, Node, Test, Unary
+from .values import clean
 
 
 def condition(node: Node, facts: Mapping[str, Any]) -> bool | None:
@@ -71,8 +73,8 @@ def value(node: Node, facts: Mapping[str, Any], exact: bool) -> Any:
     if isinstance(node, ListLit):
         return [literal_value(item, exact) for item in node.items]
     if isinstance(node, Name):
-        found = facts.get(node.name)
         kind = node.type.kind
+        found, _ = clean(kind, node.type.values, facts.get(node.name))
         if found is not None and (kind == "money" or (exact and kind in _FLOATS)):
             return to_decimal(found)
         return found
@@ -105,7 +107,7 @@ def call(node: Call, facts: Mapping[str, Any], exact: bool) -> Any:
     if any(arg is None for arg in args):
         return None
     if node.func in ("days_since", "days_until", "hours_since", "hours_until", "today"):
-        now = facts.get("now")
+        now, _ = clean("datetime", (), facts.get("now"))
         return None if now is None else _time(node, now, args)
     if node.func == "overlaps":
         return bool(set(args[0]) & set(args[1]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,15 +11,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .cards import DETAIL_LIMIT, HEADLINE_LIMIT, Template, parse_template
 from .checker import check
-from .compiler import compile_matcher
-from .errors import FactError, PackError, RuleError
+from .compiler import compile_matcher, to_decimal
+from .errors import FactError, PackError, RuleError, Where
+from .source import Field as FieldPlace
+from .source import Item, Reader, items_from_data, items_from_yaml, plain
 from .syntax import Node, parse, tokenize
+from .values import FactProblems, clean, money_text
 from .vocabulary import Fact, Vocabulary, load_vocabulary
-from .yamlsource import Reader, Source, compose, is_null
+from .yamlsource import Source, compose
 
 MAX_RULES = 2_000
 MAX_EXAMPLES = 200
@@ -76,9 +78,9 @@ class Cooldown:
         if self.every == "once":
             return True
         if self.every == "visit":
-            started = facts.get("visit.started")
+            started, _ = clean("datetime", (), facts.get("visit.started"))
             return started is None or last >= started
-        now = facts.get("now")
+        now, _ = clean("datetime", (), facts.get("now"))
         return now is None or now - last < self.period
 
 
@@ -102,6 +104,7 @@ class Example:
     fires: bool | None = None
     cards: tuple[str, ...] | None = None
     history: dict[str, Any] = field(default_factory=dict)
+    field: str | None = None  # where it sits in pack data (packs built from data)
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,59 @@ class Pack:
     examples: tuple[Example, ...] = ()
     vocabulary: Vocabulary | None = field(default=None, repr=False)
     order: tuple[int, ...] = field(default=(), repr=False)  # rule positions, best first
-    match: Callable[[Any], list[int]] = field(default=None, repr=False)  # type: ignore[assignment]
+    matcher: tuple[Any, ...] = field(default=(), repr=False)  # (conditions, first_only) to compile
     batch_plan: Any = field(default=None, repr=False)
+    fact_problems: FactProblems = field(default_factory=FactProblems, repr=False, compare=False)
+    declared_top: int | None = field(default=None, repr=False)  # `top` as written, if it was
+    card_plans: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def match(self) -> Callable[[Any], list[int]]:
+        """`match(facts) -> [rule position, ...]`: the rules whose conditions hold (and validity
+        windows include `now`), best first. Compiled into one function on first use, so loading
+        a pack to check or show it costs no compilation."""
+        conditions, first_only = self.matcher
+        return compile_matcher(conditions, first_only, self.fact_problems)
+
+    @functools.cached_property
+    def plain(self) -> bool:
+        """No hard stops and no cooldowns: the shown cards are the first `top` that fire."""
+        return not any(rule.suppress or rule.cooldown for rule in self.rules)
+
+    @functools.cached_property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Rule ids by position in the pack (what `match` returns positions into)."""
+        return tuple(rule.id for rule in self.rules)
+
+    def match_ids(self, facts: Mapping[str, Any]) -> list[str]:
+        """The ids of the rules whose conditions hold (and validity windows include `now`),
+        best first; hard stops, cooldowns and the hit policy are not applied."""
+        ids = self.rule_ids
+        return [ids[i] for i in self.match(facts)]
+
+    @classmethod
+    def from_data(
+        cls,
+        data: Mapping[str, Any],
+        vocabulary: Vocabulary | None = None,
+        *,
+        name: str = "<data>",
+        run_examples: bool = True,
+    ) -> Pack:
+        """A pack from plain data, checked as a YAML file is (see `pack_from_data`)."""
+        return pack_from_data(data, vocabulary, name=name, run_examples=run_examples)
+
+    def to_data(self) -> dict[str, Any]:
+        """The pack as plain data (text, numbers, lists, dicts) that `from_data` reads back."""
+        from .export import pack_data
+
+        return pack_data(self)
+
+    def to_yaml(self) -> str:
+        """The pack as YAML text that `load_pack` reads back."""
+        from .export import pack_yaml
+
+        return pack_yaml(self)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -155,13 +209,48 @@ class Pack:
 def load_pack(
     path_or_text: str | Path, vocabulary: Vocabulary | None = None, *, run_examples: bool = True
 ) -> Pack:
-    """Load, check and compile a pack from a file path or YAML text; any bad rule rejects it."""
+    """Load, check and compile a pack from a file path or YAML text; any bad rule rejects it.
+
+    A `Path`, or a one-line string ending in `.yaml`/`.yml`, is read as a file; anything else is
+    YAML text. Use `pack_from_yaml` to pass text that could be mistaken for a path."""
+    return _build(_source(path_or_text), None, vocabulary, run_examples)
+
+
+def pack_from_yaml(
+    text: str,
+    vocabulary: Vocabulary | None = None,
+    *,
+    name: str = "<text>",
+    run_examples: bool = True,
+) -> Pack:
+    """A pack from YAML text (never taken for a path); errors name `name` and the line."""
+    return _build(Source(name, text), None, vocabulary, run_examples)
+
+
+def pack_from_data(
+    data: Mapping[str, Any],
+    vocabulary: Vocabulary | None = None,
+    *,
+    name: str = "<data>",
+    run_examples: bool = True,
+) -> Pack:
+    """A pack from plain data (dicts and lists as JSON or a database gives them), with the same
+    checks and errors as a YAML file; errors name the rule id, the field and the column."""
+    if not isinstance(data, Mapping):
+        raise PackError("a pack is a mapping of keys to values", Where(name))
+    return _build(Source(name, ""), items_from_data(data), vocabulary, run_examples)
+
+
+def _build(
+    source: Source, root: Item | None, vocabulary: Vocabulary | None, run_examples: bool
+) -> Pack:
     vocabulary = vocabulary or load_vocabulary()
-    source = _source(path_or_text)
     collecting = gc.isenabled()
     gc.disable()  # loading makes many small acyclic objects; collecting midway only costs time
     try:
-        pack = PackLoader(source, vocabulary).pack(compose(source))
+        if root is None:
+            root = items_from_yaml(compose(source), source)
+        pack = PackLoader(source, vocabulary).pack(root)
     finally:
         if collecting:
             gc.enable()
@@ -184,13 +273,54 @@ def _source(path_or_text: str | Path) -> Source:
     return Source("<text>", path_or_text)
 
 
+MEMO_SIZE = 20_000  # checked conditions and templates a vocabulary remembers
+
+
+def remembered(vocabulary: Vocabulary, key: tuple[str, str, int], make: Callable) -> Any:
+    """A checked template (or condition) this vocabulary has seen before, else made now.
+
+    A checked tree or template is never changed after checking, so packs may share it: editing one
+    rule of a 40-rule pack re-checks one rule. Errors are not remembered (they are raised again)."""
+    memo = vocabulary.__dict__.get("_memo")
+    if memo is None:
+        memo = {}
+        object.__setattr__(vocabulary, "_memo", memo)  # the frozen vocabulary's own cache
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = make(key[1], vocabulary, key[2])
+    return found
+
+
+def checked(when: str, vocabulary: Vocabulary) -> tuple[Node, list[str]]:
+    """A condition parsed and type-checked against the vocabulary (remembered, see above)."""
+    tree, facts = remembered(vocabulary, ("when", when, 0), _check_condition)
+    return tree, list(facts)
+
+
+def _check_condition(when: str, vocabulary: Vocabulary, _: int) -> tuple[Node, tuple[str, ...]]:
+    tree, facts = check(parse(when), vocabulary)
+    return tree, tuple(facts)
+
+
+def forget_checked(vocabulary: Vocabulary) -> None:
+    """Drop the vocabulary's remembered conditions and templates (for cold-load timings)."""
+    vocabulary.__dict__.pop("_memo", None)
+
+
+def _line(item: Item) -> int:
+    """The 1-based file line of a YAML item; 0 for an item from data."""
+    return 0 if isinstance(item.place, FieldPlace) else item.place.start_mark.line + 1
+
+
 class PackLoader:
     def __init__(self, source: Source, vocabulary: Vocabulary):
         self.source = source
         self.vocabulary = vocabulary
         self.read = Reader(source)
 
-    def pack(self, root: yaml.Node) -> Pack:
+    def pack(self, root: Item) -> Pack:
         keys = self.read.mapping(
             root, "the pack", PACK_KEYS, ("id", "version", "audience", "rules")
         )
@@ -199,20 +329,20 @@ class PackLoader:
         if "hit_policy" in keys:
             policy = self.read.choice(keys["hit_policy"], "hit policy", HIT_POLICIES)
         top = self.read.integer(keys["top"], "top", 1, 50) if "top" in keys else 3
-        rule_nodes = self.read.sequence(keys["rules"], "rules", MAX_RULES)
-        if not rule_nodes:
+        rule_items = self.read.sequence(keys["rules"], "rules", MAX_RULES)
+        if not rule_items:
             raise self.read.fail("a pack needs at least one rule", keys["rules"])
-        rules = self.rules(rule_nodes, audience)
+        rules = self.rules(rule_items, audience)
         order = tuple(sorted(range(len(rules)), key=lambda i: (-rules[i].priority, i)))
         windows = {i: _window(rules[i]) for i in order}
         first_only = policy == "first" and not any(r.cooldown or r.suppress for r in rules)
-        match = compile_matcher([(i, rules[i].tree, windows[i]) for i in order], first_only)
+        conditions = tuple((i, rules[i].tree, windows[i]) for i in order)
         examples = ()
         if "examples" in keys:
             examples = tuple(self.examples(keys["examples"], self.read, pack_level=True))
         return Pack(
             id=_slug(self.read, keys["id"], "pack id"),
-            version=self.read.text(keys["version"], "version"),
+            version=_version(self.read, keys["version"]),
             audience=audience,
             hit_policy=policy,
             top=1 if policy == "first" else top,
@@ -225,26 +355,31 @@ class PackLoader:
             examples=examples,
             vocabulary=self.vocabulary,
             order=order,
-            match=match,
+            matcher=(conditions, first_only),
+            declared_top=top if "top" in keys else None,
         )
 
-    def rules(self, nodes: list[yaml.Node], audience: str) -> list[Rule]:
+    def rules(self, items: list[Item], audience: str) -> list[Rule]:
         rules: list[Rule] = []
         errors: list[RuleError] = []
         seen: dict[str, int] = {}
-        for position, node in enumerate(nodes):
+        for position, item in enumerate(items):
             try:
-                rule = self.rule(node, position, audience)
+                rule = self.rule(item, position, audience)
             except RuleError as error:
                 errors.append(error)
                 continue
             if rule.id in seen:
                 where = Reader(self.source, rule.id)
-                errors.append(
-                    where.fail(f"rule id `{rule.id}` is already used on line {seen[rule.id]}", node)
+                before = seen[rule.id]
+                used = (
+                    f"on line {rules[before].line}"
+                    if rules[before].line
+                    else f"by rule #{before + 1}"
                 )
+                errors.append(where.fail(f"rule id `{rule.id}` is already used {used}", item))
                 continue
-            seen[rule.id] = rule.line
+            seen[rule.id] = len(rules)
             rules.append(rule)
         if errors:
             first = errors[0]
@@ -252,12 +387,11 @@ class PackLoader:
             raise first
         return rules
 
-    def rule(self, node: yaml.Node, position: int, pack_audience: str) -> Rule:
-        pairs = node.value if isinstance(node, yaml.MappingNode) else []
-        ids = [v.value for k, v in pairs if k.value == "id" and isinstance(v, yaml.ScalarNode)]
-        rule_id = ids[0] if ids else f"#{position + 1}"
-        read = Reader(self.source, rule_id)
-        keys = read.mapping(node, "a rule", RULE_KEYS, ("id", "title", "when", "card"))
+    def rule(self, item: Item, position: int, pack_audience: str) -> Rule:
+        given = item.value.get("id") if isinstance(item.value, dict) else None
+        rule_id = given.value if given is not None and isinstance(given.value, str) else None
+        read = Reader(self.source, rule_id or f"#{position + 1}")
+        keys = read.mapping(item, "a rule", RULE_KEYS, ("id", "title", "when", "card"))
         rule_id = _slug(read, keys["id"], "rule id")
         read.rule = rule_id
         audience = (
@@ -265,9 +399,9 @@ class PackLoader:
             if "audience" in keys
             else pack_audience
         )
-        when_node = keys["when"]
-        when = read.text(when_node, "`when`")
-        tree, facts = self.condition(read, when_node, when)
+        when_item = keys["when"]
+        when = read.text(when_item, "`when`")
+        tree, facts = self.condition(read, when_item, when)
         card = self.card(read, keys["card"], audience)
         valid = read.mapping(keys["valid"], "`valid`", ("from", "until")) if "valid" in keys else {}
         suppress = None
@@ -287,7 +421,7 @@ class PackLoader:
             facts=tuple(facts),
             card=card,
             position=position,
-            line=node.start_mark.line + 1,
+            line=_line(item),
             description=read.text(keys["description"], "description")
             if "description" in keys
             else "",
@@ -300,35 +434,34 @@ class PackLoader:
             examples=tuple(self.examples(keys["examples"], read)) if "examples" in keys else (),
         )
 
-    def condition(self, read: Reader, node: yaml.ScalarNode, when: str) -> tuple[Node, list[str]]:
+    def condition(self, read: Reader, item: Item, when: str) -> tuple[Node, list[str]]:
         try:
-            return check(parse(when), self.vocabulary)
+            return checked(when, self.vocabulary)
         except RuleError as error:
             if error.span is None:
-                raise error.located(self.source.where(node, read.rule)) from None
-            raise error.located(self.source.where_in(node, error.span, read.rule)) from None
+                raise error.located(read.where(item)) from None
+            raise error.located(read.where_in(item, error.span)) from None
 
-    def template(self, read: Reader, node: yaml.Node, what: str, limit: int) -> Template:
-        text = read.text(node, what)
+    def template(self, read: Reader, item: Item, what: str, limit: int) -> Template:
+        text = read.text(item, what)
         try:
-            return parse_template(text, self.vocabulary, limit)
+            return remembered(self.vocabulary, ("template", text, limit), parse_template)
         except RuleError as error:
-            where = self.source.where_in(node, error.span or (0, len(text)), read.rule)
-            raise error.located(where) from None
+            raise error.located(read.where_in(item, error.span or (0, len(text)))) from None
 
-    def card(self, read: Reader, node: yaml.Node, audience: str) -> CardSpec:
-        keys = read.mapping(node, "a card", CARD_KEYS, ("headline", "actions"))
+    def card(self, read: Reader, item: Item, audience: str) -> CardSpec:
+        keys = read.mapping(item, "a card", CARD_KEYS, ("headline", "actions"))
         headline = self.template(read, keys["headline"], "the headline", HEADLINE_LIMIT)
         details = []
         if "details" in keys:
-            for item in read.sequence(keys["details"], "details", 3):
-                details.append(self.template(read, item, "a detail line", DETAIL_LIMIT))
+            for detail in read.sequence(keys["details"], "details", 3):
+                details.append(self.template(read, detail, "a detail line", DETAIL_LIMIT))
         actions = []
-        for action, action_node in read.strings(keys["actions"], "actions", 4):
+        for action, action_item in read.strings(keys["actions"], "actions", 4):
             if action not in ACTIONS[audience]:
                 raise read.fail(
                     f"`{action}` is not a {audience} action; use {', '.join(ACTIONS[audience])}",
-                    action_node,
+                    action_item,
                 )
             actions.append(action)
         if not actions:
@@ -347,16 +480,16 @@ class PackLoader:
             _money(read, offer["max_value"], "max_value") if "max_value" in offer else None,
         )
 
-    def cooldown(self, read: Reader, node: yaml.Node, audience: str) -> Cooldown:
-        if isinstance(node, yaml.ScalarNode):
-            every_node, per = node, SUBJECTS[audience]
+    def cooldown(self, read: Reader, item: Item, audience: str) -> Cooldown:
+        if not isinstance(item.value, dict):
+            every_item, per = item, SUBJECTS[audience]
         else:
-            keys = read.mapping(node, "`cooldown`", ("every", "per"), ("every",))
-            every_node = keys["every"]
+            keys = read.mapping(item, "`cooldown`", ("every", "per"), ("every",))
+            every_item = keys["every"]
             per = read.text(keys["per"], "`cooldown.per`") if "per" in keys else SUBJECTS[audience]
             if per not in self.vocabulary:
                 raise read.fail(f"unknown fact `{per}` in `cooldown.per`", keys["per"])
-        every = read.text(every_node, "`cooldown`")
+        every = read.text(every_item, "`cooldown`")
         if every in ("visit", "once"):
             return Cooldown(every, per)
         try:
@@ -369,52 +502,56 @@ class PackLoader:
             or tokens[0].value[1] <= dt.timedelta(0)
         ):
             raise read.fail(
-                "a cooldown is `visit`, `once` or a duration such as 12h or 7d", every_node
+                "a cooldown is `visit`, `once` or a duration such as 12h or 7d", every_item
             )
         return Cooldown(every, per, tokens[0].value[1])
 
     # -- examples ----------
-    def examples(self, node: yaml.Node, read: Reader, pack_level: bool = False) -> list[Example]:
+    def examples(self, item: Item, read: Reader, pack_level: bool = False) -> list[Example]:
         examples = []
         allowed = (
             ("name", "facts", "cards", "history")
             if pack_level
             else ("name", "facts", "fires", "history")
         )
-        for index, item in enumerate(read.sequence(node, "examples", MAX_EXAMPLES)):
+        for index, entry in enumerate(read.sequence(item, "examples", MAX_EXAMPLES)):
             keys = read.mapping(
-                item, "an example", allowed, ("facts", "cards" if pack_level else "fires")
+                entry, "an example", allowed, ("facts", "cards" if pack_level else "fires")
             )
             name = read.text(keys["name"], "name") if "name" in keys else f"example {index + 1}"
             facts = self.facts(read, keys["facts"])
             history = self.history(read, keys["history"]) if "history" in keys else {}
-            line = item.start_mark.line + 1
+            line = _line(entry)
+            field = None if line else (entry.place.path or f"examples[{index}]")
             if pack_level:
                 cards = tuple(text for text, _ in read.strings(keys["cards"], "cards", 50))
-                examples.append(Example(name, facts, line, cards=cards, history=history))
+                examples.append(
+                    Example(name, facts, line, cards=cards, history=history, field=field)
+                )
             else:
                 fires = read.boolean(keys["fires"], "fires")
-                examples.append(Example(name, facts, line, fires=fires, history=history))
+                examples.append(
+                    Example(name, facts, line, fires=fires, history=history, field=field)
+                )
         return examples
 
-    def facts(self, read: Reader, node: yaml.Node) -> dict[str, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            raise read.fail("`facts` must be a mapping of fact names to values", node)
+    def facts(self, read: Reader, item: Item) -> dict[str, Any]:
+        if not isinstance(item.value, dict):
+            raise read.fail("`facts` must be a mapping of fact names to values", item)
         facts: dict[str, Any] = {}
-        for key, value in node.value:
-            name = read.text(key, "a fact name")
+        for name, value in item.value.items():
             if name not in self.vocabulary:
                 try:
                     self.vocabulary[name]
                 except RuleError as error:
-                    raise read.fail(error.message, key, type(error)) from None
-            facts[name] = fact_from_yaml(read, self.vocabulary[name], value)
+                    raise read.fail(error.message, item.value.keys_at[name], type(error)) from None
+            facts[name] = fact_value(read, self.vocabulary[name], value)
         return facts
 
-    def history(self, read: Reader, node: yaml.Node) -> dict[str, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            raise read.fail("`history` maps cooldown keys (rule:subject) to datetimes", node)
-        return {read.text(k, "a cooldown key"): _datetime(read, v) for k, v in node.value}
+    def history(self, read: Reader, item: Item) -> dict[str, Any]:
+        if not isinstance(item.value, dict):
+            raise read.fail("`history` maps cooldown keys (rule:subject) to datetimes", item)
+        return {key: _datetime(read, value) for key, value in item.value.items()}
 
 
 def facts_from_plain(data: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
@@ -446,19 +583,26 @@ def facts_from_plain(data: Mapping[str, Any], vocabulary: Vocabulary) -> dict[st
     return facts
 
 
-def fact_from_yaml(read: Reader, fact: Fact, node: yaml.Node) -> Any:
-    """An example's fact value from YAML text, in the type `evaluate` expects for that fact."""
-    if is_null(node):
+def fact_value(read: Reader, fact: Fact, item: Item) -> Any:
+    """An example's fact value, in the type `evaluate` expects: text is read as YAML writes it
+    (`2424.80`, `45%`, `2025-03-01`, `3d`); other data values must fit the fact's type."""
+    value = item.value
+    if value is None:
         return None
     if fact.type == "list":
-        return [text for text, _ in read.strings(node, f"`{fact.name}`", 200)]
-    text = read.text(node, f"`{fact.name}`")
-    try:
-        return _CONVERT[fact.type](text, fact)
-    except (ValueError, InvalidOperation, KeyError, RuleError):
-        raise read.fail(
-            f"`{text}` is not a valid {fact.type_label} for `{fact.name}`", node
-        ) from None
+        return [text for text, _ in read.strings(item, f"`{fact.name}`", 200)]
+    if isinstance(value, str):
+        try:
+            return _CONVERT[fact.type](value, fact)
+        except (ValueError, InvalidOperation, KeyError, RuleError):
+            raise read.fail(
+                f"`{value}` is not a valid {fact.type_label} for `{fact.name}`", item
+            ) from None
+    cleaned, why = clean(fact.type, fact.values, value)
+    if why or isinstance(value, dict | list):
+        shown = plain(item)
+        raise read.fail(f"`{shown}` is not a valid {fact.type_label} for `{fact.name}`", item)
+    return cleaned
 
 
 def _enum(text: str, fact: Fact) -> str:
@@ -489,7 +633,7 @@ def _duration(text: str, fact: Fact) -> dt.timedelta:
 
 
 _CONVERT: dict[str, Callable[[str, Fact], Any]] = {
-    "money": lambda text, fact: Decimal(text.replace(",", "").lstrip("$")),
+    "money": lambda text, fact: money_text(text),
     "number": _number,
     "integer": lambda text, fact: int(text),
     "percent": _percent,
@@ -502,32 +646,40 @@ _CONVERT: dict[str, Callable[[str, Fact], Any]] = {
 }
 
 
-def _datetime(read: Reader, node: yaml.Node) -> dt.datetime:
+def _datetime(read: Reader, item: Item) -> dt.datetime:
+    if isinstance(item.value, dt.datetime):
+        return item.value
     try:
-        return dt.datetime.fromisoformat(read.text(node, "a time"))
-    except ValueError:
-        raise read.fail("times are written like 2025-03-01 18:00", node) from None
+        return dt.datetime.fromisoformat(read.text(item, "a time"))
+    except (ValueError, RuleError):
+        raise read.fail("times are written like 2025-03-01 18:00", item) from None
 
 
-def _money(read: Reader, node: yaml.Node, what: str) -> Decimal:
-    try:
-        value = Decimal(read.text(node, what).replace(",", "").lstrip("$"))
-    except InvalidOperation:
+def _money(read: Reader, item: Item, what: str) -> Decimal:
+    value, why = clean("money", (), item.value)
+    if why or value is None or isinstance(item.value, bool):
         value = Decimal(-1)
+    value = to_decimal(value)
     if not value.is_finite() or value < 0 or value > 10**9:
-        raise read.fail(f"{what} must be an amount such as 150 or 150.00", node)
+        raise read.fail(f"{what} must be an amount such as 150 or 150.00", item)
     return value
 
 
-def _slug(read: Reader, node: yaml.Node, what: str) -> str:
-    text = read.text(node, what)
+def _version(read: Reader, item: Item) -> str:
+    if isinstance(item.value, int) and not isinstance(item.value, bool):
+        return str(item.value)  # `version: 3` in data
+    return read.text(item, "version")
+
+
+def _slug(read: Reader, item: Item, what: str) -> str:
+    text = read.text(item, what)
     if (
         not text
         or len(text) > 64
         or not all(c.isalnum() or c in "-_." for c in text)
         or not text.isascii()
     ):
-        raise read.fail(f"{what} uses letters, digits, `-`, `_` and `.` (at most 64)", node)
+        raise read.fail(f"{what} uses letters, digits, `-`, `_` and `.` (at most 64)", item)
     return text
 
 

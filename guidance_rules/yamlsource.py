@@ -6,7 +6,6 @@ anchors or aliases (they invite exponential expansion), no merge keys.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from .errors import PackError, RuleError, Where, did_you_mean
+from .errors import PackError, RuleError, Where
 
 # The base loader resolves no implicit types: every scalar stays text and this module decides what
 # `null` and `true` mean. It is also much faster than the safe loader's resolver.
@@ -157,82 +156,6 @@ def _refuse_tags_and_aliases(source: Source, root: yaml.Node) -> None:
                 stack.extend((key, value))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
-
-
-class Reader:
-    """Typed access to nodes with errors that name the place and the rule."""
-
-    def __init__(self, source: Source, rule: str | None = None):
-        self.source = source
-        self.rule = rule
-
-    def fail(
-        self, message: str, node: yaml.Node | None, cls: type[RuleError] = PackError
-    ) -> RuleError:
-        return self.source.error(cls, message, node, self.rule)
-
-    def mapping(
-        self, node: yaml.Node, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
-    ) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(f"{what} must be a mapping of keys to values", node)
-        found: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else None
-            if name not in allowed:
-                hint = did_you_mean(str(name), allowed) or f"; expected one of {', '.join(allowed)}"
-                raise self.fail(f"unknown key `{name}` in {what}{hint}", key)
-            if name in found:
-                raise self.fail(f"`{name}` appears twice in {what}", key)
-            found[name] = value
-        for name in required:
-            if name not in found:
-                raise self.fail(f"{what} needs `{name}`", node)
-        return found
-
-    def sequence(self, node: yaml.Node, what: str, limit: int) -> list[yaml.Node]:
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(f"{what} must be a list", node)
-        if len(node.value) > limit:
-            raise self.fail(f"{what} has {len(node.value)} entries; the limit is {limit}", node)
-        return list(node.value)
-
-    def text(self, node: yaml.Node, what: str) -> str:
-        if not isinstance(node, yaml.ScalarNode) or is_null(node):
-            raise self.fail(f"{what} must be a text value", node)
-        return node.value
-
-    def integer(self, node: yaml.Node, what: str, low: int, high: int) -> int:
-        try:
-            number = int(self.text(node, what))
-        except ValueError:
-            number = None
-        if number is None or not low <= number <= high:
-            raise self.fail(f"{what} must be a whole number from {low} to {high}", node)
-        return number
-
-    def choice(self, node: yaml.Node, what: str, options: tuple[str, ...]) -> str:
-        value = self.text(node, what)
-        if value not in options:
-            hint = did_you_mean(value, options) or f"; expected one of {', '.join(options)}"
-            raise self.fail(f"`{value}` is not a valid {what}{hint}", node)
-        return value
-
-    def boolean(self, node: yaml.Node, what: str) -> bool:
-        if not (isinstance(node, yaml.ScalarNode) and not node.style):
-            raise self.fail(f"{what} must be true or false", node)
-        if node.value.lower() not in ("true", "false"):
-            raise self.fail(f"{what} must be true or false", node)
-        return node.value.lower() == "true"
-
-    def date(self, node: yaml.Node, what: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(self.text(node, what))
-        except ValueError:
-            raise self.fail(f"{what} must be a date like 2025-03-01", node) from None
-
-    def strings(self, node: yaml.Node, what: str, limit: int) -> list[tuple[str, yaml.Node]]:
-        return [(self.text(item, what), item) for item in self.sequence(node, what, limit)]
 
 
 def is_null(node: yaml.Node) -> bool:
