@@ -9,6 +9,8 @@ the published pack replayed over a day gives the cards the day really got.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ def record(
     at: datetime,
 ) -> None:
     """Log one evaluation in the caller's transaction (it commits with the cards it made)."""
+    _report_fact_problems(pack)
     db.session.add(
         Evaluation(
             audience=pack.audience,
@@ -47,6 +50,23 @@ def record(
             cards=[card.rule_id for card in cards],
         )
     )
+
+
+def _report_fact_problems(pack: guidance_rules.Pack) -> None:
+    """Facts that did not fit their type were treated as missing: say so, at most once a minute
+    per pack, so an integration sending bad values is seen rather than silently never matching."""
+    now = time.monotonic()
+    if now - _REPORTED.get(pack.id, -1e9) < 60 or not pack.fact_problems.total():
+        return
+    _REPORTED[pack.id] = now
+    counts = pack.fact_problems.counts()
+    pack.fact_problems.clear()
+    what = ", ".join(f"{name} ({reason}) x{n}" for (name, reason), n in sorted(counts.items()))
+    log.warning("%s: facts that did not fit their type, treated as missing: %s", pack.id, what)
+
+
+_REPORTED: dict[str, float] = {}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

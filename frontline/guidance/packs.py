@@ -73,7 +73,8 @@ class PackShelf:
                 if number == self._number(audience):
                     return  # nothing newer checks: the version in force keeps serving
                 try:
-                    self._published[audience] = (number, guidance_rules.load_pack(text))
+                    pack = guidance_rules.pack_from_yaml(text, name=f"{audience} v{number}")
+                    self._published[audience] = (number, pack)
                     return
                 except guidance_rules.RuleError as error:  # e.g. after a vocabulary change
                     log.error("%s pack version %s no longer checks: %s", audience, number, error)

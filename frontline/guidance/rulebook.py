@@ -97,9 +97,9 @@ def check(text: str, audience: str, name: str = "") -> Check:
     if len(text) > MAX_TEXT:
         return Check(None, f"the pack is {len(text):,} characters; at most {MAX_TEXT:,}")
     try:
-        pack = guidance_rules.load_pack(text if "\n" in text else text + "\n")
+        pack = guidance_rules.pack_from_yaml(text, name=name or f"{audience} draft")
     except guidance_rules.RuleError as error:
-        return Check(None, str(error).replace("<text>", name or f"{audience} draft"))
+        return Check(None, str(error))
     if pack.audience != audience:
         return Check(None, f"this is a pack for {pack.audience}s, not for {audience}s")
     return Check(pack)

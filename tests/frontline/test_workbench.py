@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+import guidance_rules
 from frontline.extensions import db
 from frontline.guidance import evaluations, rulebook
 from frontline.guidance.packs import DEFAULT_PACKS, published_pack, shelf
@@ -291,3 +292,14 @@ def test_preview_shows_the_drafts_cards_on_a_real_logged_arrival(app, client, au
     assert 'data-rule="service-recovery"' in html and "<html" not in html
     missing = client.post("/analyst/packs/host/preview", data=form | {"evaluation": 999999})
     assert missing.status_code == 404
+
+
+def test_facts_that_do_not_fit_their_type_are_reported_not_silent(app, workbench, caplog):
+    with app.app_context():
+        pack = published_pack("host")
+        facts = {"now": utcnow(), "guest.tier": "platinum-plus", "guest.visits_12m": "many"}
+        cards = guidance_rules.evaluate(pack, facts)
+        evaluations._REPORTED.clear()
+        evaluations.record(pack, "guest", 1, facts, cards, utcnow())
+    assert "treated as missing" in caplog.text
+    assert "guest.tier (not a listed value)" in caplog.text
