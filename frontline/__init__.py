@@ -15,6 +15,7 @@ from .casino import zones
 from .config import init_app as configure
 from .extensions import csrf, db, migrate
 from .host import bp as host_bp
+from .leads import bp as leads_bp
 from .rep import bp as rep_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     guidance.init_app(app)
     casino.init_app(app)
     api.init_app(app)
-    for blueprint in (auth.bp, host_bp, rep_bp, analyst_bp, admin_bp):
+    for blueprint in (auth.bp, host_bp, rep_bp, analyst_bp, admin_bp, leads_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["script_tags"] = assets.script_tags
     cli.init_app(app)

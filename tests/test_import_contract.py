@@ -1,8 +1,8 @@
 """The import directions of docs/ARCHITECTURE.md, enforced on the source (no module is run).
 
 - `models` and `guidance_rules` import neither Flask, `frontline`, nor each other;
-- audience packages (`host`, `rep`, `analyst`, `admin`, `api`) import services, never another
-  audience's package;
+- audience packages (`host`, `rep`, `analyst`, `admin`, `leads`, `api`) import services,
+  never another audience's package;
 - services (`cargo`, `casino`, `guidance`, `scoring`, ...) never import an audience package;
 - `cargo` and `casino` never import each other, and what they share imports neither.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-AUDIENCES = {"host", "rep", "analyst", "admin", "api"}
+AUDIENCES = {"host", "rep", "analyst", "admin", "leads", "api"}
 BUSINESSES = {"cargo", "casino"}
 #: What both businesses build on: it may not reach into either one.
 SHARED = {"guidance", "scoring", "push", "tables", "auth", "imports", "demo"}

@@ -26,14 +26,20 @@ def _pack(audience: str) -> RulePack:
 @bp.get("/packs/<audience>")
 @role_required(Role.ANALYST)
 def pack(audience: str):
+    return _pack_page(_pack(audience))
+
+
+@bp.post("/packs/<audience>/signoff")
+@role_required(Role.ANALYST)
+def signoff(audience: str):
+    """Require a sales lead's sign-off before a published version runs (or stop requiring it)."""
     found = _pack(audience)
-    versions, changes = rulebook.history(found)
-    published = versions[0] if versions else None
-    changed = rulebook.diff(published.text if published else "", found.draft)
-    return render(
-        "analyst/pack.html", pack=found, versions=versions, changes=changes,
-        published=published, draft_diff=changed, draft_check=rulebook.check(found.draft, audience),
-    )  # fmt: skip
+    required = request.form.get("required") == "yes"
+    rulebook.require_signoff(found, required, current_user)
+    flash(
+        "Sales sign-off is required from now on." if required else "Sign-off is no longer required."
+    )
+    return see_other(url_for("analyst.pack", audience=audience))
 
 
 @bp.get("/packs/<audience>/draft")
@@ -145,11 +151,16 @@ def backtest(audience: str):
 def _refused(found: RulePack, message: str, status: int):
     """The pack page again, with why, under the status a client can act on (409, 422)."""
     flash(message)
+    return _pack_page(found, status)
+
+
+def _pack_page(found: RulePack, status: int = 200):
     versions, changes = rulebook.history(found)
-    published = versions[0] if versions else None
+    published = rulebook.in_force(found)
     return render(
         "analyst/pack.html", status=status, pack=found, versions=versions, changes=changes,
-        published=published, draft_check=rulebook.check(found.draft, found.audience),
+        published=published, newest=versions[0].number if versions else 0,
+        draft_check=rulebook.check(found.draft, found.audience),
         draft_diff=rulebook.diff(published.text if published else "", found.draft),
     )  # fmt: skip
 

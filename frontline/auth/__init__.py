@@ -5,6 +5,6 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__)
 
 from . import views  # noqa: E402,F401  (routes register on bp)
-from .access import home_for, init_app, role_required  # noqa: E402
+from .access import home_for, init_app, lead_required, role_required  # noqa: E402
 
-__all__ = ["bp", "home_for", "init_app", "role_required"]
+__all__ = ["bp", "home_for", "init_app", "lead_required", "role_required"]

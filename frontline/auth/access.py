@@ -58,3 +58,17 @@ def role_required(*roles: Role) -> Callable:
         return gated
 
     return decorator
+
+
+def lead_required(view: Callable) -> Callable:
+    """Let in a sales lead (someone who signs off a pack); others get sign-in or a 403."""
+
+    @wraps(view)
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.signs_off:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return gated

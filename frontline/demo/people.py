@@ -20,6 +20,8 @@ OTHER_HOSTS = (
     "Sara Vogel", "Ken Ito", "Lucia Silva", "Ben Novak", "Ivy Wong",
 )  # fmt: skip
 OTHER_REPS = ("Clara Jensen", "Felix Duarte", "Hana Kim")
+#: The sales leads who sign off marketing's changes to their team's pack, when a pack asks.
+SIGNS_OFF = {"shift.manager@demo.test": "host", "clara.jensen@demo.test": "rep"}
 
 #: Hosts rotate over three 8-hour shifts; the demo host works a double so alerts reach her.
 ROTATIONS = ((0, 8), (8, 16), (16, 24))
@@ -45,7 +47,13 @@ def staff() -> list[dict]:
 
 
 def _user(email: str, name: str, role: str, authority: Decimal | None) -> dict:
-    return {"email": email, "display_name": name, "role": role, "comp_authority": authority}
+    return {
+        "email": email,
+        "display_name": name,
+        "role": role,
+        "comp_authority": authority,
+        "signs_off": SIGNS_OFF.get(email),
+    }
 
 
 def shifts(host_ids: list[int], manager_id: int, demo_host_id: int, today: date, days: int):

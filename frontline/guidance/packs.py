@@ -24,6 +24,7 @@ import guidance_rules
 
 from ..extensions import db
 from ..tables import PackVersion, RulePack
+from ..tables.packs import RUNNING
 
 DEFAULT_PACKS = Path(guidance_rules.__file__).resolve().parent / "packs"
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def _newest():
     return (
         select(func.max(PackVersion.number))
         .join(RulePack, RulePack.id == PackVersion.pack_id)
-        .where(RulePack.audience == bindparam("audience"))
+        .where(RulePack.audience == bindparam("audience"), PackVersion.signoff.in_(RUNNING))
     )
 
 
@@ -98,7 +99,7 @@ def _versions():
     return (
         select(PackVersion.number, PackVersion.text)
         .join(RulePack, RulePack.id == PackVersion.pack_id)
-        .where(RulePack.audience == bindparam("audience"))
+        .where(RulePack.audience == bindparam("audience"), PackVersion.signoff.in_(RUNNING))
         .order_by(PackVersion.number.desc())
         .limit(20)
     )

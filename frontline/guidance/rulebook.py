@@ -21,6 +21,7 @@ import guidance_rules
 
 from ..extensions import db
 from ..tables import PackChange, PackVersion, RulePack, User, utcnow
+from ..tables.packs import RUNNING
 
 VERSION_LINE = re.compile(r"(?m)^version:.*$")
 MAX_REASON = 200
@@ -230,6 +231,7 @@ def _publish(
         text=text,
         published_by_id=user.id if user else None,
         reason=reason,
+        signoff="pending" if pack.requires_signoff else "none",
     )
     try:
         with db.session.begin_nested():
@@ -238,9 +240,51 @@ def _publish(
         db.session.rollback()
         raise PublishConflict(_conflict(pack, latest(pack))) from None
     pack.draft, pack.draft_base = text, number
-    _log(pack, user, action, number, reason)
+    _log(pack, user, "awaits_signoff" if pack.requires_signoff else action, number, reason)
     db.session.commit()
     return published
+
+
+def in_force(pack: RulePack) -> PackVersion | None:
+    """The newest version that may make cards (signed off, or needing no sign-off)."""
+    query = select(PackVersion).where(
+        PackVersion.pack_id == pack.id, PackVersion.signoff.in_(RUNNING)
+    )
+    return db.session.scalar(query.order_by(PackVersion.number.desc()).limit(1))
+
+
+def awaiting_signoff(audience: str) -> list[PackVersion]:
+    """Versions of AUDIENCE's pack published but not yet signed off, oldest first."""
+    query = (
+        select(PackVersion)
+        .join(PackVersion.pack)
+        .where(RulePack.audience == audience, PackVersion.signoff == "pending")
+        .order_by(PackVersion.number)
+    )
+    return list(db.session.scalars(query))
+
+
+def require_signoff(pack: RulePack, required: bool, user: User) -> None:
+    """Turn sales sign-off on or off for the pack (versions already published keep theirs)."""
+    pack.requires_signoff = required
+    _log(pack, user, "signoff_required" if required else "signoff_dropped", None, "")
+    db.session.commit()
+
+
+def sign_off(version: PackVersion, lead: User, approve: bool, note: str) -> None:
+    """A sales lead lets a version run, or returns it to marketing with a note."""
+    pack = version.pack
+    if lead.signs_off != pack.audience:
+        raise PackRefused(f"only a sales lead of the {pack.audience} pack signs it off")
+    if version.signoff != "pending":
+        raise PackRefused(f"version {version.number} is not waiting for sign-off")
+    note = " ".join((note or "").split())[:500]
+    if not approve and not note:
+        raise PackRefused("say what to change, so marketing can act on it")
+    version.signoff = "approved" if approve else "returned"
+    version.signed_off_by_id, version.signed_off_at, version.signoff_note = lead.id, utcnow(), note
+    _log(pack, lead, "signed_off" if approve else "returned", version.number, note)
+    db.session.commit()
 
 
 def _reason(reason: str) -> str:

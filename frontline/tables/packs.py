@@ -25,6 +25,8 @@ class RulePack(db.Model):
     draft_base: Mapped[int] = mapped_column(default=0)
     draft_saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     draft_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: A published version takes effect only once a sales lead signs it off.
+    requires_signoff: Mapped[bool] = mapped_column(default=False)
 
     draft_saved_by: Mapped[User | None] = relationship()
 
@@ -42,9 +44,23 @@ class PackVersion(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(200))
+    #: none (no sign-off needed), pending, approved or returned; only none and approved run.
+    signoff: Mapped[str] = mapped_column(String(10), default="none")
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signoff_note: Mapped[str] = mapped_column(String(500), default="")
 
     pack: Mapped[RulePack] = relationship()
-    published_by: Mapped[User | None] = relationship()
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+    signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+
+    @property
+    def runs(self) -> bool:
+        """Whether this version may make cards (signed off, or no sign-off needed)."""
+        return self.signoff in RUNNING
+
+
+RUNNING = ("none", "approved")
 
 
 class PackChange(db.Model):

@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     #: The largest comp a host may offer without asking (hosts only).
     comp_authority: Mapped[Decimal | None] = mapped_column(Money())
+    #: A sales lead signs off marketing's changes to this audience's pack (host or rep).
+    signs_off: Mapped[str | None] = mapped_column(String(16))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

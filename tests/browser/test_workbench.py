@@ -6,8 +6,9 @@ import requests
 from sqlalchemy import select
 
 from frontline.extensions import db
+from frontline.guidance import rulebook
 from frontline.guidance.packs import published_pack, shelf
-from frontline.tables import IssuedCard
+from frontline.tables import IssuedCard, User
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import arrival, make_floor, make_token, make_user
 from tests.frontline.test_workbench import install_shipped_packs
@@ -100,3 +101,26 @@ def test_analyst_tunes_publishes_and_rolls_back(browser, live_server, floor, app
     width = (viewport or {"width": 390})["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()
+
+
+def test_the_sales_lead_signs_off_on_a_phone(phone, live_server, floor, app):
+    with app.app_context():
+        make_user("host", email="rita@demo.test", password="demo", signs_off="host")
+        analyst = User.by_email("analyst@demo.test")
+        pack = rulebook.pack_for("host")
+        rulebook.require_signoff(pack, True, analyst)
+        rulebook.save_draft(pack, pack.draft.replace(OLD, NEW), analyst, 1)
+        rulebook.publish(pack, analyst, "Lead with the recovery", 1)
+    post_arrival(live_server.url, floor["token"], "G1")  # still made by v1
+    assert newest_card(app).pack_version == "v1"
+    sign_in(phone, live_server.url, "rita@demo.test")
+    phone.get_by_role("link", name="Sign-off").click()
+    phone.locator("[data-version='2']").wait_for()
+    screenshot(phone, "lead-signoff")
+    phone.get_by_role("button", name="Sign off: it runs now").click()
+    phone.get_by_text("Version 2 runs from now on.").wait_for()
+    with app.app_context():
+        shelf().forget("host")
+    post_arrival(live_server.url, floor["token"], "G2")
+    card = newest_card(app)
+    assert card.pack_version == "v2" and NEW in card.headline

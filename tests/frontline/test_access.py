@@ -33,6 +33,10 @@ ROUTES = {
     "analyst.backtest": ("GET", "/analyst/packs/host/backtest", {"analyst"}),
     "analyst.check": ("POST", "/analyst/packs/host/check", {"analyst"}),
     "analyst.preview": ("POST", "/analyst/packs/host/preview", {"analyst"}),
+    "analyst.signoff": ("POST", "/analyst/packs/host/signoff", {"analyst"}),
+    # Sales leads (a host or rep who signs off a pack): no plain role gets in.
+    "leads.signoffs": ("GET", "/leads/signoffs", set()),
+    "leads.decide": ("POST", "/leads/signoffs/999999", set()),
     "analyst.save": ("POST", "/analyst/packs/host/draft", {"analyst"}),
     "analyst.publish": ("POST", "/analyst/packs/host/publish", {"analyst"}),
     "analyst.rollback": ("POST", "/analyst/packs/host/versions/1/rollback", {"analyst"}),

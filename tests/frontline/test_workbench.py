@@ -303,3 +303,62 @@ def test_facts_that_do_not_fit_their_type_are_reported_not_silent(app, workbench
         evaluations.record(pack, "guest", 1, facts, cards, utcnow())
     assert "treated as missing" in caplog.text
     assert "guest.tier (not a listed value)" in caplog.text
+
+
+# -- sales sign-off ---------------------------------------------------------------------------
+
+
+def test_with_signoff_a_version_runs_only_once_a_sales_lead_signs_it_off(
+    app, client, auth, workbench
+):
+    with app.app_context():
+        make_user("host", email="rita@example.test", signs_off="host")
+        analyst = User.by_email("ana@example.test")
+        pack = rulebook.pack_for("host")
+        rulebook.require_signoff(pack, True, analyst)
+        rulebook.save_draft(pack, edited_draft(app), analyst, 1)
+        waiting = rulebook.publish(pack, analyst, "lead with the recovery", 1)
+        assert waiting.signoff == "pending" and published_pack("host").version == "v1"
+        other = make_user("host", email="leo@example.test")
+        with pytest.raises(rulebook.PackRefused, match="only a sales lead of the host pack"):
+            rulebook.sign_off(waiting, other, True, "")
+        version_id = waiting.id
+    auth.post_login("rita@example.test", "pw-for-tests")
+    page = client.get("/leads/signoffs").get_data(as_text=True)
+    assert 'data-version="2"' in page and "service-recovery</code> changed: card" in page
+    token = csrf_from(page)
+    answer = client.post(
+        f"/leads/signoffs/{version_id}", data={"decision": "approve", "csrf_token": token}
+    )
+    assert answer.status_code == 303
+    with app.app_context():
+        shelf().forget("host")
+        assert published_pack("host").version == "v2"
+        log = db.session.scalars(select(PackChange.action).order_by(PackChange.id)).all()
+        assert log[-2:] == ["awaits_signoff", "signed_off"]
+
+
+def test_a_lead_returns_a_version_with_a_note_and_it_never_runs(app, client, auth, workbench):
+    with app.app_context():
+        make_user("host", email="rita@example.test", signs_off="host")
+        analyst = User.by_email("ana@example.test")
+        pack = rulebook.pack_for("host")
+        rulebook.require_signoff(pack, True, analyst)
+        rulebook.save_draft(pack, edited_draft(app), analyst, 1)
+        version_id = rulebook.publish(pack, analyst, "try it", 1).id
+    auth.post_login("rita@example.test", "pw-for-tests")
+    token = csrf_from(client.get("/leads/signoffs").get_data(as_text=True))
+    no_note = {"decision": "return", "csrf_token": token}
+    client.post(f"/leads/signoffs/{version_id}", data=no_note)
+    page = client.get("/leads/signoffs").get_data(as_text=True)
+    assert "say what to change" in page and 'data-version="2"' in page
+    note = no_note | {"note": "Hosts read the name first; keep it in front"}
+    client.post(f"/leads/signoffs/{version_id}", data=note)
+    assert "Nothing waits for your sign-off" in client.get("/leads/signoffs").get_data(as_text=True)
+    auth.logout()
+    auth.post_login("ana@example.test", "pw-for-tests")
+    page = client.get("/analyst/packs/host").get_data(as_text=True)
+    assert 'data-signoff="returned"' in page and "keep it in front" in page
+    with app.app_context():
+        shelf().forget("host")
+        assert published_pack("host").version == "v1"
