@@ -30,6 +30,7 @@ def from_environment(
     mode = env.get("FRONTLINE_ENV", "development").strip().lower()
     sqlite_path = Path(instance_path) / "frontline.sqlite3"
     production = mode == "production"
+    secure_cookies = production or _flag(env.get("FRONTLINE_SECURE_COOKIES"))
     return {
         "ENV_MODE": mode,
         "DEBUG": _flag(env.get("FRONTLINE_DEBUG")),
@@ -39,7 +40,11 @@ def from_environment(
         "REDIS_URL": env.get("FRONTLINE_REDIS_URL") or None,
         "HTMX_FROM_CDN": _flag(env.get("FRONTLINE_HTMX_CDN")),
         "MODEL_DIR": env.get("FRONTLINE_MODEL_DIR", str(Path(instance_path) / "models")),
-        "SESSION_COOKIE_SECURE": production or _flag(env.get("FRONTLINE_SECURE_COOKIES")),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        # __Host-: the browser keeps it only if Secure, for this host alone and Path=/.
+        "SESSION_COOKIE_NAME": "__Host-session" if secure_cookies else "session",
+        "SESSION_COOKIE_PATH": "/",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
