@@ -59,6 +59,8 @@ def from_environment(
         "WEBHOOK_SECRET": env.get("FRONTLINE_WEBHOOK_SECRET") or None,
         # How long a worker trusts an API token it has checked (a revocation takes this long).
         "API_TOKEN_CACHE_SECONDS": float(env.get("FRONTLINE_API_TOKEN_CACHE_SECONDS", "5")),
+        # How far ahead of our clock an event may be (the sender's clock skew), in seconds.
+        "EVENT_MAX_FUTURE_SECONDS": float(env.get("FRONTLINE_EVENT_MAX_FUTURE_SECONDS", "300")),
         "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
         "API_TITLE": "Frontline API",
