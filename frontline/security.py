@@ -6,9 +6,9 @@ on a page, a fragment, a stream, a JSON answer, a static file and an error page.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request
 
-from . import assets
+from . import assets, limits
 
 #: The same on every answer. Permissions-Policy names only features browsers know (an unknown
 #: one is a console error); the phone needs none of them.
@@ -24,7 +24,21 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_unstorable_text)
     app.after_request(add_headers)
+
+
+def refuse_unstorable_text() -> None:
+    """A NUL in a form field, query or path would reach PostgreSQL and fail there as a 500."""
+    sources = (request.view_args or {}, request.args, request.form if request.form else {})
+    for values in sources:
+        for name, value in values.items():
+            if not isinstance(value, str):
+                continue
+            try:
+                limits.text(value)
+            except ValueError as error:
+                abort(400, description=f"The field {name!r} {error}; remove it and try again.")
 
 
 def content_security_policy() -> str:

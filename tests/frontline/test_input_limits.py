@@ -174,3 +174,23 @@ def test_error_report_is_capped_with_a_count(api):
     assert response.status_code == 422
     assert len(response.data) < 20_000
     assert "more items have errors" in str(response.json["errors"])
+
+
+# -- forms, queries and paths --------------------------------------------------------------
+
+
+def test_nul_in_a_form_field_is_a_400_page(auth, app):
+    from tests.conftest import csrf_from
+
+    token = csrf_from(auth.client.get("/login").get_data(as_text=True))
+    response = auth.client.post(
+        "/login", data={"email": "ava\x00@example.test", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "email&#39; contains a NUL character" in response.get_data(as_text=True)
+
+
+def test_nul_in_an_api_path_is_a_400(api):
+    response = api("GET", "/guests/G%001")
+    assert response.status_code == 400 and response.is_json
+    assert "external_id" in response.json["message"]
