@@ -63,6 +63,12 @@ def from_environment(
         "EVENT_MAX_FUTURE_SECONDS": float(env.get("FRONTLINE_EVENT_MAX_FUTURE_SECONDS", "300")),
         "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
+        # One address guessing many accounts, and one account guessed from many addresses.
+        "LOGIN_MAX_CLIENT_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_CLIENT_FAILURES", "30")),
+        "LOGIN_MAX_ACCOUNT_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_ACCOUNT_FAILURES", "50")),
+        "LOGIN_ACCOUNT_WINDOW_MINUTES": int(
+            env.get("FRONTLINE_LOGIN_ACCOUNT_WINDOW_MINUTES", "60")
+        ),
         "API_TITLE": "Frontline API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
