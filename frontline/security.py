@@ -70,7 +70,8 @@ def add_headers(response: Response) -> Response:
         headers.setdefault(name, value)
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static":
+    if request.endpoint != "static" and not response.cache_control.private:
         # Pages, fragments, streams and API answers may be someone's: no cache keeps them.
+        # A view that revalidates on purpose (ETag, "private, no-cache") keeps its own header.
         headers["Cache-Control"] = "no-store"
     return response

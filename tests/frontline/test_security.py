@@ -128,3 +128,16 @@ def test_templates_need_no_unsafe_inline_or_eval(name):
     text = template.read_text()
     found = [what for pattern, what in INLINE if pattern.search(text)]
     assert not found, f"{template.relative_to(TEMPLATES)} has {found}; the CSP blocks them"
+
+
+def test_a_view_that_revalidates_privately_keeps_its_cache_control(app):
+    @app.get("/_test/versioned")
+    def versioned():
+        response = app.make_response("v1")
+        response.set_etag("v1")
+        response.headers["Cache-Control"] = "no-cache, private"
+        return response
+
+    response = app.test_client().get("/_test/versioned")
+    assert response.headers["Cache-Control"] == "no-cache, private"
+    assert_secured(response, private=False)
