@@ -61,6 +61,9 @@ def from_environment(
         "API_TOKEN_CACHE_SECONDS": float(env.get("FRONTLINE_API_TOKEN_CACHE_SECONDS", "5")),
         # How far ahead of our clock an event may be (the sender's clock skew), in seconds.
         "EVENT_MAX_FUTURE_SECONDS": float(env.get("FRONTLINE_EVENT_MAX_FUTURE_SECONDS", "300")),
+        # A host's shift: signed out after 2 idle hours, and 12 hours after signing in at most.
+        "SESSION_IDLE_MINUTES": float(env.get("FRONTLINE_SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": float(env.get("FRONTLINE_SESSION_MAX_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
         # One address guessing many accounts, and one account guessed from many addresses.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+import time
+
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
@@ -41,6 +43,7 @@ def login():
     user.session_token = UserSession.start(user, request.user_agent.string)
     db.session.commit()
     login_user(user)
+    session["seen"] = int(time.time())
     current_app.logger.info("sign-in %s", user.email)
     return see_other(home_for(user))
 

@@ -125,3 +125,61 @@ def test_one_account_guessed_from_many_addresses_is_slowed(auth, app):
     refused = _sign_in_from(auth, "198.51.100.7", "h@example.test", "right-password")
     assert refused.status_code == 429
     assert "tell an admin" in refused.get_data(as_text=True)
+
+
+def _idle_for(client, seconds: float) -> None:
+    import time
+
+    with client.session_transaction() as cookie:
+        cookie["seen"] = int(time.time() - seconds)
+
+
+def _sessions(app) -> int:
+    from sqlalchemy import func, select
+
+    from frontline.extensions import db
+    from frontline.tables import UserSession
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(UserSession))
+
+
+def test_idle_session_ends_and_says_so_on_the_next_tap(auth, app):
+    auth.login("host")
+    _idle_for(auth.client, app.config["SESSION_IDLE_MINUTES"] * 60 - 120)
+    assert auth.client.get("/host/").status_code == 200  # still within the idle time
+    _idle_for(auth.client, app.config["SESSION_IDLE_MINUTES"] * 60 + 1)
+    response = auth.client.get("/host/")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = auth.client.get("/login").get_data(as_text=True)
+    assert "signed out after inactivity" in page
+    assert _sessions(app) == 0  # the row is gone: the old cookie cannot come back
+
+
+def test_session_ends_after_the_absolute_limit_even_when_busy(auth, app):
+    from datetime import timedelta
+
+    from frontline.extensions import db
+    from frontline.tables import UserSession
+
+    auth.login("host")
+    with app.app_context():
+        row = db.session.scalars(db.select(UserSession)).one()
+        row.created_at -= timedelta(hours=app.config["SESSION_MAX_HOURS"], minutes=1)
+        db.session.commit()
+    response = auth.client.get("/host/", headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/login"
+    assert "signed out after 12 hours" in auth.client.get("/login").get_data(as_text=True)
+
+
+def test_the_live_stream_is_not_activity(auth, app):
+    auth.login("host")
+    _idle_for(auth.client, 600)
+    with auth.client.session_transaction() as cookie:
+        before = cookie["seen"]
+    auth.client.get("/host/stream", buffered=False).close()
+    with auth.client.session_transaction() as cookie:
+        assert cookie["seen"] == before
+    auth.client.get("/host/")
+    with auth.client.session_transaction() as cookie:
+        assert cookie["seen"] > before
