@@ -34,7 +34,7 @@ class GuestSchema(Schema):
     self_excluded = fields.Boolean(load_default=False)
     do_not_market = fields.Boolean(load_default=False)
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
-    current_zone = fields.String(dump_only=True)
+    current_zone = fields.String(dump_only=True, allow_none=True)  # None: not on property
 
 
 class VisitSchema(Schema):
@@ -77,6 +77,8 @@ class GuestProfile(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     @require_scope("guests:read")
     @blp.response(200, GuestSchema)
+    @blp.alt_response(404, description="No guest with that id")
+    @blp.alt_response(422, description="The id is longer than 64 characters")
     def get(self, external_id):
         """A guest's profile."""
         return _serialise(_guest_or_404(external_id))

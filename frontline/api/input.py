@@ -95,6 +95,19 @@ def cap_report(messages: typing.Any) -> typing.Any:
     return {**messages, "json": kept}
 
 
+def decimal_as_string(self, field: fields.Field, ret: dict, **kwargs: typing.Any) -> dict:
+    """apispec calls every Decimal a number; ours travel as exact strings like "10.50"."""
+    if not (isinstance(field, fields.Decimal) and field.as_string):
+        return {}
+    low, high = ret.pop("minimum", None), ret.pop("maximum", None)
+    places = getattr(field, "exact_places", None)
+    digits = r"\d+(\.\d+)?" if places is None else rf"\d+(\.\d{{1,{places}}})?"
+    extra = {"type": "string", "format": "decimal", "pattern": rf"^-?{digits}$"}
+    if low is not None or high is not None:
+        extra["description"] = f"An exact decimal from {low} to {high}."
+    return extra
+
+
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint reading bodies through BodyParser."""
 
