@@ -8,7 +8,20 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, assets, auth, casino, cli, database, errors, filters, guidance, push, scoring
+from . import (
+    api,
+    assets,
+    auth,
+    casino,
+    cli,
+    database,
+    errors,
+    filters,
+    guidance,
+    push,
+    scoring,
+    security,
+)
 from .admin import bp as admin_bp
 from .analyst import bp as analyst_bp
 from .casino import zones
@@ -31,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     configure(app, config)
+    security.init_app(app)
     database.init_app(app)
     zones.init_app(app)
     migrate.init_app(
@@ -43,13 +57,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     auth.init_app(app)
-    errors.init_app(app)
     filters.init_app(app)
     push.init_app(app)
     scoring.init_app(app)
     guidance.init_app(app)
     casino.init_app(app)
     api.init_app(app)
+    errors.init_app(app)  # after the API: its handler would answer JSON for every page
     for blueprint in (auth.bp, host_bp, rep_bp, analyst_bp, admin_bp, leads_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["script_tags"] = assets.script_tags

@@ -36,3 +36,8 @@ def script_tags() -> list[dict[str, str]]:
     if current_app.config["HTMX_FROM_CDN"]:
         return [{"src": s.cdn, "integrity": s.sri, "crossorigin": "anonymous"} for s in SCRIPTS]
     return [{"src": url_for("static", filename=s.vendored)} for s in SCRIPTS]
+
+
+def cdn_urls() -> list[str]:
+    """The exact CDN files, for the Content-Security-Policy (the CSP allows those alone)."""
+    return [s.cdn for s in SCRIPTS]

@@ -30,6 +30,7 @@ def from_environment(
     mode = env.get("FRONTLINE_ENV", "development").strip().lower()
     sqlite_path = Path(instance_path) / "frontline.sqlite3"
     production = mode == "production"
+    secure_cookies = production or _flag(env.get("FRONTLINE_SECURE_COOKIES"))
     return {
         "ENV_MODE": mode,
         "DEBUG": _flag(env.get("FRONTLINE_DEBUG")),
@@ -39,7 +40,11 @@ def from_environment(
         "REDIS_URL": env.get("FRONTLINE_REDIS_URL") or None,
         "HTMX_FROM_CDN": _flag(env.get("FRONTLINE_HTMX_CDN")),
         "MODEL_DIR": env.get("FRONTLINE_MODEL_DIR", str(Path(instance_path) / "models")),
-        "SESSION_COOKIE_SECURE": production or _flag(env.get("FRONTLINE_SECURE_COOKIES")),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        # __Host-: the browser keeps it only if Secure, for this host alone and Path=/.
+        "SESSION_COOKIE_NAME": "__Host-session" if secure_cookies else "session",
+        "SESSION_COOKIE_PATH": "/",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -56,8 +61,19 @@ def from_environment(
         "WEBHOOK_SECRET": env.get("FRONTLINE_WEBHOOK_SECRET") or None,
         # How long a worker trusts an API token it has checked (a revocation takes this long).
         "API_TOKEN_CACHE_SECONDS": float(env.get("FRONTLINE_API_TOKEN_CACHE_SECONDS", "5")),
+        # How far ahead of our clock an event may be (the sender's clock skew), in seconds.
+        "EVENT_MAX_FUTURE_SECONDS": float(env.get("FRONTLINE_EVENT_MAX_FUTURE_SECONDS", "300")),
+        # A host's shift: signed out after 2 idle hours, and 12 hours after signing in at most.
+        "SESSION_IDLE_MINUTES": float(env.get("FRONTLINE_SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": float(env.get("FRONTLINE_SESSION_MAX_HOURS", "12")),
         "LOGIN_MAX_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("FRONTLINE_LOGIN_LOCKOUT_MINUTES", "15")),
+        # One address guessing many accounts, and one account guessed from many addresses.
+        "LOGIN_MAX_CLIENT_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_CLIENT_FAILURES", "30")),
+        "LOGIN_MAX_ACCOUNT_FAILURES": int(env.get("FRONTLINE_LOGIN_MAX_ACCOUNT_FAILURES", "50")),
+        "LOGIN_ACCOUNT_WINDOW_MINUTES": int(
+            env.get("FRONTLINE_LOGIN_ACCOUNT_WINDOW_MINUTES", "60")
+        ),
         "API_TITLE": "Frontline API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

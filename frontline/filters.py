@@ -40,5 +40,11 @@ def label(value: str | None) -> str:
     return "" if not value else value.replace("_", " ").capitalize()
 
 
+def width(value: float | None) -> str:
+    """A bar's fill as a class (`w-42`): the CSP allows no inline style, app.css has w-0..w-100."""
+    whole = 0 if value is None else round(float(value))
+    return f"w-{min(100, max(0, whole))}"
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, percent=percent, ago=ago, label=label)
+    app.jinja_env.filters.update(money=money, percent=percent, ago=ago, label=label, width=width)

@@ -32,6 +32,16 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
+def leave_for(location: str) -> Response:
+    """Send the whole page elsewhere: a redirect, or for htmx an HX-Redirect (a fragment swap
+    would put the other page inside this one)."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=302)
+
+
 def see_other(location: str) -> Response:
     """The answer to a POST: a 303 so a reload never posts twice (htmx follows it too)."""
     return redirect(location, code=303)

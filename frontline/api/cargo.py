@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from ..extensions import db
 from ..imports import cargo as store
 from ..tables import Customer, Lane, LostReason, QuoteOutcome, utcnow
 from .auth import require_scope
+from .input import Amount, Blueprint, Day, Instant
 
 blp = Blueprint("api_cargo", __name__, url_prefix="/cargo", description="Cargo sales data")
 
@@ -29,23 +30,13 @@ ID = fields.String(required=True, validate=validate.Length(min=1, max=64))
 KG = validate.Range(min=1, max=150_000)
 
 
-def _exact(places: int):
-    """Refuse more decimals than we store, instead of rounding money silently."""
-
-    def check(value):
-        if value != value.quantize(type(value)(1).scaleb(-places)):
-            raise ValidationError(f"At most {places} decimal places.")
-
-    return check
-
-
 class FlightSchema(Schema):
     number = fields.String(required=True, validate=validate.Length(min=2, max=10))
     lane = fields.String(required=True, validate=validate.Length(min=7, max=16))
-    departs_at = fields.AwareDateTime(required=True)
-    arrives_at = fields.AwareDateTime(required=True)
+    departs_at = Instant(required=True)
+    arrives_at = Instant(required=True)
     capacity_kg = fields.Integer(required=True, validate=validate.Range(min=1, max=200_000))
-    capacity_m3 = fields.Decimal(required=True, places=3, validate=[validate.Range(1, 2000)])
+    capacity_m3 = Amount(3, required=True, validate=validate.Range(1, 2000))
 
     @validates_schema
     def arrives_after_departure(self, data, **kwargs):
@@ -60,47 +51,41 @@ class FlightSchema(Schema):
 class BookingSchema(Schema):
     id = ID
     flight_number = fields.String(required=True, validate=validate.Length(min=2, max=10))
-    departs_at = fields.AwareDateTime(required=True)
+    departs_at = Instant(required=True)
     customer = fields.String(required=True, validate=validate.Length(min=1, max=32))
     weight_kg = fields.Integer(required=True, validate=KG)
-    volume_m3 = fields.Decimal(required=True, places=3, validate=[validate.Range(0, 1000)])
-    rate_per_kg = fields.Decimal(required=True, validate=[RATE["validate"], _exact(2)])
-    booked_at = fields.AwareDateTime(load_default=None)
+    volume_m3 = Amount(3, required=True, validate=validate.Range(0, 1000))
+    rate_per_kg = Amount(2, required=True, **RATE)
+    booked_at = Instant(load_default=None)
 
 
 class QuoteSchema(Schema):
     id = ID
     customer = fields.String(required=True, validate=validate.Length(min=1, max=32))
     lane = fields.String(required=True, validate=validate.Length(min=7, max=16))
-    quoted_at = fields.AwareDateTime(required=True)
-    ready_date = fields.Date(required=True)
+    quoted_at = Instant(required=True)
+    ready_date = Day(required=True)
     weight_kg = fields.Integer(required=True, validate=KG)
-    volume_m3 = fields.Decimal(required=True, places=3, validate=[validate.Range(0, 1000)])
+    volume_m3 = Amount(3, required=True, validate=validate.Range(0, 1000))
     commodity = fields.String(load_default="general", validate=validate.Length(min=1, max=40))
-    rate_per_kg = fields.Decimal(required=True, validate=[RATE["validate"], _exact(2)])
+    rate_per_kg = Amount(2, required=True, **RATE)
     outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in QuoteOutcome]))
     lost_reason = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf([r.value for r in LostReason])
     )
-    won_rate_per_kg = fields.Decimal(
-        load_default=None, allow_none=True, validate=[RATE["validate"], _exact(2)]
-    )
-    competitor_best_rate = fields.Decimal(
-        load_default=None, allow_none=True, validate=[RATE["validate"], _exact(2)]
-    )
+    won_rate_per_kg = Amount(2, load_default=None, allow_none=True, **RATE)
+    competitor_best_rate = Amount(2, load_default=None, allow_none=True, **RATE)
 
 
 class CompetitorRateSchema(Schema):
     id = ID
     carrier = fields.String(required=True, validate=validate.Length(min=1, max=40))
     lane = fields.String(required=True, validate=validate.Length(min=7, max=16))
-    observed_on = fields.Date(required=True)
-    rate_per_kg = fields.Decimal(
-        required=True, validate=[validate.Range(min=0.01, max=1000), _exact(2)]
-    )
+    observed_on = Day(required=True)
+    rate_per_kg = Amount(2, required=True, validate=validate.Range(min=0.01, max=1000))
     currency = fields.String(load_default="USD", validate=validate.Regexp(r"^[A-Z]{3}$"))
-    usd_per_unit = fields.Decimal(
-        load_default=None, allow_none=True, validate=[validate.Range(min=0.000001), _exact(6)]
+    usd_per_unit = Amount(
+        6, load_default=None, allow_none=True, validate=validate.Range(min=0.000001)
     )
     transit_hours = fields.Integer(required=True, validate=validate.Range(min=1, max=400))
 

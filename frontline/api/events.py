@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..casino import intake
 from ..casino.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
 from ..casino.zones import is_zone
 from .auth import require_scope
+from .input import Blueprint, Instant, not_in_the_future
 from .signatures import signed_if_configured
 
 blp = Blueprint("api_events", __name__, url_prefix="/events", description="Floor events")
@@ -27,7 +28,7 @@ class LocationSchema(Schema):
 class EventSchema(Schema):
     id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    occurred_at = fields.AwareDateTime(required=True)
+    occurred_at = Instant(required=True, validate=not_in_the_future)
     guest_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     location = fields.Nested(LocationSchema, load_default=None)
     source = fields.String(required=True, validate=validate.OneOf(SOURCES))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -12,13 +12,15 @@ from ..extensions import db
 from ..tables import Guest, GuestTier, Visit
 from ..tables.people import User
 from .auth import require_scope
+from .input import Amount, Blueprint, Day
 
 blp = Blueprint("api_guests", __name__, url_prefix="/guests", description="Guests and visits")
 
 Tags = fields.List(
     fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20)
 )
-MONEY = {"as_string": True, "places": 2, "validate": validate.Range(min=0, max=10**9)}
+MONEY = {"validate": validate.Range(min=0, max=10**9)}
+EXTERNAL_ID_LENGTH = 64  # guests.external_id
 
 
 class GuestSchema(Schema):
@@ -32,14 +34,14 @@ class GuestSchema(Schema):
     self_excluded = fields.Boolean(load_default=False)
     do_not_market = fields.Boolean(load_default=False)
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
-    current_zone = fields.String(dump_only=True)
+    current_zone = fields.String(dump_only=True, allow_none=True)  # None: not on property
 
 
 class VisitSchema(Schema):
-    visit_date = fields.Date(required=True)
+    visit_date = Day(required=True)
     zone = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    spend = fields.Decimal(required=True, **MONEY)
-    theo_win = fields.Decimal(required=True, **MONEY)
+    spend = Amount(2, required=True, **MONEY)
+    theo_win = Amount(2, required=True, **MONEY)
     rating = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5))
     complaint = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=2000)
@@ -55,7 +57,15 @@ def _host(email: str | None) -> User | None:
     return host
 
 
+def _checked_id(external_id: str) -> str:
+    if len(external_id) > EXTERNAL_ID_LENGTH:
+        why = f"At most {EXTERNAL_ID_LENGTH} characters."
+        abort(422, errors={"path": {"external_id": [why]}})
+    return external_id
+
+
 def _guest_or_404(external_id: str) -> Guest:
+    _checked_id(external_id)
     guest = db.session.scalar(select(Guest).where(Guest.external_id == external_id))
     if guest is None:
         abort(404, message=f"No guest {external_id!r}.")
@@ -67,6 +77,8 @@ class GuestProfile(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     @require_scope("guests:read")
     @blp.response(200, GuestSchema)
+    @blp.alt_response(404, description="No guest with that id")
+    @blp.alt_response(422, description="The id is longer than 64 characters")
     def get(self, external_id):
         """A guest's profile."""
         return _serialise(_guest_or_404(external_id))
@@ -77,6 +89,7 @@ class GuestProfile(MethodView):
     @blp.response(200, GuestSchema)
     def put(self, data, external_id):
         """Create or replace a guest's profile."""
+        _checked_id(external_id)
         host = _host(data.pop("host_email"))
         guest = db.session.scalar(select(Guest).where(Guest.external_id == external_id))
         if guest is None:

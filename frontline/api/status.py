@@ -2,10 +2,10 @@
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from .auth import require_scope
+from .input import Blueprint
 
 blp = Blueprint("api_status", __name__, url_prefix="/token", description="Token check")
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, url_for
+from flask import Flask, abort, current_app, flash, g, request, session, url_for
 from flask_login import current_user
 
-from ..extensions import login_manager
-from ..tables import Role, User, UserSession
+from ..extensions import db, login_manager
+from ..rendering import leave_for
+from ..tables import Role, User, UserSession, utcnow
 
 HOMES = {
     Role.HOST: "host.inbox",
@@ -26,16 +29,54 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
+    login_manager.unauthorized_handler(sign_in_first)
 
 
 def load_session_user(token: str) -> User | None:
-    """The cookie holds a session secret; no session row, no user (logout ends it for good)."""
-    session = UserSession.find(token)
-    if session is None or not session.user.enabled:
+    """The cookie holds a session secret; no session row, no user (logout ends it for good).
+
+    A session ends after SESSION_IDLE_MINUTES without a request (the last one is kept in the
+    signed cookie, rewritten at most once a minute; a live stream reconnecting is not activity)
+    and SESSION_MAX_HOURS after sign-in whatever happens (the row's created_at).
+    """
+    row = UserSession.find(token)
+    if row is None or not row.user.enabled:
         return None
-    user = session.user
+    reason = _expired(row)
+    if reason is not None:
+        db.session.delete(row)
+        db.session.commit()
+        g.signed_out_reason = reason
+        return None
+    _seen_now()
+    user = row.user
     user.session_token = token
     return user
+
+
+def _expired(row: UserSession) -> str | None:
+    config = current_app.config
+    if utcnow() - row.created_at > timedelta(hours=config["SESSION_MAX_HOURS"]):
+        hours = config["SESSION_MAX_HOURS"]
+        return f"You were signed out after {hours:g} hours. Please sign in again."
+    seen = session.get("seen")
+    if seen is not None and time.time() - seen > config["SESSION_IDLE_MINUTES"] * 60:
+        return "You were signed out after inactivity. Please sign in again."
+    return None
+
+
+def _seen_now() -> None:
+    now = int(time.time())
+    if (request.endpoint or "").endswith(".stream"):
+        return
+    if now - session.get("seen", 0) >= 60:
+        session["seen"] = now
+
+
+def sign_in_first():
+    """Not signed in (or no longer): to the sign-in page, saying why; htmx leaves the fragment."""
+    flash(g.pop("signed_out_reason", None) or "Please sign in to continue.")
+    return leave_for(url_for("auth.login"))
 
 
 def home_for(user: User) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+import time
+
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
@@ -11,7 +13,7 @@ from ..tables import User, UserSession
 from . import bp
 from .access import home_for
 from .forms import LoginForm
-from .throttle import record_failure, retry_after_minutes
+from .throttle import record_failure, refusal
 
 
 @bp.route("/")
@@ -26,21 +28,22 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, status=400 if form.errors else 200)
-    email = form.email.data.strip().lower()
-    wait = retry_after_minutes(email)
-    if wait:
-        form.form_errors.append(
-            f"Too many failed sign-ins for {email}. Try again in {wait} minute(s)."
-        )
-        return render("auth/login.html", form=form, status=429)
+    email, client = form.email.data.strip().lower(), request.remote_addr or ""
+    refused = refusal(email, client)
+    if refused is not None:
+        form.form_errors.append(refused.message)
+        response = render("auth/login.html", form=form, status=429)
+        response.headers["Retry-After"] = str(refused.minutes * 60)
+        return response
     user = User.by_email(email)
     if user is None or not user.check_password(form.password.data) or not user.enabled:
-        record_failure(email, request.remote_addr or "")
+        record_failure(email, client)
         form.form_errors.append("That e-mail and password do not match an active account.")
         return render("auth/login.html", form=form, status=401)
     user.session_token = UserSession.start(user, request.user_agent.string)
     db.session.commit()
     login_user(user)
+    session["seen"] = int(time.time())
     current_app.logger.info("sign-in %s", user.email)
     return see_other(home_for(user))
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..tables import Customer, Quote, QuoteOutcome
+from ..tables import Booking, Customer, Flight, Lane, Quote, QuoteOutcome
 from .wallets import Wallet, wallets
 
 RECENT_QUOTES = 10
@@ -36,6 +36,58 @@ class Account:
         if not self.wallet.share or not self.wallet.kg_12m:
             return None
         return int(self.wallet.kg_12m / self.wallet.share)
+
+
+# -- who may see which shipper (docs/security.md, "Account ownership") ------------------------
+
+
+def _my_lanes(rep_id: int):
+    return select(Lane.id).where(Lane.rep_id == rep_id)
+
+
+def visible_customers(rep_id: int):
+    """Ids of the shippers a rep may see: their own accounts, and the lane team's (shippers who
+    quoted or booked on a lane the rep owns: the rep works that freight too)."""
+    quoted = select(Quote.customer_id).where(Quote.lane_id.in_(_my_lanes(rep_id)))
+    booked = (
+        select(Booking.customer_id)
+        .join(Flight, Flight.id == Booking.flight_id)
+        .where(Flight.lane_id.in_(_my_lanes(rep_id)))
+    )
+    return select(Customer.id).where(
+        (Customer.rep_id == rep_id) | Customer.id.in_(quoted) | Customer.id.in_(booked)
+    )
+
+
+def may_see(rep_id: int, customer: Customer) -> bool:
+    if customer.rep_id == rep_id:
+        return True
+    mine = visible_customers(rep_id).where(Customer.id == customer.id)
+    return bool(db.session.scalar(select(mine.exists())))
+
+
+def seen_among(rep_id: int, customer_ids: list[int]) -> set[int]:
+    """Which of these shippers the rep may see (a flight's bookings show the others masked)."""
+    if not customer_ids:
+        return set()
+    query = visible_customers(rep_id).where(Customer.id.in_(set(customer_ids)))
+    return set(db.session.scalars(query))
+
+
+def may_quote(rep_id: int, customer: Customer, lane: Lane) -> bool:
+    """A rep quotes their own accounts on any lane; on a lane they own, also the shippers they
+    may see and those nobody owns yet (new business)."""
+    if customer.rep_id == rep_id:
+        return True
+    return lane.rep_id == rep_id and (customer.rep_id is None or may_see(rep_id, customer))
+
+
+def quotable_customers(rep_id: int) -> list[Customer]:
+    """The quote form's shippers: own accounts first, then the lane team's and unowned ones."""
+    query = select(Customer).where(
+        Customer.id.in_(visible_customers(rep_id)) | Customer.rep_id.is_(None)
+    )
+    return sorted(db.session.scalars(query), key=lambda c: (c.rep_id != rep_id, c.name))
 
 
 def my_customers(rep_id: int, now: datetime) -> list[tuple[Customer, Wallet]]:

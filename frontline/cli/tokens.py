@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -51,7 +52,11 @@ def revoke(name: str) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
-    click.echo(f"Token {name!r} is revoked.")
+    seconds = current_app.config["API_TOKEN_CACHE_SECONDS"]
+    click.echo(
+        f"Token {name!r} is revoked. A server that checked it in the last {seconds:g} s may "
+        f"still accept it for up to {seconds:g} s (FRONTLINE_API_TOKEN_CACHE_SECONDS)."
+    )
 
 
 @tokens.command("list")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import limits
 from ..extensions import db
 from ..tables import (
     Booking,
@@ -194,15 +195,13 @@ def competitor_row(row: dict[str, Any]) -> dict[str, str]:
 
 def decimal(places: int, low: Decimal | int, high: Decimal | int) -> Callable[[str], Decimal]:
     """An exact number with at most PLACES decimals, between LOW and HIGH."""
-    quantum = Decimal(1).scaleb(-places)
 
     def parse(value: str) -> Decimal:
         try:
             number = Decimal(value.replace(",", ""))
         except ArithmeticError:
             raise ValueError(f"{value!r} is not a number") from None
-        if not number.is_finite() or number != number.quantize(quantum):
-            raise ValueError(f"{value!r} has more than {places} decimal places")
+        limits.amount(number, places)
         if not Decimal(low) <= number <= Decimal(high):
             raise ValueError(f"{value} is outside {low} to {high:,}")
         return number

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import limits
+
 MAX_ROWS = 1_000_000
 
 
@@ -93,7 +95,7 @@ def _parse_row(line: int, values: dict[str, str], columns: list[Column], errors:
             parsed[column.name] = column.default
             continue
         try:
-            parsed[column.name] = column.parse(text)
+            parsed[column.name] = column.parse(limits.text(text))
         except (ValueError, ArithmeticError) as error:
             errors.append(RowError(line, column.name, str(error) or f"bad value {text!r}"))
     return parsed

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .. import limits
 
 
 def text(max_length: int = 200) -> Callable[[str], str]:
@@ -30,9 +32,10 @@ def choice(options: Iterable[str]) -> Callable[[str], str]:
 
 def iso_date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a date like 2026-11-23") from None
+    return limits.day(parsed)
 
 
 def aware_datetime(value: str) -> datetime:
@@ -42,7 +45,7 @@ def aware_datetime(value: str) -> datetime:
         raise ValueError(f"{value!r} is not a date-time like 2026-11-23T18:30:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone (add Z or +01:00)")
-    return parsed.astimezone(UTC)
+    return limits.instant(parsed)
 
 
 def money(maximum: Decimal = Decimal(10**9)) -> Callable[[str], Decimal]:
@@ -51,8 +54,7 @@ def money(maximum: Decimal = Decimal(10**9)) -> Callable[[str], Decimal]:
             amount = Decimal(value.replace(",", "").removeprefix("$"))
         except InvalidOperation:
             raise ValueError(f"{value!r} is not an amount like 1234.50") from None
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-            raise ValueError(f"{value!r} has more than 2 decimal places")
+        limits.amount(amount, 2)
         if not Decimal(0) <= amount <= maximum:
             raise ValueError(f"{value} is outside 0 to {maximum:,}")
         return amount

@@ -6,6 +6,7 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from ..auth import role_required
+from ..cargo.accounts import seen_among
 from ..cargo.capacity import board, by_day, flight_row, rep_lanes
 from ..cargo.facts import DISPLACEMENT
 from ..extensions import db
@@ -45,4 +46,5 @@ def flight(flight_id: int):
         db.select(Booking).where(Booking.flight_id == found.id).order_by(Booking.booked_at.desc())
     ).all()
     row = flight_row(found, fact.value if fact else None)
-    return render("rep/flight.html", row=row, bookings=bookings, fact=fact)
+    shown = seen_among(current_user.id, [b.customer_id for b in bookings])
+    return render("rep/flight.html", row=row, bookings=bookings, fact=fact, shown=shown)

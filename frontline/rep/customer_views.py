@@ -4,7 +4,7 @@ from flask import abort
 from flask_login import current_user
 
 from ..auth import role_required
-from ..cargo.accounts import account, my_customers, quote_total
+from ..cargo.accounts import account, may_see, my_customers, quote_total
 from ..extensions import db
 from ..rendering import render
 from ..tables import Customer, Role, utcnow
@@ -20,5 +20,7 @@ def customers():
 @bp.get("/customers/<int:customer_id>")
 @role_required(Role.REP)
 def customer(customer_id: int):
-    found = db.session.get(Customer, customer_id) or abort(404)
+    found = db.session.get(Customer, customer_id)
+    if found is None or not may_see(current_user.id, found):
+        abort(404)  # someone else's shipper: as if it did not exist
     return render("rep/customer.html", acct=account(found, utcnow()), total=quote_total)

@@ -7,12 +7,19 @@ from flask_login import current_user
 
 from ..auth import role_required
 from ..cargo import approvals
+from ..cargo.accounts import may_quote, quotable_customers
 from ..cargo.capacity import rep_lanes
 from ..cargo.deals import LOST_REASONS, DealRefused, give_quote, record_outcome
-from ..cargo.quoting import SPECIAL_HANDLING, RequestInvalid, advise, parse_request
+from ..cargo.quoting import (
+    SPECIAL_HANDLING,
+    QuoteRequest,
+    RequestInvalid,
+    advise,
+    parse_request,
+)
 from ..extensions import db
 from ..rendering import render, see_other
-from ..tables import Customer, Quote, Role, utcnow
+from ..tables import Quote, Role, utcnow
 from . import bp
 
 
@@ -22,19 +29,24 @@ def quote():
     now, result, errors = utcnow(), None, {}
     if request.args.get("lane"):
         try:
-            result = advise(parse_request(request.args, now.date()), now)
+            result = advise(_mine(parse_request(request.args, now.date())), now)
         except RequestInvalid as invalid:
             errors = invalid.errors
     return render(
         "rep/quote.html", block="guidance", result=result, errors=errors, form=request.args,
         key=uuid.uuid4().hex, today=now.date(), handling=SPECIAL_HANDLING,
-        lanes=rep_lanes(current_user.id), customers=_customers(),
+        lanes=rep_lanes(current_user.id), customers=quotable_customers(current_user.id),
     )  # fmt: skip
 
 
-def _customers() -> list[Customer]:
-    rows = db.session.scalars(db.select(Customer).order_by(Customer.name))
-    return sorted(rows, key=lambda c: (c.rep_id != current_user.id, c.name))
+def _mine(req: QuoteRequest) -> QuoteRequest:
+    """Only the shipper's rep, or the lane's, may see its pricing (it shows the share of wallet)."""
+    if not may_quote(current_user.id, req.customer, req.lane):
+        raise RequestInvalid(
+            {"customer": f"{req.customer.code} is not your account and {req.lane.code} is not "
+             "your lane; ask the account's rep to quote it"}
+        )  # fmt: skip
+    return req
 
 
 @bp.post("/quotes")
@@ -42,7 +54,7 @@ def _customers() -> list[Customer]:
 def give():
     now = utcnow()
     try:
-        result = advise(parse_request(request.form, now.date()), now)
+        result = advise(_mine(parse_request(request.form, now.date())), now)
         given = give_quote(result, current_user, request.form.get("key", ""), _reason(), now)
     except RequestInvalid as invalid:
         flash("Not quoted: " + "; ".join(invalid.errors.values()) + ".")

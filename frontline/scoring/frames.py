@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Select, func, select, type_coerce
 
+from .. import limits
 from ..extensions import db
 from ..tables import Booking, Customer, Flight, Guest, GuestOffer, Lane, Quote, QuoteOutcome, Visit
 from ..tables.cargo import KG_PER_M3
@@ -43,11 +44,29 @@ def to_naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def _in_range(column) -> object:
+    """Rows older than 2000 or after 2099 (stored before the limits) would stop pandas."""
+    return column.between(limits.EARLIEST_DAY, limits.LATEST_DAY)
+
+
+def out_of_range() -> dict[str, int]:
+    """How many stored rows visits() and offers() leave out, for the run's report."""
+    span = f"{limits.EARLIEST_DAY}..{limits.LATEST_DAY}"
+    counted = {"visits": Visit.visit_date, "offers": GuestOffer.offered_on}
+    return {
+        f"{what} dated outside {span}": db.session.scalar(
+            select(func.count()).where(~_in_range(column))
+        )
+        for what, column in counted.items()
+    }
+
+
 def visits() -> pd.DataFrame:
     """guest_id, visit_date, theo_win, spend (float dollars), one row per visit."""
     query = select(
         Visit.guest_id, Visit.visit_date, _cents(Visit.theo_win), _cents(Visit.spend)
-    ).order_by(Visit.guest_id, Visit.visit_date)
+    ).where(_in_range(Visit.visit_date))
+    query = query.order_by(Visit.guest_id, Visit.visit_date)
     frame = _frame(query, ["guest_id", "visit_date", "theo_win", "spend"])
     frame["visit_date"] = pd.to_datetime(frame["visit_date"])
     frame[["theo_win", "spend"]] = frame[["theo_win", "spend"]].astype(float) / 100
@@ -69,7 +88,8 @@ def offers() -> pd.DataFrame:
         GuestOffer.offer_type,
         _cents(GuestOffer.value),
         GuestOffer.accepted,
-    ).order_by(GuestOffer.offered_on, GuestOffer.id)
+    ).where(_in_range(GuestOffer.offered_on))
+    query = query.order_by(GuestOffer.offered_on, GuestOffer.id)
     frame = _frame(query, ["guest_id", "offered_on", "offer_type", "value", "accepted"])
     frame["offered_on"] = pd.to_datetime(frame["offered_on"])
     frame["offer_type"] = frame["offer_type"].map(lambda kind: kind.value)

@@ -98,6 +98,7 @@ def score_guests(as_of: datetime | None = None, report: ScoreReport | None = Non
     store = model_store()
     value_model, offer_model = store.get("guest_value"), store.get("propensity")
     visits, guests = frames.visits(), frames.guests()
+    report.skipped.update(frames.out_of_range())
     with threadpool_limits(THREADS):
         value = guest_value.score(value_model, visits, as_of=day)
         offers = propensity.score(offer_model, visits, guests, frames.offers(), as_of=day)

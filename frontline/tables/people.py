@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, bindparam, func, select
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -133,13 +133,6 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-    @classmethod
-    def failures_since(cls, email: str, since: datetime) -> tuple[int, datetime | None]:
-        """How many failures for this e-mail since then, and the oldest of them."""
-        query = select(func.count(), func.min(cls.at)).where(cls.email == email, cls.at >= since)
-        count, oldest = db.session.execute(query).one()
-        return count, oldest
 
 
 class ApiToken(db.Model):

@@ -9,4 +9,10 @@
     var live = document.getElementById("announce");
     if (live) live.textContent = "New alert";
   });
+  // The phone comes back to the screen: say so as one event (htmx may not eval a filter, CSP).
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      document.dispatchEvent(new CustomEvent("frontline:visible"));
+    }
+  });
 })();

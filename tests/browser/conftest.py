@@ -23,6 +23,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+#: Every page reports what its Content-Security-Policy blocked (issue 15: the listener finds none).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.frontlineCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"}` +
+      ` at ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -51,9 +61,19 @@ def phone(browser):
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )
+    violations: list[str] = []
+    context.expose_binding("frontlineCspViolation", lambda _source, text: violations.append(text))
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not violations, f"the page broke its Content-Security-Policy: {violations}"
 
 
 def screenshot(page, name: str) -> Path:

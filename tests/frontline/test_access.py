@@ -75,3 +75,89 @@ def test_signed_out_goes_to_login(client, endpoint):
     assert response.status_code in (302, 400)
     if response.status_code == 302:
         assert response.headers["Location"].startswith("/login")
+
+
+# -- account ownership (issue 15): a rep sees their own shippers and their lane team's -------
+
+#: endpoint -> (method, path template, who gets the account's data). "owner" is the shipper's
+#: rep, "lane" the rep of a lane it booked on, "stranger" neither. Quoting: the shipper's rep
+#: on any lane, any rep on their own lane.
+ACCOUNT_ROUTES = {
+    "rep.customer": ("GET", "/rep/customers/{customer}", {"owner", "lane"}),
+    "rep.quote": ("GET", "/rep/quote?customer=C1&lane=AAA-BBB&ready_date={day}&weight_kg=100"
+                  "&volume_m3=1&commodity=general", {"owner"}),
+    "rep.give": ("POST", "/rep/quotes", {"owner"}),
+    "rep.flight": ("GET", "/rep/flights/{flight}", {"owner", "lane"}),
+}  # fmt: skip
+
+
+@pytest.fixture
+def shipper(app):
+    """C1 is the owner's account and booked on FL1, on the lane rep's CCC-DDD; the quote asks
+    for AAA-BBB, nobody's lane."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from frontline.extensions import db
+    from frontline.tables import Booking, Customer, CustomerTier, Flight, Lane, utcnow
+    from tests.factories import make_user
+
+    with app.app_context():
+        owner, lane_rep, _ = (make_user("rep", email=f"{w}@example.test") for w in ROLES_OF_REPS)
+        ours = Lane(code="AAA-BBB", origin="AAA", destination="BBB", rep_id=None)
+        theirs = Lane(code="CCC-DDD", origin="CCC", destination="DDD", rep_id=lane_rep.id)
+        customer = Customer(
+            code="C1", name="Acme Secret Freight", tier=CustomerTier.KEY,
+            est_annual_spend=Decimal("1000000.00"), rep_id=owner.id,
+        )  # fmt: skip
+        db.session.add_all([ours, theirs, customer])
+        db.session.flush()
+        departs = utcnow() + timedelta(days=3)
+        flight = Flight(
+            number="FL1", lane_id=theirs.id, departs_at=departs,
+            arrives_at=departs + timedelta(hours=9), capacity_kg=10000,
+            capacity_m3=Decimal("60"), booked_kg=500, booked_m3=Decimal("2"),
+        )  # fmt: skip
+        db.session.add(flight)
+        db.session.flush()
+        db.session.add(
+            Booking(
+                customer_id=customer.id,
+                flight_id=flight.id,
+                weight_kg=500,
+                volume_m3=Decimal("2"),
+                rate_per_kg=Decimal("2.34"),
+                booked_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        return {"customer": customer.id, "flight": flight.id, "day": departs.date().isoformat()}
+
+
+ROLES_OF_REPS = ("owner", "lane", "stranger")
+
+
+@pytest.mark.parametrize("who", ROLES_OF_REPS)
+@pytest.mark.parametrize("endpoint", sorted(ACCOUNT_ROUTES))
+def test_rep_sees_only_accounts_they_work(app, auth, client, shipper, who, endpoint):
+    method, template, allowed = ACCOUNT_ROUTES[endpoint]
+    auth.login("rep", email=f"{who}@example.test")
+    path = template.format(**shipper)
+    if method == "POST":
+        form = dict(x.split("=") for x in ACCOUNT_ROUTES["rep.quote"][1].split("?")[1].split("&"))
+        form = {k: v.format(**shipper) for k, v in form.items()}
+        data = form | {"rate": "2.50", "key": "k", "csrf_token": auth.csrf_token()}
+        response = client.post(path, data=data, follow_redirects=True)
+    else:
+        response = client.get(path)
+    html = response.get_data(as_text=True)
+    refused = (
+        response.status_code == 404
+        or "is not your account" in html
+        or ("Another rep's shipper" in html and "Acme Secret Freight" not in html)
+    )
+    assert refused == (who not in allowed), (response.status_code, html[:300])
+    if who not in allowed:
+        assert "$2.34" not in html and "wallet" not in html.lower()
+    if who == "stranger":  # not even the name, in a page or the quote form's shipper list
+        assert "Acme Secret Freight" not in html

@@ -57,7 +57,9 @@ def test_tokens_cli_create_and_revoke(app, runner, client):
         client.get("/api/v1/token", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 200
     )
-    assert runner.invoke(args=["tokens", "revoke", "pos"]).exit_code == 0
+    revoked = runner.invoke(args=["tokens", "revoke", "pos"])
+    assert revoked.exit_code == 0
+    assert "may still accept it for up to 5 s" in revoked.output  # said, not hidden (issue 15)
     assert (
         client.get("/api/v1/token", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 401

@@ -85,3 +85,29 @@ def test_visit_import_names_bad_cells(app, runner, tmp_path):
         assert f"line 2, column {column}:" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
+def test_visit_import_refuses_out_of_range_and_unstorable_cells(app, runner, tmp_path):
+    """Issue 15: a visit dated 9999-12-31 later broke scoring; a NUL breaks PostgreSQL."""
+    with app.app_context():
+        make_zone()
+        make_guest(external_id="G7")
+    text = "guest_id,visit_date,zone,spend,theo_win,complaint\n"
+    text += "G7,9999-12-31,main_floor,1E+1000000,10.005,ok\n"
+    text += "G7,2026-10-01,main_floor,1.00,2.00,cold\x00soup\n"
+    result = runner.invoke(args=["import", "visits", write(tmp_path, "v.csv", text)])
+    assert result.exit_code == 1
+    assert "line 2, column visit_date: 9999-12-31 is not between 2000-01-01" in result.output
+    assert "line 2, column spend: more than 12 digits" in result.output
+    assert "line 2, column theo_win: at most 2 decimal places" in result.output
+    assert "line 3, column complaint: contains a NUL character" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
+def test_cargo_datetime_that_overflows_is_a_cell_error(app, runner, tmp_path):
+    text = "number,lane,departs_at,arrives_at,capacity_kg,capacity_m3\n"
+    text += "FL1,FRA-ORD,0001-01-01T00:00+05:00,2026-01-01T09:00Z,1000,10\n"
+    result = runner.invoke(args=["import", "flights", write(tmp_path, "f.csv", text)])
+    assert result.exit_code == 1
+    assert "line 2, column departs_at: 0001-01-01T00:00:00+05:00 is not between" in result.output

@@ -118,3 +118,21 @@ def test_cargo_pricing_trains_on_the_make_demo_world(tmp_path):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_score_skips_and_reports_rows_dated_out_of_range(world, runner, model_dir):
+    """Issue 15: one visit dated 9999-12-31 stopped the whole run (OutOfBoundsDatetime)."""
+    with world.app_context():
+        for name in ("guest_value", "propensity"):
+            jobs.train(name)
+        guest = db.session.scalars(select(Guest).limit(1)).one()
+        db.session.add(Visit(guest_id=guest.id, visit_date=date(9999, 12, 31), zone="main_floor"))
+        offer = db.session.scalars(select(GuestOffer).limit(1)).one()
+        offer.offered_on = date(1, 1, 1)
+        db.session.commit()
+        report = jobs.score_guests(as_of=None)
+    assert report.counts["guest value facts"] > 0
+    assert report.skipped == {
+        "visits dated outside 2000-01-01..2099-12-31": 1,
+        "offers dated outside 2000-01-01..2099-12-31": 1,
+    }

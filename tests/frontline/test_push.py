@@ -164,7 +164,7 @@ def wait_for(condition, timeout: float = 5.0) -> bool:
 def test_stream_headers_and_sync_first_then_messages(server):
     with requests.Session() as http, open_stream(http, server.url) as response:
         assert response.headers["Content-Type"].startswith("text/event-stream")
-        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.headers["Cache-Control"] == "no-store"  # private, never kept (issue 15)
         assert response.headers["X-Accel-Buffering"] == "no"
         events = read_events(response)
         first = next(events)

@@ -1,0 +1,77 @@
+"""Security headers on every answer: a strict CSP, no framing, no caching of what is private.
+
+OWASP ASVS 5.0 level 2 (V3.4): tests/frontline/test_security.py checks each header
+on a page, a fragment, a stream, a JSON answer, a static file and an error page.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort, current_app, request
+
+from . import assets, limits
+
+#: The same on every answer. Permissions-Policy names only features browsers know (an unknown
+#: one is a console error); the phone needs none of them.
+FIXED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_unstorable_text)
+    app.after_request(add_headers)
+
+
+def refuse_unstorable_text() -> None:
+    """A NUL in a form field, query or path would reach PostgreSQL and fail there as a 500."""
+    sources = (request.view_args or {}, request.args, request.form if request.form else {})
+    for values in sources:
+        for name, value in values.items():
+            if not isinstance(value, str):
+                continue
+            try:
+                limits.text(value)
+            except ValueError as error:
+                abort(400, description=f"The field {name!r} {error}; remove it and try again.")
+
+
+def content_security_policy() -> str:
+    """No inline script or style anywhere; scripts from us, or the pinned CDN files when asked."""
+    scripts = (
+        " ".join(["'self'", *assets.cdn_urls()])
+        if current_app.config["HTMX_FROM_CDN"]
+        else "'self'"
+    )
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {scripts}",
+            "style-src 'self'",
+            "img-src 'self'",
+            "connect-src 'self'",  # htmx requests and the live stream
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+def add_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy()
+    for name, value in FIXED_HEADERS.items():
+        headers.setdefault(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint != "static" and not response.cache_control.private:
+        # Pages, fragments, streams and API answers may be someone's: no cache keeps them.
+        # A view that revalidates on purpose (ETag, "private, no-cache") keeps its own header.
+        headers["Cache-Control"] = "no-store"
+    return response
