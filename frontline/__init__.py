@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, assets, auth, cli, database, errors, filters, guidance, push, scoring, zones
+from . import api, assets, auth, casino, cli, database, errors, filters, guidance, push, scoring
 from .admin import bp as admin_bp
 from .analyst import bp as analyst_bp
+from .casino import zones
 from .config import init_app as configure
 from .extensions import csrf, db, migrate
 from .host import bp as host_bp
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     push.init_app(app)
     scoring.init_app(app)
     guidance.init_app(app)
+    casino.init_app(app)
     api.init_app(app)
     for blueprint in (auth.bp, host_bp, rep_bp, analyst_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -89,7 +89,7 @@ def _start_scheduler(app):
     """Escalations (and other periodic guidance jobs) run in each worker; 0 turns them off."""
     interval = float(os.environ.get("FRONTLINE_SCHEDULER_SECONDS", "30"))
     if interval > 0 and "guidance_packs" in getattr(app, "extensions", {}):
-        from frontline.guidance import scheduler
+        from frontline.casino import scheduler
 
         scheduler.start(app, interval, threading.Event())
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 def faulty_app() -> Flask:
     from frontline import create_app
-    from frontline.guidance import arrivals
+    from frontline.casino import arrivals
 
     real = arrivals.issue_cards
 

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from .. import push
 from ..auth import role_required
+from ..cargo import approvals
 from ..extensions import db
-from ..guidance import approvals
 from ..rendering import render, see_other
 from ..tables import Approval, Role
 from . import bp

@@ -15,10 +15,10 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
+from ..cargo import outlook
+from ..cargo.capacity import board
 from ..extensions import db
-from ..guidance import outlook
 from ..imports import cargo as store
-from ..rep.capacity import board
 from ..tables import Customer, Lane, LostReason, QuoteOutcome, utcnow
 from .auth import require_scope
 

@@ -7,9 +7,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..guidance import intake
-from ..guidance.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
-from ..zones import is_zone
+from ..casino import intake
+from ..casino.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
+from ..casino.zones import is_zone
 from .auth import require_scope
 from .signatures import signed_if_configured
 

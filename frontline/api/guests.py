@@ -7,10 +7,10 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from ..casino.zones import is_zone
 from ..extensions import db
 from ..tables import Guest, GuestTier, Visit
 from ..tables.people import User
-from ..zones import is_zone
 from .auth import require_scope
 
 blp = Blueprint("api_guests", __name__, url_prefix="/guests", description="Guests and visits")

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..guidance.escalation import escalate_overdue
-from ..guidance.outlook import refresh as refresh_outlook
+from ..cargo.outlook import refresh as refresh_outlook
+from ..casino.escalation import escalate_overdue
 from ..tables import utcnow
 
 

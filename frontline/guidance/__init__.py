@@ -5,7 +5,7 @@ This package joins `guidance_rules` (pure evaluation) with the database and the 
 
 from flask import Flask
 
-from . import intake, packs
+from . import packs
 from .packs import published_pack
 
 __all__ = ["init_app", "published_pack"]
@@ -13,4 +13,3 @@ __all__ = ["init_app", "published_pack"]
 
 def init_app(app: Flask) -> None:
     packs.init_app(app)
-    intake.init_app(app)

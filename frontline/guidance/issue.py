@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -13,10 +15,29 @@ import guidance_rules
 
 from .. import push
 from ..extensions import db
-from ..tables import CardAction, Event, GuidanceCard
+from ..tables import CardAction, Event, GuidanceCard, User
 from .packs import published_pack
-from .routing import Route
 from .values import facts_to_json, to_json
+
+
+class RouteKind(enum.Enum):
+    """Why a card went to its person; code decides on this, people read the note."""
+
+    OWN_GUEST = "own_guest"
+    COVERING = "covering"
+    MANAGER = "manager"
+    NOBODY = "nobody"
+    LANE = "lane"
+    ACCOUNT = "account"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who gets a card (None: nobody yet), why in code, and the note a person reads."""
+
+    user: User | None
+    kind: RouteKind
+    note: str
 
 
 @cache  # built once: it runs on every arrival

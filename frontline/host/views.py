@@ -6,14 +6,14 @@ from sqlalchemy import func, select
 
 from .. import push
 from ..auth import role_required
+from ..casino.guest_panel import guest_panel
+from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_guest_cards
 from ..rendering import render, see_other
 from ..tables import Guest, GuidanceCard, Role, Visit
-from ..zones import zone_names
 from . import bp
-from .cardview import guest_panel
 
 
 @bp.get("/")

@@ -6,12 +6,12 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from ..auth import role_required
+from ..cargo.capacity import DISPLACEMENT, board, by_day, flight_row, rep_lanes
 from ..extensions import db
 from ..rendering import render
 from ..scoring.facts import load_facts
 from ..tables import Booking, Flight, Role, utcnow
 from . import bp
-from .capacity import DISPLACEMENT, board, by_day, flight_row, rep_lanes
 
 
 @bp.get("/board")

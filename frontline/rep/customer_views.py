@@ -4,11 +4,11 @@ from flask import abort
 from flask_login import current_user
 
 from ..auth import role_required
+from ..cargo.accounts import account, my_customers, quote_total
 from ..extensions import db
 from ..rendering import render
 from ..tables import Customer, Role, utcnow
 from . import bp
-from .accounts import account, my_customers, quote_total
 
 
 @bp.get("/customers")

@@ -6,14 +6,14 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from ..auth import role_required
+from ..cargo import approvals
+from ..cargo.capacity import rep_lanes
+from ..cargo.deals import LOST_REASONS, DealRefused, give_quote, record_outcome
+from ..cargo.quoting import SPECIAL_HANDLING, RequestInvalid, guide, parse_request
 from ..extensions import db
-from ..guidance import approvals
 from ..rendering import render, see_other
 from ..tables import Customer, Quote, Role, utcnow
 from . import bp
-from .capacity import rep_lanes
-from .deals import LOST_REASONS, DealRefused, give_quote, record_outcome
-from .quoting import SPECIAL_HANDLING, RequestInvalid, guide, parse_request
 
 
 @bp.get("/quote")

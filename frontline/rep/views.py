@@ -5,13 +5,13 @@ from flask_login import current_user
 
 from .. import push
 from ..auth import role_required
+from ..cargo.capacity import board
 from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_cards
 from ..rendering import render, see_other
 from ..tables import Customer, Flight, GuidanceCard, Lane, Role, utcnow
 from . import bp
-from .capacity import board
 
 #: The host reasons that make sense for a rep too.
 REASONS = {k: actions.REASONS[k] for k in ("already_handled", "wrong_person", "not_appropriate")}

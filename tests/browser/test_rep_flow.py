@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from frontline.cargo import outlook
 from frontline.extensions import db
-from frontline.guidance import outlook
 from frontline.tables import Customer, Flight, Lane, User, utcnow
 from tests.browser.conftest import PHONE, screenshot, sign_in
 

@@ -121,7 +121,7 @@ def test_self_excluded_guest_never_gets_an_offer(app, client, floor):
 
 
 def test_failed_processing_stores_nothing_and_can_be_retried(app, client, floor, monkeypatch):
-    from frontline.guidance import arrivals
+    from frontline.casino import arrivals
 
     def broken(*args, **kwargs):
         raise RuntimeError("rule engine exploded")

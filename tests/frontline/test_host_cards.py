@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from frontline.casino.escalation import escalate_overdue
 from frontline.extensions import db
-from frontline.guidance.escalation import escalate_overdue
 from frontline.tables import CardAction, GuidanceCard, utcnow
 from tests.conftest import AuthActions
 from tests.factories import (
@@ -114,7 +114,7 @@ def test_unacknowledged_card_escalates_to_the_manager(app, alert):
 def test_scheduler_escalates_in_the_background(app, alert):
     import threading
 
-    from frontline.guidance import scheduler
+    from frontline.casino import scheduler
 
     app.config["ESCALATE_AFTER_MINUTES"] = 0
     with app.app_context():

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from frontline import zones
+from frontline.casino import arrivals, intake
+from frontline.casino.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
 from frontline.extensions import db
-from frontline.guidance import arrivals, intake
-from frontline.guidance.arrivals import EventConflict, Incoming, Receipt, UnknownGuest
 from frontline.tables import Event, GuidanceCard, Zone
 from tests.factories import arrival, make_floor, make_token
 

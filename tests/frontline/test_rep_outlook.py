@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from frontline.cargo import approvals, outlook
 from frontline.extensions import db
-from frontline.guidance import approvals, outlook
 from frontline.tables import (
     Approval,
     ApprovalStatus,

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select
 
+from frontline.cargo.quoting import RequestInvalid, guide, parse_request
 from frontline.extensions import db
-from frontline.rep.quoting import RequestInvalid, guide, parse_request
 from frontline.tables import (
     Approval,
     Booking,

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from frontline import create_app, demo, scoring
+from frontline.cargo.pricing import GuidanceInputError, quote_guidance
 from frontline.extensions import db
 from frontline.scoring import jobs
 from frontline.scoring.facts import load_facts, load_facts_many, save_facts
-from frontline.scoring.pricing import GuidanceInputError, quote_guidance
 from frontline.scoring.store import MODEL_NAMES, ModelNotTrainedError, load_current
 from frontline.tables import Booking, Customer, FactValue, Flight, Quote
 from models import guest_value, registry

@@ -21,9 +21,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..guidance.issue import assignees, issue_cards, signal
 from ..tables import Event, Guest, GuidanceCard, utcnow
 from .guest_facts import guest_facts
-from .issue import assignees, issue_cards, signal
 from .routing import route_guest
 
 log = logging.getLogger(__name__)

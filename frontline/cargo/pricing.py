@@ -14,10 +14,10 @@ from models import displacement, price_guidance, registry
 from models.errors import InvalidInputError, UnknownLaneError
 
 from ..extensions import db
+from ..scoring import frames
+from ..scoring.facts import load_facts
+from ..scoring.store import model_store
 from ..tables import Customer, Flight, utcnow
-from . import frames
-from .facts import load_facts
-from .store import model_store
 
 DISPLACEMENT = displacement.FACT
 

@@ -23,6 +23,8 @@ from sqlalchemy.orm import joinedload
 import guidance_rules
 
 from ..extensions import db
+from ..guidance.issue import Route, RouteKind, assignees, signal, stored_card
+from ..guidance.packs import published_pack
 from ..scoring.facts import load_facts_many
 from ..tables import (
     Booking,
@@ -35,9 +37,6 @@ from ..tables import (
     User,
 )
 from ..tables.cargo import chargeable_kg
-from .issue import assignees, signal, stored_card
-from .packs import published_pack
-from .routing import Route
 
 HORIZON_DAYS = 14
 COMPETITOR_WINDOW_DAYS = 30
@@ -281,7 +280,7 @@ class _Issuer:
         for card in shown:
             if (kind, subject_id, card.rule_id) in self.open:
                 continue
-            route = Route(rep, _note(kind))
+            route = Route(rep, *_why(kind))
             stored = stored_card(card, kind, subject_id, versions, route, self.now, None)
             db.session.add(stored)
             self.open.add((kind, subject_id, card.rule_id))
@@ -289,8 +288,10 @@ class _Issuer:
             self.report.issued[kind] += 1
 
 
-def _note(kind: str) -> str:
-    return {"flight": "Your lane", "lane": "Your lane", "customer": "Your account"}[kind]
+def _why(kind: str) -> tuple[RouteKind, str]:
+    if kind == "customer":
+        return RouteKind.ACCOUNT, "Your account"
+    return RouteKind.LANE, "Your lane"
 
 
 def refresh(now: datetime, flight_ids: Iterable[int] | None = None) -> RefreshReport:
@@ -366,7 +367,7 @@ def lane_price(lane: Lane, now: datetime) -> tuple[dict[str, Any], dict[str, str
     """Guidance for a typical shipment on the lane's next departure (empty without a model)."""
     from models.errors import ModelError
 
-    from ..scoring.pricing import GuidanceInputError, quote_guidance
+    from .pricing import GuidanceInputError, quote_guidance
 
     flight = db.session.scalar(
         select(Flight)

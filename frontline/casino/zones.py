@@ -13,8 +13,8 @@ import time
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from .extensions import db
-from .tables import Zone
+from ..extensions import db
+from ..tables import Zone
 
 DEFAULT_SECONDS = 30.0
 #: A code not in the map is looked up again at most this often (bad codes cannot make every

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..guidance.outlook import Wallet, wallets
 from ..tables import Customer, Quote, QuoteOutcome
+from .outlook import Wallet, wallets
 
 RECENT_QUOTES = 10
 WIN_RATE_DAYS = 365

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..scoring.facts import load_facts
 from ..tables import Guest, Visit
-from ..zones import zone_name
+from .zones import zone_name
 
 SPARK_VISITS = 12
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select, update
 
 from .. import push
 from ..extensions import db
+from ..guidance.issue import Route, RouteKind
 from ..tables import CardAction, CardStatus, Guest, GuidanceCard
-from .routing import Route, on_shift, route_guest
+from .routing import on_shift, route_guest
 
 
 def overdue(now: datetime, minutes: int) -> list[GuidanceCard]:
@@ -27,12 +28,12 @@ def next_owner(card: GuidanceCard, guest: Guest, now: datetime) -> Route:
     """First another host covering the guest's zone, after that the shift manager."""
     if card.escalation_level == 0:
         route = route_guest(guest, guest.current_zone, now, exclude=frozenset({card.assignee_id}))
-        if route.user is not None and not route.note.startswith("Shift manager"):
+        if route.kind in (RouteKind.OWN_GUEST, RouteKind.COVERING):
             return route
     managers = [s for s in on_shift(now, manager=True) if s.user_id != card.assignee_id]
     if managers:
-        return Route(managers[0].user, "Shift manager")
-    return Route(None, "")
+        return Route(managers[0].user, RouteKind.MANAGER, "Shift manager")
+    return Route(None, RouteKind.NOBODY, "")
 
 
 def escalate_overdue(now: datetime, minutes: int) -> int:

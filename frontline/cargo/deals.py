@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from .. import push
 from ..extensions import db
-from ..guidance import approvals
 from ..tables import (
     ApprovalStatus,
     Booking,
@@ -18,6 +17,7 @@ from ..tables import (
     QuoteOutcome,
     User,
 )
+from . import approvals
 from .quoting import CENT, Guidance
 
 LOST_REASONS = {r.value: r.value.replace("_", " ").capitalize() for r in LostReason}

@@ -15,12 +15,12 @@ import guidance_rules
 from models.errors import ModelError
 
 from ..extensions import db
-from ..guidance import outlook
 from ..guidance.packs import published_pack
-from ..scoring.pricing import GuidanceInputError, quote_guidance
 from ..tables import Customer, Flight, Lane
 from ..tables.cargo import chargeable_kg
+from . import outlook
 from .capacity import FlightRow, flight_row
+from .pricing import GuidanceInputError, quote_guidance
 
 MAX_WEIGHT_KG = 100_000  # more than the largest freighter's payload is a typo
 MAX_VOLUME_M3 = 700

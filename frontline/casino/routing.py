@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
+from ..guidance.issue import Route, RouteKind
 from ..tables import Guest, GuidanceCard, Shift, User
 from ..tables.guidance import CardStatus
-from ..zones import zone_name
+from .zones import zone_name
 
 OPEN = [s for s in CardStatus if s.is_open]
-
-
-@dataclass(frozen=True)
-class Route:
-    user: User | None
-    note: str
 
 
 def working(now):
@@ -61,7 +55,7 @@ def route_guest(
     if guest.host_id is not None and guest.host_id not in exclude:
         shift = db.session.scalar(_host_on_shift(), {"now": now, "user_id": guest.host_id})
         if shift is not None:
-            return Route(shift.user, "Your guest")
+            return Route(shift.user, RouteKind.OWN_GUEST, "Your guest")
     hosts = working(now).with_only_columns(Shift.user_id, Shift.zones).where(~Shift.is_manager)
     covering = [
         user_id
@@ -73,9 +67,13 @@ def route_guest(
         chosen = min(covering, key=lambda user_id: (load.get(user_id, 0), user_id))
         reason = "their host is off shift" if guest.host_id else "no host is coded to this guest"
         where = zone_name(zone).lower()
-        return Route(db.session.get(User, chosen), f"Covering the {where}: {reason}")
+        return Route(
+            db.session.get(User, chosen), RouteKind.COVERING, f"Covering the {where}: {reason}"
+        )
     managers = [s for s in on_shift(now, manager=True) if s.user_id not in exclude]
     if managers:
         where = zone_name(zone) if zone else "this zone"
-        return Route(managers[0].user, f"Shift manager: no host on shift covers {where}")
-    return Route(None, "Nobody on shift: waiting for a host")
+        return Route(
+            managers[0].user, RouteKind.MANAGER, f"Shift manager: no host on shift covers {where}"
+        )
+    return Route(None, RouteKind.NOBODY, "Nobody on shift: waiting for a host")
