@@ -1,10 +1,11 @@
 """Cargo pricing: calibrated win probability, displacement cost, and price guidance per quote.
 
-The win model is a logistic regression whose only rate terms are log(rate / competitor),
-log(rate / lane reference), and log(rate / lane reference) again for quotes where no
-competitor rate was seen: without a competitor the lane reference is the only anchor, and
-that term gives those quotes their own price slope (sharing the known-competitor slope
-halved it). So for one quote the log-odds are exactly a + b * log(rate):
+The win model is a logistic regression whose only rate terms are log(rate / market) and
+log(rate / lane reference), where the market is the best competitor rate seen or, when
+none was seen, the lane's typical competitor rate (learned in training): so a quote with no
+competitor keeps the full price response, anchored on the lane's market, instead of leaning
+on the lane term alone (which halved its slope). So for one quote the log-odds are exactly
+a + b * log(rate):
 two pipeline evaluations per quote give a and b, and the price search runs on those
 numbers. That keeps single-quote guidance and batches fast, the price response smooth and
 monotone (b < 0 is checked at training), and the probabilities calibrated by maximum
@@ -42,7 +43,6 @@ NUMERIC = [
     "log_rate_vs_comp",
     "comp_missing",
     "log_rate_vs_lane",
-    "log_rate_vs_lane_no_comp",
     "transit_diff",
     "transit_missing",
     "log_chargeable",
@@ -65,15 +65,19 @@ QUOTE_COLUMNS = [
 
 
 class QuoteFeatures(TransformerMixin, BaseEstimator):
-    """Quote rows -> model features; learns each lane's reference rate."""
+    """Quote rows -> model features; learns each lane's reference rate and typical market."""
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> QuoteFeatures:
-        """Learn the known lanes and each lane's median quoted rate."""
+        """Learn the known lanes, each lane's median quoted rate and median competitor rate."""
         require_columns(X, [*QUOTE_COLUMNS, "rate_per_kg"], "quotes")
         rate = pd.Series(to_float(X["rate_per_kg"], "rate_per_kg"), index=X.index)
         lane = X["lane"].astype(str)
         self.lanes_ = np.array(sorted(lane.unique()))
         self.lane_ref_rate_ = rate.groupby(lane).median().reindex(self.lanes_).to_numpy()
+        comp = pd.Series(to_float(X["competitor_best_rate"], "competitor_best_rate"), X.index)
+        market = comp[comp > 0].groupby(lane[comp > 0]).median().reindex(self.lanes_)
+        self.lane_market_rate_ = market.fillna(pd.Series(self.lane_ref_rate_, self.lanes_))
+        self.lane_market_rate_ = self.lane_market_rate_.to_numpy()
         self.n_features_in_ = len(X.columns)
         return self
 
@@ -98,14 +102,13 @@ class QuoteFeatures(TransformerMixin, BaseEstimator):
             raise InvalidInputError("rate_per_kg must be a positive amount")
         comp = np.where(comp > 0, comp, np.nan)
         missing = np.isnan(comp).astype(float)
-        vs_lane = np.log(rate / self.lane_ref_rate_[lane])
+        market = np.where(np.isnan(comp), self.lane_market_rate_[lane], comp)
         transit = X["transit_diff_hours"].to_numpy(dtype=float)
         days = X["days_to_departure"].to_numpy(dtype=float)
         columns = {
-            "log_rate_vs_comp": np.nan_to_num(np.log(rate / comp)),
+            "log_rate_vs_comp": np.log(rate / market),
             "comp_missing": missing,
-            "log_rate_vs_lane": vs_lane,
-            "log_rate_vs_lane_no_comp": vs_lane * missing,
+            "log_rate_vs_lane": np.log(rate / self.lane_ref_rate_[lane]),
             "transit_diff": np.nan_to_num(transit),
             "transit_missing": np.isnan(transit).astype(float),
             "log_chargeable": np.log1p(chargeable_kg(X)),
@@ -155,12 +158,7 @@ def price_response(pipeline: Pipeline, quotes: pd.DataFrame) -> tuple[np.ndarray
     for column, offset in offsets.items():
         z += np.array([offset.get(v, 0.0) for v in features[column].to_numpy()])
     w = dict(zip(NUMERIC, weights, strict=True))
-    missing = features["comp_missing"].to_numpy()
-    slope = (
-        w["log_rate_vs_comp"] * (1 - missing)
-        + w["log_rate_vs_lane"]
-        + w["log_rate_vs_lane_no_comp"] * missing
-    )
+    slope = np.full(len(features), w["log_rate_vs_comp"] + w["log_rate_vs_lane"])
     return z - slope * np.log(ref), slope
 
 

@@ -255,13 +255,14 @@ def _reasons(
     reasons = []
     for i, rec in enumerate(cents["recommended"]):
         flight = f"the flight is {load[i]:.0%} full and leaves in {_when(days[i])}"
+        if quote.displacement[i] >= 0.005:
+            flight += f"; displacement ${quote.displacement[i]:.2f}/kg"
         market = f"{'best competitor' if seen[i] else 'lane market'} ${quote.market[i]:.2f}"
         ratio = rec / 100 / quote.market[i]
         if rec <= cents["floor"][i]:
-            head = "at the floor"
-            flight = (
-                f"cost ${quote.cost[i]:.2f} + displacement ${quote.displacement[i]:.2f} "
-                f"+ margin ${float(policy.min_margin_per_kg):.2f} per kg; {flight}"
+            head = (
+                f"at the floor, cost ${quote.cost[i]:.2f} + displacement "
+                f"${quote.displacement[i]:.2f} + margin ${float(policy.min_margin_per_kg):.2f}"
             )
         elif ratio > 1 + NEAR_MARKET:
             head = f"{ratio - 1:.0%} above the market"

@@ -277,6 +277,7 @@ def _holdout(
         if (test["offer_type"] == t).any()
     }
     return {
+        "calibration_method": calibration,
         "accept": classifier_metrics(y[~fit_rows], p),
         "accept_baseline_type_rate": classifier_metrics(y[~fit_rows], baseline),
         "by_offer_type": by_type,

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from models import cargo_features
+
 from .. import push
 from ..extensions import db
 from ..tables import (
@@ -69,7 +71,9 @@ def _quote(result: Guidance, rep: User, external_id: str, now: datetime) -> Quot
         special_handling=list(request.special_handling),
         rate_per_kg=result.rate,
         competitor_best_rate=best.rate if best else None,
-        transit_diff_hours=(best.transit_hours - _hours(flight)) if best else None,
+        transit_diff_hours=cargo_features.transit_diff_hours(
+            _hours(flight), best.transit_hours if best else None
+        ),
         load_factor_at_quote=round(flight.load_factor, 3),
         guidance=result.snapshot(),
     )

@@ -384,5 +384,6 @@ def lane_price(lane: Lane, now: datetime) -> tuple[dict[str, Any], dict[str, str
         return {}, {}, block_hours(flight)
     price = {k: v for k, v in result.items() if k.startswith("price.") and k != "price.reason"}
     price.pop("price.expected_contribution", None)
+    price.pop("price.cost_per_kg", None)
     versions = dict.fromkeys(price, result["model_version"])
     return price, versions, block_hours(flight)

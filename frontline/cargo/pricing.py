@@ -9,10 +9,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
+from flask import current_app
 
 from models import displacement, price_guidance, registry
 from models.errors import InvalidInputError, UnknownLaneError
 
+from ..demo import cargo as demo_cargo
 from ..extensions import db
 from ..scoring import frames
 from ..scoring.facts import load_facts
@@ -43,7 +45,7 @@ def quote_guidance(request: Mapping[str, Any], as_of: datetime | None = None) ->
     row = _request_row(request, now)
     row["displacement_cost"] = _displacement(model, request, row, now)
     try:
-        result = price_guidance.guidance(model, row)
+        result = price_guidance.guidance(model, row, pricing_policy())
     except UnknownLaneError as error:
         raise GuidanceInputError("lane", str(error)) from None
     except InvalidInputError as error:
@@ -52,9 +54,22 @@ def quote_guidance(request: Mapping[str, Any], as_of: datetime | None = None) ->
         **result.facts(),
         "price.expected_contribution": result.expected_contribution,
         "price.reason": result.reason,
+        "price.cost_per_kg": result.cost_per_kg,
         DISPLACEMENT: row["displacement_cost"],
         "model_version": result.model_version,
     }
+
+
+def pricing_policy() -> price_guidance.PricingPolicy:
+    """The guidance knobs from the config; without configured costs, the demo's lane costs
+    (docs/demo-world.md), so a fresh install prices with plausible costs, never with none."""
+    costs = current_app.config.get("CARGO_COST_PER_KG") or {
+        lane: Decimal(str(cost)) for lane, cost in demo_cargo.LANE_COSTS.items()
+    }
+    return price_guidance.PricingPolicy(
+        lane_costs={k: v for k, v in costs.items() if k != "*"},
+        default_cost_per_kg=costs.get("*", Decimal("0.00")),
+    )
 
 
 def _request_row(request: Mapping[str, Any], now: datetime) -> dict[str, Any]:

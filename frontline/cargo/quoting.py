@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 import guidance_rules
+from models import cargo_features
 from models.errors import ModelError
 
 from ..extensions import db
@@ -270,7 +271,7 @@ def guide(request: QuoteRequest, now: datetime) -> Guidance:
     result.chosen = _chosen(result.options, request.flight_id)
     wallet = outlook.wallets([request.customer], now)[request.customer.id]
     try:
-        _price(result, wallet, now)
+        _price(result, now)
     except (ModelError, GuidanceInputError) as error:
         result.problem = f"No price guidance: {error}"
         return result
@@ -282,7 +283,8 @@ def _chosen(options: list[FlightRow], flight_id: int | None) -> FlightRow:
     return next((r for r in options if r.flight.id == flight_id), options[0])
 
 
-def _price(result: Guidance, wallet: outlook.Wallet, now: datetime) -> None:
+def _price(result: Guidance, now: datetime) -> None:
+    """The model's guidance (share of wallet is computed as in training)."""
     flight = result.chosen.flight
     best = result.competitors[0] if result.competitors else None
     answer = quote_guidance(
@@ -290,7 +292,6 @@ def _price(result: Guidance, wallet: outlook.Wallet, now: datetime) -> None:
             "weight_kg": result.request.weight_kg,
             "volume_m3": result.request.volume_m3,
             "customer_id": result.request.customer.id,
-            "share_of_wallet": wallet.share or 0.0,
             "flight_id": flight.id,
             "competitor_best_rate": best.rate if best else None,
             "transit_diff_hours": _transit_diff(best, flight),
@@ -304,7 +305,9 @@ def _price(result: Guidance, wallet: outlook.Wallet, now: datetime) -> None:
 
 
 def _transit_diff(best: outlook.Observation | None, flight: Flight) -> float | None:
-    return None if best is None else best.transit_hours - outlook.block_hours(flight)
+    """Ours minus the competitor's hours, as the win model was trained (positive: slower)."""
+    theirs = best.transit_hours if best else None
+    return cargo_features.transit_diff_hours(outlook.block_hours(flight), theirs)
 
 
 def situation(result: Guidance, wallet: outlook.Wallet, now: datetime) -> dict[str, Any]:

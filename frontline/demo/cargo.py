@@ -219,20 +219,22 @@ def bookings(
         weights = size[shippers] / size[shippers].sum()
         parts = _split(rng, int(f["_demand_kg"] - won_kg[fi]))
         leads = np.maximum(rng.exponential(BOOKING_LEAD_DAYS, len(parts)), 0.05)
+        who = rng.choice(shippers, size=len(parts), p=weights)
+        rates = LANES[f["_lane_index"]][3] * rng.lognormal(-0.05, 0.06, len(parts))
         room = f["capacity_kg"] - won_kg[fi]
-        for lead, part in sorted(zip(leads, parts, strict=True), reverse=True):
-            at = f["departs_at"] - timedelta(days=float(lead))
-            if part > room:  # full: this shipper goes to another airline (spill)
+        for n in np.argsort(-leads, kind="stable"):  # earliest booking first
+            if parts[n] > room:  # full: this shipper goes to another airline (spill)
                 continue
-            room -= part
+            room -= parts[n]
+            at = f["departs_at"] - timedelta(days=float(leads[n]))
             if at > now:  # not booked yet
                 continue
             shipment = {
-                "weight_kg": part,
-                "volume_m3": Decimal(f"{part / 170:.3f}"),
-                "rate_per_kg": money(LANES[f["_lane_index"]][3] * rng.lognormal(-0.05, 0.06)),
+                "weight_kg": parts[n],
+                "volume_m3": Decimal(f"{parts[n] / 170:.3f}"),
+                "rate_per_kg": money(rates[n]),
             }
-            rows.append(_booking(fi, int(rng.choice(shippers, p=weights)), None, shipment, at))
+            rows.append(_booking(fi, int(who[n]), None, shipment, at))
     _sum_loads(flight_rows, rows)
     _estimate_spend(rng, customer_rows, rows, now)
     return rows

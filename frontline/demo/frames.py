@@ -108,6 +108,7 @@ def _flights(rows: list[dict]) -> pd.DataFrame:
             "capacity_m3": [float(f["capacity_m3"]) for f in rows],
             "booked_m3": [float(f["booked_m3"]) for f in rows],
             "block_hours": [cargo.LANES[f["_lane_index"]][4] for f in rows],
+            "true_demand_kg": [f["_demand_kg"] for f in rows],
         }
     )
 
