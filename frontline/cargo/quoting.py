@@ -283,21 +283,24 @@ def _chosen(options: list[FlightRow], flight_id: int | None) -> FlightRow:
     return next((r for r in options if r.flight.id == flight_id), options[0])
 
 
-def _price(result: Guidance, now: datetime) -> None:
-    """The model's guidance (share of wallet is computed as in training)."""
+def pricing_request(result: Guidance) -> dict[str, Any]:
+    """What the model is asked for the chosen flight: the same features a stored quote trains
+    on (share of wallet is computed by the pricing service, as in training)."""
     flight = result.chosen.flight
     best = result.competitors[0] if result.competitors else None
-    answer = quote_guidance(
-        {
-            "weight_kg": result.request.weight_kg,
-            "volume_m3": result.request.volume_m3,
-            "customer_id": result.request.customer.id,
-            "flight_id": flight.id,
-            "competitor_best_rate": best.rate if best else None,
-            "transit_diff_hours": _transit_diff(best, flight),
-        },
-        as_of=now,
-    )
+    return {
+        "weight_kg": result.request.weight_kg,
+        "volume_m3": result.request.volume_m3,
+        "customer_id": result.request.customer.id,
+        "flight_id": flight.id,
+        "competitor_best_rate": best.rate if best else None,
+        "transit_diff_hours": _transit_diff(best, flight),
+    }
+
+
+def _price(result: Guidance, now: datetime) -> None:
+    flight = result.chosen.flight
+    answer = quote_guidance(pricing_request(result), as_of=now)
     result.model_version = answer.pop("model_version")
     result.reason = answer.pop("price.reason")
     result.prices = answer

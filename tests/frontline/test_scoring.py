@@ -153,7 +153,7 @@ def test_quote_guidance_for_a_flight(world):
         assert facts["model_version"] == scoring.model_store().get("cargo_pricing").version
         stored = load_facts("flight", flight.id)["flight.displacement_cost"].value
         assert facts["flight.displacement_cost"] == stored
-        assert "floor" in facts["price.reason"]
+        assert "% full and leaves in" in facts["price.reason"]
 
 
 BAD_REQUESTS = [
