@@ -44,7 +44,8 @@ def bench_training() -> tuple[dict[str, float], object, pd.DataFrame, object]:
     times[label], _ = timed(lambda: guest_value.train(visits, guests))
     label = f"train propensity ({len(offers):,} offers) s"
     times[label], offer_model = timed(lambda: propensity.train(offers, visits, guests))
-    seconds, cargo = timed(lambda: cargo_pricing.train(quotes, flights))
+    bookings = synthetic.cargo_bookings(flights, seed=2)
+    seconds, cargo = timed(lambda: cargo_pricing.train(quotes, flights, bookings))
     times[f"train cargo_pricing (20,000 quotes, {len(flights):,} flights) s"] = seconds
     return times, cargo, quotes, offer_model
 

@@ -27,6 +27,7 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from frontline import create_app, demo
+from frontline.cargo.pricing import pricing_policy
 from frontline.extensions import db
 from frontline.scoring import jobs
 from frontline.scoring.facts import load_facts
@@ -133,7 +134,8 @@ def model_only(app, query: dict):
             "load_factor": flight.load_factor, "competitor_best_rate": 2.3,
             "transit_diff_hours": 2.0, "displacement_cost": cost,
         }  # fmt: skip
-    return lambda: price_guidance.guidance(model, row)
+        policy = pricing_policy()
+    return lambda: price_guidance.guidance(model, row, policy)
 
 
 def naive_board(app, client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,21 @@ class ConfigError(RuntimeError):
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def lane_costs(text: str | None) -> dict[str, Decimal]:
+    """`LANE=dollars` pairs, comma-separated; `*` is every other lane. Empty: none given."""
+    costs = {}
+    for pair in filter(None, (p.strip() for p in (text or "").split(","))):
+        lane, _, amount = pair.partition("=")
+        try:
+            value = Decimal(amount.strip())
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not lane.strip() or not value.is_finite() or value < 0:
+            raise ConfigError(f"FRONTLINE_CARGO_COST_PER_KG: {pair!r} is not LANE=dollars per kg")
+        costs[lane.strip()] = value
+    return costs
 
 
 def from_environment(
@@ -58,6 +74,8 @@ def from_environment(
         # Who approves a quote below the floor or above LARGE_DEAL_USD (issue 6).
         "APPROVAL_ROLE": env.get("FRONTLINE_APPROVAL_ROLE", "analyst"),
         "LARGE_DEAL_USD": int(env.get("FRONTLINE_LARGE_DEAL_USD", "2000000")),
+        # Variable cost per chargeable kg by lane ("FRA-DXB=0.36,*=0.40"; docs/models.md).
+        "CARGO_COST_PER_KG": lane_costs(env.get("FRONTLINE_CARGO_COST_PER_KG")),
         "WEBHOOK_SECRET": env.get("FRONTLINE_WEBHOOK_SECRET") or None,
         # How long a worker trusts an API token it has checked (a revocation takes this long).
         "API_TOKEN_CACHE_SECONDS": float(env.get("FRONTLINE_API_TOKEN_CACHE_SECONDS", "5")),

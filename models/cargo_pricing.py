@@ -1,7 +1,11 @@
 """Cargo pricing: calibrated win probability, displacement cost, and price guidance per quote.
 
-The win model is a logistic regression whose only rate terms are log(rate / competitor) and
-log(rate / lane reference). So for one quote the log-odds are exactly a + b * log(rate):
+The win model is a logistic regression whose only rate terms are log(rate / market) and
+log(rate / lane reference), where the market is the best competitor rate seen or, when
+none was seen, the lane's typical competitor rate (learned in training): so a quote with no
+competitor keeps the full price response, anchored on the lane's market, instead of leaning
+on the lane term alone (which halved its slope). So for one quote the log-odds are exactly
+a + b * log(rate):
 two pipeline evaluations per quote give a and b, and the price search runs on those
 numbers. That keeps single-quote guidance and batches fast, the price response smooth and
 monotone (b < 0 is checked at training), and the probabilities calibrated by maximum
@@ -61,21 +65,19 @@ QUOTE_COLUMNS = [
 
 
 class QuoteFeatures(TransformerMixin, BaseEstimator):
-    """Quote rows -> model features; learns lane reference and minimum rates."""
-
-    def __init__(self, min_rate_quantile: float = 0.05):
-        self.min_rate_quantile = min_rate_quantile
+    """Quote rows -> model features; learns each lane's reference rate and typical market."""
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> QuoteFeatures:
-        """Learn the known lanes, each lane's median quoted rate and its minimum won rate."""
+        """Learn the known lanes, each lane's median quoted rate and median competitor rate."""
         require_columns(X, [*QUOTE_COLUMNS, "rate_per_kg"], "quotes")
         rate = pd.Series(to_float(X["rate_per_kg"], "rate_per_kg"), index=X.index)
         lane = X["lane"].astype(str)
         self.lanes_ = np.array(sorted(lane.unique()))
         self.lane_ref_rate_ = rate.groupby(lane).median().reindex(self.lanes_).to_numpy()
-        won = rate[_won(X, y)] if y is not None else rate
-        low = won.groupby(lane[won.index]).quantile(self.min_rate_quantile)
-        self.lane_min_rate_ = low.reindex(self.lanes_).fillna(rate.min()).to_numpy()
+        comp = pd.Series(to_float(X["competitor_best_rate"], "competitor_best_rate"), X.index)
+        market = comp[comp > 0].groupby(lane[comp > 0]).median().reindex(self.lanes_)
+        self.lane_market_rate_ = market.fillna(pd.Series(self.lane_ref_rate_, self.lanes_))
+        self.lane_market_rate_ = self.lane_market_rate_.to_numpy()
         self.n_features_in_ = len(X.columns)
         return self
 
@@ -99,11 +101,13 @@ class QuoteFeatures(TransformerMixin, BaseEstimator):
         if np.any(~(rate > 0)):
             raise InvalidInputError("rate_per_kg must be a positive amount")
         comp = np.where(comp > 0, comp, np.nan)
+        missing = np.isnan(comp).astype(float)
+        market = np.where(np.isnan(comp), self.lane_market_rate_[lane], comp)
         transit = X["transit_diff_hours"].to_numpy(dtype=float)
         days = X["days_to_departure"].to_numpy(dtype=float)
         columns = {
-            "log_rate_vs_comp": np.nan_to_num(np.log(rate / comp)),
-            "comp_missing": np.isnan(comp).astype(float),
+            "log_rate_vs_comp": np.log(rate / market),
+            "comp_missing": missing,
             "log_rate_vs_lane": np.log(rate / self.lane_ref_rate_[lane]),
             "transit_diff": np.nan_to_num(transit),
             "transit_missing": np.isnan(transit).astype(float),
@@ -116,10 +120,6 @@ class QuoteFeatures(TransformerMixin, BaseEstimator):
         }
         out = pd.DataFrame(columns, index=X.index)
         return out
-
-
-def _won(X: pd.DataFrame, y: Any) -> pd.Series:
-    return pd.Series(np.asarray(y).astype(bool), index=X.index)
 
 
 def build_pipeline(C: float = 1.0) -> Pipeline:
@@ -158,9 +158,7 @@ def price_response(pipeline: Pipeline, quotes: pd.DataFrame) -> tuple[np.ndarray
     for column, offset in offsets.items():
         z += np.array([offset.get(v, 0.0) for v in features[column].to_numpy()])
     w = dict(zip(NUMERIC, weights, strict=True))
-    slope = (
-        w["log_rate_vs_comp"] * (1 - features["comp_missing"].to_numpy()) + w["log_rate_vs_lane"]
-    )
+    slope = np.full(len(features), w["log_rate_vs_comp"] + w["log_rate_vs_lane"])
     return z - slope * np.log(ref), slope
 
 
@@ -193,10 +191,15 @@ def check_price_response(pipeline: Pipeline, quotes: pd.DataFrame) -> None:
 def train(
     quotes: pd.DataFrame,
     flights: pd.DataFrame,
+    bookings: pd.DataFrame,
     *,
     progress: Progress = None,
 ) -> registry.TrainedModel:
-    """Win model validated on the latest 20% of quotes in time, then refit; plus booking curves."""
+    """Win model validated on the latest 20% of quotes in time, then refit; plus booking curves.
+
+    The holdout model is built exactly like the deployed one (same pipeline, same features),
+    so the card's metrics describe the model that serves.
+    """
     say = progress or (lambda _msg: None)
     require_columns(quotes, [*QUOTE_COLUMNS, "quoted_at", "rate_per_kg", "won"], "quotes")
     require_rows(len(quotes), MIN_QUOTES, "quotes")
@@ -210,7 +213,8 @@ def train(
     say(f"{NAME}: refitting on all {len(quotes)} quotes")
     pipeline = build_pipeline().fit(quotes, won)
     check_price_response(pipeline, quotes)
-    curve = BookingCurve().fit(quotes, flights=flights)
+    say(f"{NAME}: booking curves from {len(bookings)} bookings")
+    curve = BookingCurve().fit(bookings, flights=flights)
     card = _card(quotes, split, metrics, pipeline)
     say(f"{NAME}: trained {card.version}")
     return registry.TrainedModel(card=card, pipeline=pipeline, extras={"booking_curve": curve})
@@ -219,19 +223,27 @@ def train(
 def _holdout(quotes: pd.DataFrame, won: np.ndarray, split: int) -> dict[str, Any]:
     fit, test = quotes.iloc[:split], quotes.iloc[split:]
     pipeline = build_pipeline().fit(fit, won[:split])
-    known = pd.Index(pipeline.named_steps["quote"].lanes_)
-    test, y = (
-        test[test["lane"].astype(str).isin(known)],
-        won[split:][test["lane"].astype(str).isin(known).to_numpy()],
-    )
+    known = test["lane"].astype(str).isin(pipeline.named_steps["quote"].lanes_).to_numpy()
+    test, y = test[known], won[split:][known]
     p = pipeline.predict_proba(test)[:, 1]
     lane_rate = pd.Series(won[:split]).groupby(fit["lane"].astype(str).to_numpy()).mean()
     baseline = test["lane"].astype(str).map(lane_rate).to_numpy(dtype=float)
+    seen = test["competitor_best_rate"].notna().to_numpy()
     return {
         "win": classifier_metrics(y, p),
+        "win_competitor_seen": classifier_metrics(y[seen], p[seen]),
+        "win_competitor_missing": classifier_metrics(y[~seen], p[~seen], bins=5),
         "win_baseline_lane_rate": classifier_metrics(y, baseline),
         "holdout_from": str(pd.Timestamp(test["quoted_at"].min())),
     }
+
+
+def price_slopes(pipeline: Pipeline, quotes: pd.DataFrame) -> dict[str, float]:
+    """The fitted d log-odds / d log(rate), for a quote with and without a competitor rate."""
+    row = quotes.head(1).assign(competitor_best_rate=1.0)
+    _, seen = price_response(pipeline, row)
+    _, missing = price_response(pipeline, row.assign(competitor_best_rate=np.nan))
+    return {"competitor_seen": float(seen[0]), "competitor_missing": float(missing[0])}
 
 
 def _card(
@@ -240,7 +252,6 @@ def _card(
     trained_at = registry.utc_now()
     columns = [*QUOTE_COLUMNS, "quoted_at", "rate_per_kg", "won"]
     fingerprint = registry.data_fingerprint(quotes[columns].astype(str))
-    _, slope = price_response(pipeline, quotes.head(1))
     return registry.ModelCard(
         name=NAME,
         version=registry.make_version(NAME, trained_at, fingerprint),
@@ -251,16 +262,17 @@ def _card(
         },
         rows={"quotes": len(quotes), "train": split, "holdout": len(quotes) - split},
         features=[*NUMERIC, *CATEGORICAL],
-        metrics={**metrics, "rate_elasticity_of_log_odds": float(slope[0])},
+        metrics={**metrics, "rate_slope_of_log_odds": price_slopes(pipeline, quotes)},
         params={"lanes": list(pipeline.named_steps["quote"].lanes_), "volume_factor": 167},
         intended_use=(
             "Price guidance for air-cargo quotes: win probability at a rate, displacement cost "
             "of the capacity a booking uses, and recommended / floor / stretch rates per kg."
         ),
         limits=(
-            "Price response is one log-linear slope for all customers and lanes; demand curves "
-            "come from won quotes only (lost demand unseen) with an assumed Gamma spread; "
-            "unknown lanes are refused; competitor rates are as observed by sales."
+            "Price response is one log-linear slope per case (competitor seen or not) for all "
+            "customers and lanes; demand still to come is read from departed flights' booking "
+            "histories with a Gamma spread; unknown lanes are refused; competitor rates are as "
+            "observed by sales."
         ),
     )
 

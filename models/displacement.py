@@ -31,101 +31,142 @@ def chargeable_kg(frame: pd.DataFrame) -> np.ndarray:
 
 
 class BookingCurve(BaseEstimator):
-    """Expected kg still to be booked per flight by lane and days out, and the lane's rate."""
+    """Demand still to come per flight by lane and days out, learned from departed flights.
 
-    def __init__(self, horizon_days: int = 60, min_cv: float = 0.15, max_cv: float = 1.0):
+    For every departed flight, each booking (quoted through us or not) is placed at its lead
+    time; the share of capacity still to be booked d days out is regressed, per lane and d, on
+    the share already booked then. The demand still to come for a flight is that expectation
+    plus one of the departed flights' own surprises (residuals), smoothed by a narrow normal
+    kernel: so its spread is what really happened to past flights' final loads, not an
+    assumed curve. A flight counts as sold out from `full_at` of its capacity: the last
+    shipments rarely fit to the kilo, and departed flights' loads stop there (demand beyond
+    capacity is never seen).
+    """
+
+    def __init__(
+        self,
+        horizon_days: int = 45,
+        min_flights: int = 8,
+        bandwidth: float = 0.02,
+        full_at: float = 0.97,
+    ):
         self.horizon_days = horizon_days
-        self.min_cv = min_cv
-        self.max_cv = max_cv
+        self.min_flights = min_flights
+        self.bandwidth = bandwidth
+        self.full_at = full_at
 
     def fit(self, X: pd.DataFrame, y: Any = None, *, flights: pd.DataFrame) -> BookingCurve:
-        """Learn curves from won quotes whose flights departed inside the observed window."""
+        """Learn from bookings X (flight, booked_at, weight, volume, rate) on departed flights."""
         require_columns(
-            X, ["quoted_at", "lane", "days_to_departure", "won", "rate_per_kg"], "quotes"
+            X, ["flight_id", "booked_at", "weight_kg", "volume_m3", "rate_per_kg"], "bookings"
         )
-        require_columns(flights, ["lane", "departure"], "flights")
-        won = X[X["won"].astype(bool)]
-        quoted = pd.to_datetime(X["quoted_at"])
-        start = quoted.min() + pd.Timedelta(days=self.horizon_days)
-        end = quoted.max()
-        departure = (
-            pd.to_datetime(won["quoted_at"]) + _days(won["days_to_departure"])
-        ).dt.normalize()
-        inside = (departure >= start.normalize()) & (departure <= end)
-        flight_days = pd.to_datetime(flights["departure"])
-        counted = flights[(flight_days >= start.normalize()) & (flight_days <= end)]
-        n_flights = counted.groupby(counted["lane"].astype(str)).size()
-        lanes = sorted(set(n_flights.index) & set(won["lane"].astype(str)))
+        require_columns(flights, ["flight_id", "lane", "departure", "capacity_kg"], "flights")
+        as_of = pd.to_datetime(X["booked_at"]).max()
+        gone = flights[pd.to_datetime(flights["departure"]) < as_of]
+        rows = X.merge(gone[["flight_id", "lane", "departure", "capacity_kg"]], on="flight_id")
+        lanes = sorted(set(rows["lane"].astype(str)))
         if not lanes:
-            raise ModelError("no lane has both won quotes and flights inside the booking window")
+            raise ModelError("no bookings on departed flights to learn booking curves from")
         self.lanes_ = np.array(lanes)
-        frame = won[inside].assign(kg=chargeable_kg(won[inside]), departure=departure[inside])
-        # Won quotes show *when* demand books; departed flights' loads show *how much* in all
-        # (most capacity is sold without a quote through us: allotments, forwarders' bookings).
-        final = counted.groupby(counted["lane"].astype(str))["booked_kg"].mean()
-        self.curves_ = np.array(
-            [self._curve(frame, lane, n_flights[lane], final.get(lane)) for lane in lanes]
+        lead = (pd.to_datetime(rows["departure"]) - pd.to_datetime(rows["booked_at"])).dt
+        rows = rows.assign(
+            lead=np.clip(lead.total_seconds().to_numpy() / 86400, 0, None),
+            share=chargeable_kg(rows) / rows["capacity_kg"].to_numpy(dtype=float),
         )
-        self.rates_ = np.array([_mean_rate(won, lane) for lane in lanes])
-        self.cvs_ = np.array([self._cv(frame, lane, counted) for lane in lanes])
+        fitted = [self._lane(rows[rows["lane"].astype(str) == lane]) for lane in lanes]
+        self.intercepts_ = np.array([f[0] for f in fitted])
+        self.slopes_ = np.array([f[1] for f in fitted])
+        width = max(f[2].shape[1] for f in fitted)
+        self.residuals_ = np.stack([_pad(f[2], width) for f in fitted])  # lane, day, flight
+        self.rates_ = np.array([_mean_rate(rows, lane) for lane in lanes])
         return self
 
-    def _curve(
-        self, frame: pd.DataFrame, lane: str, n_flights: int, final_kg: float | None
-    ) -> np.ndarray:
-        """Expected kg still to book at most d days out, per flight."""
-        rows = frame[frame["lane"].astype(str) == lane]
-        days = np.clip(np.floor(rows["days_to_departure"].to_numpy(dtype=float)), 0, None)
-        kg = np.bincount(
-            np.minimum(days, self.horizon_days).astype(int), rows["kg"], self.horizon_days + 1
-        )
-        booked = np.cumsum(kg)
-        if final_kg is None or not np.isfinite(final_kg) or booked[-1] <= 0:
-            return booked / n_flights
-        return booked / booked[-1] * max(float(final_kg), booked[-1] / n_flights)
-
-    def _cv(self, frame: pd.DataFrame, lane: str, flights: pd.DataFrame) -> float:
-        """Spread of total demand per flight, from kg per departure day over flights that day."""
-        rows = frame[frame["lane"].astype(str) == lane]
-        per_day = (
-            flights[flights["lane"].astype(str) == lane]
-            .groupby(pd.to_datetime(flights["departure"]).dt.normalize())
-            .size()
-        )
-        kg = rows.groupby("departure")["kg"].sum().reindex(per_day.index, fill_value=0.0) / per_day
-        cv = float(kg.std() / kg.mean()) if kg.mean() > 0 else self.max_cv
-        return float(np.clip(cv, self.min_cv, self.max_cv))
+    def _lane(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per days-out d: to-come = a + b x booked (shares of capacity), and the residuals."""
+        days = np.arange(self.horizon_days + 1)
+        flight = rows["flight_id"].to_numpy()
+        ids, at = np.unique(flight, return_inverse=True)
+        lead, share = rows["lead"].to_numpy(), rows["share"].to_numpy()
+        # booked[f, d]: share of flight f's capacity booked at least d days before departure
+        booked = np.stack([np.bincount(at, share * (lead >= d), len(ids)) for d in days], axis=1)
+        final = np.bincount(at, share, len(ids))
+        to_come = final[:, None] - booked
+        fits = [_regress(booked[:, d], to_come[:, d], self.min_flights) for d in days]
+        a = np.array([f[0] for f in fits])
+        b = np.array([f[1] for f in fits])
+        return a, b, (to_come - a - b * booked).T
 
     def predict_frame(self, flights: pd.DataFrame, as_of: Any) -> pd.DataFrame:
         """Remaining capacity, expected demand still to come, P(demand > capacity), bid price."""
         check_is_fitted(self)
         lane = _flight_lane_index(self.lanes_, flights["lane"])
         remaining = remaining_capacity_kg(flights)
+        capacity = flights["capacity_kg"].to_numpy(dtype=float)
         days_out = (pd.to_datetime(flights["departure"]) - pd.Timestamp(as_of)).dt.total_seconds()
-        days = np.clip(np.floor(days_out.to_numpy() / 86400), -1, self.horizon_days).astype(int)
-        curve = self.curves_[lane]
-        demand = np.where(days >= 0, curve[np.arange(len(lane)), np.maximum(days, 0)], 0.0)
-        p_exceed = _p_exceed(demand, remaining, self.cvs_[lane], curve[:, -1])
+        days = np.clip(days_out.to_numpy() / 86400, 0, self.horizon_days)
+        booked = (capacity - remaining) / capacity
+        mean, surprises = self._to_come(lane, days, booked)
+        open_ = days_out.to_numpy() > 0
+        mean = np.where(open_, mean, 0.0)
+        p_exceed = self._p_exceed(mean, surprises, remaining / capacity)
+        full = remaining <= (1 - self.full_at) * capacity
+        p_exceed = np.where(full, 1.0, np.where(open_, p_exceed, 0.0))
         return pd.DataFrame(
             {
                 "remaining_kg": remaining,
-                "expected_demand_kg": demand,
+                "expected_demand_kg": mean * capacity,
                 "p_demand_exceeds": p_exceed,
                 "displacement_per_kg": p_exceed * self.rates_[lane],
             },
             index=flights.index,
         )
 
+    def _to_come(
+        self, lane: np.ndarray, days: np.ndarray, booked: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Expected share of capacity still to book, and past surprises, between whole days."""
+        low = np.floor(days).astype(int)
+        high = np.minimum(low + 1, self.horizon_days)
+        w = days - low
 
-def _days(values: pd.Series) -> pd.Series:
-    return pd.to_timedelta(values.to_numpy(dtype=float), unit="D")
+        def at(table: np.ndarray) -> np.ndarray:
+            return table[lane, low] * (1 - w) + table[lane, high] * w
+
+        mean = np.clip(at(self.intercepts_) + at(self.slopes_) * booked, 0.0, None)
+        surprises = self.residuals_[lane, low] * (1 - w)[:, None]
+        surprises = surprises + self.residuals_[lane, high] * w[:, None]
+        return mean, surprises
+
+    def _p_exceed(self, mean: np.ndarray, surprises: np.ndarray, room: np.ndarray) -> np.ndarray:
+        """P(the demand still to come sells the flight out), room left a share of capacity."""
+        short = room - (1 - self.full_at)
+        gap = (mean[:, None] + surprises - short[:, None]) / self.bandwidth
+        return np.nanmean(special.ndtr(gap), axis=1)
 
 
-def _mean_rate(won: pd.DataFrame, lane: str) -> float:
-    rows = won[won["lane"].astype(str) == lane]
-    return float(
-        np.average(to_float(rows["rate_per_kg"], "rate_per_kg"), weights=chargeable_kg(rows))
-    )
+def _regress(x: np.ndarray, y: np.ndarray, min_rows: int) -> tuple[float, float]:
+    """Least squares y = a + b x, b >= -1 (the mean alone for few rows).
+
+    b may be negative: a flight booked early is often one whose shippers booked early, not
+    one with more demand in all; b >= -1 keeps the final load rising with what is booked.
+    """
+    if len(x) < min_rows or np.var(x) <= 0:
+        return float(y.mean()) if len(y) else 0.0, 0.0
+    b = max(float(np.cov(x, y, bias=True)[0, 1] / np.var(x)), -1.0)
+    return float(y.mean() - b * x.mean()), b
+
+
+def _pad(table: np.ndarray, width: int) -> np.ndarray:
+    out = np.full((table.shape[0], width), np.nan)
+    out[:, : table.shape[1]] = table
+    return out
+
+
+def _mean_rate(rows: pd.DataFrame, lane: str) -> float:
+    """The lane's average booked rate per chargeable kg: what displaced demand pays."""
+    lane_rows = rows[rows["lane"].astype(str) == lane]
+    rate = to_float(lane_rows["rate_per_kg"], "rate_per_kg")
+    return float(np.average(rate, weights=np.maximum(chargeable_kg(lane_rows), 1e-9)))
 
 
 def _flight_lane_index(lanes: np.ndarray, flight_lanes: pd.Series) -> np.ndarray:
@@ -154,18 +195,6 @@ def remaining_capacity_kg(flights: pd.DataFrame) -> np.ndarray:
     by_weight = capacity - flights["booked_kg"].to_numpy(dtype=float)
     by_volume = (volume - flights["booked_m3"].to_numpy(dtype=float)) * VOLUME_FACTOR
     return np.maximum(np.minimum(by_weight, by_volume), 0.0)
-
-
-def _p_exceed(
-    demand: np.ndarray, remaining: np.ndarray, cv: np.ndarray, total: np.ndarray
-) -> np.ndarray:
-    """P(demand still to come > capacity left), demand Gamma with a CV that grows as it shrinks."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # Fewer bookings to come means relatively more noise (as for a sum of bookings).
-        cv_now = np.clip(cv * np.sqrt(np.where(demand > 0, total / demand, 1.0)), cv, 3.0)
-        shape = 1.0 / cv_now**2
-        p = special.gammaincc(shape, remaining * shape / np.where(demand > 0, demand, 1.0))
-    return np.where(remaining <= 0, 1.0, np.where(demand > 0, p, 0.0))
 
 
 def score(trained: Any, flights: pd.DataFrame, *, as_of: Any) -> pd.DataFrame:

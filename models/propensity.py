@@ -33,7 +33,18 @@ NUMERIC = [
     "prior_accept_rate_type",
     "prior_offers_all",
     "prior_accept_rate_all",
+    "likes_offer",
+    "cuisines",
+    "interests",
 ]
+#: The guest-profile interests that speak for each offer type (dining: see `cuisines`).
+OFFER_INTERESTS = {
+    "dining": (),
+    "show": ("shows", "boxing"),
+    "free_play": ("slots", "roulette"),
+    "room_upgrade": (),
+    "spa": ("spa",),
+}
 HOLDOUT_SHARE = 0.2
 MIN_TRAIN_OFFERS = 300
 MIN_CLASS = 30
@@ -58,6 +69,7 @@ def offer_features(
     out = pd.DataFrame(index=offers.index)
     out["offer_type"] = offers["offer_type"].astype(str).to_numpy()
     out["tier"] = _tiers(offers, guests)
+    _add_tastes(out, offers, guests)
     _add_visit_features(out, visit_days(visits), codes, guest, day)
     _add_offer_history(out, history, codes, guest, day, offers["offer_type"])
     return out
@@ -88,6 +100,31 @@ def _tiers(offers: pd.DataFrame, guests: pd.DataFrame | None) -> np.ndarray:
     tiers = guests.assign(guest_id=guests["guest_id"].astype(str)).set_index("guest_id")["tier"]
     found = offers["guest_id"].astype(str).map(tiers)
     return found.fillna("unknown").astype(str).to_numpy()
+
+
+def _add_tastes(out: pd.DataFrame, offers: pd.DataFrame, guests: pd.DataFrame | None) -> None:
+    """The guest's stated tastes: interests that match the offer, how many cuisines, interests."""
+    profile = _profile(guests)
+    found = profile.reindex(offers["guest_id"].astype(str))
+    found = found.map(lambda v: v if isinstance(v, tuple) else ())
+    interests = found["interests"].to_numpy()
+    out["likes_offer"] = [
+        float(bool(set(OFFER_INTERESTS[kind]) & set(mine)))
+        for kind, mine in zip(offers["offer_type"].astype(str), interests, strict=True)
+    ]
+    out["cuisines"] = [float(len(c)) for c in found["cuisines"].to_numpy()]
+    out["interests"] = [float(len(i)) for i in interests]
+
+
+def _profile(guests: pd.DataFrame | None) -> pd.DataFrame:
+    """guest_id -> interests and cuisines as tuples (empty when the guests frame lacks them)."""
+    if guests is None:
+        return pd.DataFrame(columns=["interests", "cuisines"])
+    frame = pd.DataFrame(index=pd.Index(guests["guest_id"].astype(str)))
+    for column in ("interests", "cuisines"):
+        values = guests[column] if column in guests.columns else [()] * len(guests)
+        frame[column] = [tuple(v) if isinstance(v, list | tuple) else () for v in values]
+    return frame[~frame.index.duplicated()]
 
 
 def _add_visit_features(
@@ -199,11 +236,14 @@ def train(
     fit_rows = (dates < cutoff).to_numpy()
     _require_classes(y[fit_rows], "offers before the holdout")
     require_rows(int((~fit_rows).sum()), 100, "holdout offers")
-    say(f"{NAME}: holdout validation from {cutoff.date()}")
-    metrics = _holdout(features, y, fit_rows)
+    # One calibration method for the holdout and the deployed refit: the card describes the
+    # model that serves (chosen from all rows, which is what the refit sees).
+    calibration = _calibration(len(y))
+    say(f"{NAME}: holdout validation from {cutoff.date()} ({calibration} calibration)")
+    metrics = _holdout(features, y, fit_rows, calibration)
     say(f"{NAME}: refitting on all offers")
-    pipeline = build_pipeline(_calibration(len(y))).fit(features, y)
-    card = _card(offers, dates, fit_rows, metrics, cutoff)
+    pipeline = build_pipeline(calibration).fit(features, y)
+    card = _card(offers, dates, fit_rows, metrics, cutoff, calibration)
     say(f"{NAME}: trained {card.version}")
     return registry.TrainedModel(card=card, pipeline=pipeline)
 
@@ -218,8 +258,10 @@ def _calibration(rows: int) -> str:
     return "isotonic" if rows >= 3000 else "sigmoid"
 
 
-def _holdout(features: pd.DataFrame, y: np.ndarray, fit_rows: np.ndarray) -> dict[str, Any]:
-    pipeline = build_pipeline(_calibration(int(fit_rows.sum())))
+def _holdout(
+    features: pd.DataFrame, y: np.ndarray, fit_rows: np.ndarray, calibration: str
+) -> dict[str, Any]:
+    pipeline = build_pipeline(calibration)
     pipeline.fit(features[fit_rows], y[fit_rows])
     test = features[~fit_rows]
     p = pipeline.predict_proba(test)[:, 1]
@@ -235,6 +277,7 @@ def _holdout(features: pd.DataFrame, y: np.ndarray, fit_rows: np.ndarray) -> dic
         if (test["offer_type"] == t).any()
     }
     return {
+        "calibration_method": calibration,
         "accept": classifier_metrics(y[~fit_rows], p),
         "accept_baseline_type_rate": classifier_metrics(y[~fit_rows], baseline),
         "by_offer_type": by_type,
@@ -247,6 +290,7 @@ def _card(
     fit_rows: np.ndarray,
     metrics: dict[str, Any],
     cutoff: pd.Timestamp,
+    calibration: str,
 ) -> registry.ModelCard:
     trained_at = registry.utc_now()
     columns = ["guest_id", "offered_on", "offer_type", "accepted"]
@@ -263,7 +307,7 @@ def _card(
         },
         features=[*CATEGORICAL, *NUMERIC],
         metrics=metrics,
-        params={"calibration": _calibration(len(offers)), "offer_types": list(OFFER_TYPES)},
+        params={"calibration": calibration, "offer_types": list(OFFER_TYPES)},
         intended_use=(
             "Choose which offer type a host suggests to a guest, and rank guests for an offer; "
             "probabilities are calibrated, so they can be compared across offer types."

@@ -204,3 +204,23 @@ def cargo_quotes(flights: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
 def quote_requests(quotes: pd.DataFrame, displacement_cost: float = 0.5) -> pd.DataFrame:
     """Quote history rows reshaped as guidance requests."""
     return quotes[QUOTE_COLUMNS].assign(displacement_cost=displacement_cost).reset_index(drop=True)
+
+
+def cargo_bookings(flights: pd.DataFrame, per_flight: int = 6, seed: int = 0) -> pd.DataFrame:
+    """Bookings that add up to each flight's booked weight, made 0-40 days before departure."""
+    rng = np.random.default_rng(seed)
+    n = len(flights) * per_flight
+    flight = np.repeat(np.arange(len(flights)), per_flight)
+    parts = rng.dirichlet(np.ones(per_flight), len(flights)).ravel()
+    kg = flights["booked_kg"].to_numpy()[flight] * parts
+    lead = np.minimum(rng.exponential(8.0, n), 40.0)
+    return pd.DataFrame(
+        {
+            "flight_id": flights["flight_id"].to_numpy()[flight],
+            "customer_id": [f"C{c:04d}" for c in rng.integers(0, 400, n)],
+            "booked_at": flights["departure"].to_numpy()[flight] - pd.to_timedelta(lead, unit="D"),
+            "weight_kg": np.round(kg, 1),
+            "volume_m3": np.round(kg / 200, 3),
+            "rate_per_kg": flights["lane"].map(LANES).to_numpy()[flight] * rng.lognormal(0, 0.1, n),
+        }
+    )

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from models import cargo_features
 from models.displacement import FACT as DISPLACEMENT
 
 from ..tables import Customer, Flight
@@ -68,8 +69,11 @@ def block_hours(flight: Flight) -> float:
 
 
 def transit_diff_hours(best: Observation | None, flight: Flight) -> float | None:
-    """The best competitor's transit hours minus ours (None when no competitor is seen)."""
-    return None if best is None else round(best.transit_hours - block_hours(flight), 1)
+    """Our transit hours minus the best competitor's (positive: we are slower), exactly as the
+    win model trains on it (`models.cargo_features`); None when no competitor is seen."""
+    return cargo_features.transit_diff_hours(
+        block_hours(flight), best.transit_hours if best else None
+    )
 
 
 def competitor_facts(
@@ -80,8 +84,8 @@ def competitor_facts(
         return {}  # unseen is missing, never zero
     best = options[0]
     facts: dict[str, Any] = {"competitor.best_rate": best.rate, "competitor.carrier": best.carrier}
-    if flight is not None:
-        facts["competitor.transit_diff_hours"] = transit_diff_hours(best, flight)
+    if flight is not None:  # the rules' fact reads the other way: the competitor minus us
+        facts["competitor.transit_diff_hours"] = -transit_diff_hours(best, flight)
     if recommended:
         facts["competitor.undercut_pct"] = round(float(1 - best.rate / recommended), 4)
     return facts

@@ -12,11 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import select
 
 from models import displacement, price_guidance, registry
 from models.errors import InvalidInputError, ModelError, UnknownLaneError
 
+from ..demo import cargo as demo_cargo
 from ..extensions import db
 from ..scoring import frames
 from ..scoring.facts import load_facts
@@ -134,12 +136,24 @@ def price(
     cost = _displacement(model, flight, now)
     row = features(buyer, flight, shipment, market, now) | {"displacement_cost": cost}
     try:
-        rates = price_guidance.guidance(model, row)
+        rates = price_guidance.guidance(model, row, pricing_policy())
     except UnknownLaneError as error:
         raise PricingRefused("lane", str(error)) from None
     except InvalidInputError as error:
         raise PricingRefused("request", str(error)) from None
     return Pricing(rates, cost)
+
+
+def pricing_policy() -> price_guidance.PricingPolicy:
+    """The guidance knobs from the config; without configured costs, the demo's lane costs
+    (docs/demo-world.md), so a fresh install prices with plausible costs, never with none."""
+    costs = current_app.config.get("CARGO_COST_PER_KG") or {
+        lane: Decimal(str(cost)) for lane, cost in demo_cargo.LANE_COSTS.items()
+    }
+    return price_guidance.PricingPolicy(
+        lane_costs={k: v for k, v in costs.items() if k != "*"},
+        default_cost_per_kg=costs.get("*", Decimal("0.00")),
+    )
 
 
 def _float(value: Decimal | None) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import func, insert, select
@@ -149,7 +149,6 @@ def _load_cargo(rng, users, today: date, sizes: Sizes) -> None:
     ]
     lane_ids = _insert(Lane, lane_rows, "code")
     customer_rows = cargo.customers(rng, sizes.shippers, users["reps"])
-    customer_ids = _insert(Customer, customer_rows, "code")
     days = (sizes.past_flight_days, sizes.future_flight_days)
     flight_rows = list(cargo.flights(rng, lane_ids, today, *days))
     comp_rows = list(cargo.competitor_rates(rng, lane_ids, today, sizes.past_flight_days + 14))
@@ -158,7 +157,9 @@ def _load_cargo(rng, users, today: date, sizes: Sizes) -> None:
     quote_rows = list(
         cargo.quotes(rng, customer_rows, flight_rows, today, comp_index, sizes.quotes)
     )
-    bookings = cargo.bookings(rng, flight_rows, quote_rows, customer_rows)
+    now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
+    bookings = cargo.bookings(rng, flight_rows, quote_rows, customer_rows, now)
+    customer_ids = _insert(Customer, customer_rows, "code")  # after bookings set their spend
     flight_ids = _insert(Flight, flight_rows, "number", "departs_at")
     for q in quote_rows:
         q.update(

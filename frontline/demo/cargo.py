@@ -1,8 +1,10 @@
 """The cargo airline: shippers, lanes, flights with booking curves, quotes, competitor rates.
 
 Quote outcomes come from a known logistic response to price against the best
-competitor, transit time, account tier and share of wallet, so the win-probability
-model has a real signal to find (docs/demo-world.md gives the formula).
+competitor, transit time (ours minus the competitor's), account tier and share of wallet,
+so the win-probability model has a real signal to find (docs/demo-world.md gives the
+formula). Every shipment books at a lead time drawn from the lanes' booking curve, and
+each shipper's share of our revenue follows their size and their hidden share of wallet.
 """
 
 from __future__ import annotations
@@ -32,6 +34,21 @@ CUSTOMER_TIERS = ("key", "large", "standard", "small")
 TIER_SHARE = (0.05, 0.15, 0.40, 0.40)
 TIER_SPEND = (8_000_000.0, 2_000_000.0, 400_000.0, 80_000.0)
 KG_PER_M3 = 166.67
+#: Days of lead time in which a flight books on average (share booked d days out: e^(-d/10)).
+BOOKING_LEAD_DAYS = 10.0
+#: Demand per flight as a share of capacity: Beta(7, 2.2) x 1.15, so about 20% of flights
+#: have more demand than space (peak days) and the average flight leaves about 80% full.
+DEMAND_SCALE = 1.15
+#: Variable cost of carrying one more chargeable kg (docs/demo-world.md gives the sources):
+#: ground handling at both ends, plus the fuel burnt to carry the extra weight, about 3.5%
+#: of the weight per block hour at a jet-fuel price of $0.75/kg.
+HANDLING_PER_KG = 0.20
+FUEL_PRICE_PER_KG = 0.75
+BURN_PER_KG_HOUR = 0.035
+LANE_COSTS = {
+    code: round(HANDLING_PER_KG + BURN_PER_KG_HOUR * FUEL_PRICE_PER_KG * hours, 2)
+    for code, _n, _cap, _rate, hours in LANES
+}
 
 
 def money(x: float) -> Decimal:
@@ -65,8 +82,10 @@ def flights(rng: np.random.Generator, lane_ids: list[int], today: date, past: in
             day = today + timedelta(days=offset)
             for n in range(per_day):
                 departs = datetime(day.year, day.month, day.day, 8 + 9 * n, 30, tzinfo=UTC)
-                final_lf = float(np.clip(rng.beta(7, 2.2), 0.2, 1.0))
-                booked = final_lf * _curve(offset) * cap_kg
+                # Demand is not capped by the aircraft: about one flight in five is oversold
+                # and turns shippers away once full (bookings() takes them in booking order).
+                demand_lf = float(np.clip(rng.beta(7, 2.2) * DEMAND_SCALE, 0.2, None))
+                booked = min(demand_lf, 1.0) * _curve(offset) * cap_kg  # until bookings()
                 yield {
                     "number": f"FL{100 + lane_index * 10 + n}",
                     "lane_id": lane_ids[lane_index],
@@ -77,6 +96,7 @@ def flights(rng: np.random.Generator, lane_ids: list[int], today: date, past: in
                     "booked_kg": int(booked),
                     "booked_m3": Decimal(int(booked / 170)),
                     "_lane_index": lane_index,
+                    "_demand_kg": demand_lf * cap_kg,
                 }
 
 
@@ -138,9 +158,11 @@ def _quote(rng, customer: dict, flight: dict, comp_index, lane: int) -> dict:
     # The market always has a best competitor; we only sometimes see it (15% unobserved).
     market = comp_index.get((lane, quoted_at.date()), LANES[lane][3] * 0.96)
     seen = market if rng.random() >= 0.15 else None
-    transit_diff = float(rng.normal(0, 5))
+    # Ours minus the best competitor's hours: competitors route via hubs, so we are usually faster.
+    transit_diff = float(rng.normal(-3.5, 4.0))
     tier = CUSTOMER_TIERS.index(customer["tier"])
-    won = bool(rng.random() < win_probability(rate, market, transit_diff, tier, customer["_share"]))
+    p_win = win_probability(rate, market, transit_diff, tier, customer["_share"])
+    won = bool(rng.random() < p_win)
     weight = int(np.clip(rng.lognormal(7.3, 1.0), 50, 40000))
     return {
         "quoted_at": quoted_at,
@@ -154,6 +176,8 @@ def _quote(rng, customer: dict, flight: dict, comp_index, lane: int) -> dict:
         "competitor_best_rate": money(seen) if seen is not None else None,
         "transit_diff_hours": round(transit_diff, 1),
         "load_factor_at_quote": round(lf, 3),
+        "_market": market,
+        "_p_win": p_win,
     }
 
 
@@ -166,11 +190,16 @@ def _lost_reason(rng, rate: float, comp: float | None, transit_diff: float) -> s
 
 
 def bookings(
-    rng, flight_rows: list[dict], quote_rows: list[dict], customer_rows: list[dict]
+    rng, flight_rows: list[dict], quote_rows: list[dict], customer_rows: list[dict], now: datetime
 ) -> list[dict]:
-    """Won quotes become bookings; other shippers fill each flight to its booked weight.
+    """Won quotes become bookings; other shippers book each flight's demand until it is full.
 
-    Afterwards each flight's booked weight and volume are the sums of its bookings.
+    Background shipments (about 1.5 t each) go to the lane's shippers in proportion to
+    their size times their hidden share of wallet, and book at lead times drawn from the
+    booking curve; those not yet booked by NOW are left out. Afterwards each flight's booked
+    weight and volume are the sums of its bookings, and each shipper's estimated annual
+    spend is what they booked with us, annualised, over their share (with a sales
+    estimate's error), so the share the app computes follows the hidden one.
     """
     rows: list[dict] = []
     for qi, q in enumerate(quote_rows):
@@ -180,37 +209,67 @@ def bookings(
     won_kg = np.zeros(len(flight_rows))
     for b in rows:
         won_kg[b["_flight_index"]] += b["weight_kg"]
-    now = datetime.now(UTC)
     on_lane = defaultdict(list)
     for ci, c in enumerate(customer_rows):
         for lane in c["_lanes"]:
             on_lane[lane].append(ci)
+    size = np.array([float(c["est_annual_spend"]) * c["_share"] for c in customer_rows])
     for fi, f in enumerate(flight_rows):
-        remaining = int(f["booked_kg"] - won_kg[fi])
-        for part in _split(rng, remaining):
-            ci = int(rng.choice(on_lane[f["_lane_index"]]))
+        shippers = np.array(on_lane[f["_lane_index"]])
+        weights = size[shippers] / size[shippers].sum()
+        parts = _split(rng, int(f["_demand_kg"] - won_kg[fi]))
+        leads = np.maximum(rng.exponential(BOOKING_LEAD_DAYS, len(parts)), 0.05)
+        who = rng.choice(shippers, size=len(parts), p=weights)
+        rates = LANES[f["_lane_index"]][3] * rng.lognormal(-0.05, 0.06, len(parts))
+        room = f["capacity_kg"] - won_kg[fi]
+        for n in np.argsort(-leads, kind="stable"):  # earliest booking first
+            if parts[n] > room:  # full: this shipper goes to another airline (spill)
+                continue
+            room -= parts[n]
+            at = f["departs_at"] - timedelta(days=float(leads[n]))
+            if at > now:  # not booked yet
+                continue
             shipment = {
-                "weight_kg": part,
-                "volume_m3": Decimal(f"{part / 170:.3f}"),
-                "rate_per_kg": money(LANES[f["_lane_index"]][3] * rng.lognormal(-0.05, 0.06)),
+                "weight_kg": parts[n],
+                "volume_m3": Decimal(f"{parts[n] / 170:.3f}"),
+                "rate_per_kg": money(rates[n]),
             }
-            at = min(now, f["departs_at"] - timedelta(days=float(rng.uniform(0.5, 20))))
-            rows.append(_booking(fi, ci, None, shipment, at))
+            rows.append(_booking(fi, int(who[n]), None, shipment, at))
+    _sum_loads(flight_rows, rows)
+    _estimate_spend(rng, customer_rows, rows, now)
+    return rows
+
+
+def _sum_loads(flight_rows: list[dict], rows: list[dict]) -> None:
     for f in flight_rows:
         f["booked_kg"], f["booked_m3"] = 0, Decimal(0)
     for b in rows:
         f = flight_rows[b["_flight_index"]]
         f["booked_kg"] += b["weight_kg"]
         f["booked_m3"] += b["volume_m3"]
-    return rows
+
+
+def _estimate_spend(rng, customer_rows: list[dict], rows: list[dict], now: datetime) -> None:
+    """Each shipper's estimated air-cargo spend: our annualised revenue over their true share."""
+    revenue = np.zeros(len(customer_rows))
+    first = min((b["booked_at"] for b in rows), default=now)
+    for b in rows:
+        kg = max(b["weight_kg"], float(b["volume_m3"]) * KG_PER_M3)
+        revenue[b["_customer_index"]] += kg * float(b["rate_per_kg"])
+    days = min(max((now - first).total_seconds() / 86400, 30.0), 365.0)
+    for ci, c in enumerate(customer_rows):
+        if revenue[ci] > 0:
+            annual = revenue[ci] * 365 / days
+            c["est_annual_spend"] = money(annual / c["_share"] * rng.lognormal(0.0, 0.15))
 
 
 def _split(rng, total: int) -> list[int]:
-    """A flight's background load as a few shipments of uneven size."""
+    """A flight's background load as shipments of about 1.5 t, uneven in size."""
     if total < 100:
         return []
-    shares = rng.dirichlet(np.ones(int(rng.integers(2, 7))))
-    return [int(total * s) for s in shares if int(total * s) > 0]
+    sizes = rng.lognormal(np.log(1500), 0.8, max(1, round(total / 2000)))
+    parts = np.floor(sizes / sizes.sum() * total).astype(int)
+    return [int(p) for p in parts if p > 0]
 
 
 def _booking(fi: int, ci: int, qi: int | None, shipment: dict, at: datetime) -> dict:

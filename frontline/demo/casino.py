@@ -116,11 +116,13 @@ def offers(rng: np.random.Generator, guest: dict, visit_dates: list[date]):
             continue
         seen.add((day, kind))
         logit = -0.6 + 0.25 * guest["_tier_index"] + _affinity(guest, kind)
+        p_accept = float(1 / (1 + np.exp(-logit)))
         yield {
             "offered_on": day,
             "offer_type": kind,
             "value": money(OFFER_VALUE[kind] * (1 + guest["_tier_index"])),
-            "accepted": bool(rng.random() < 1 / (1 + np.exp(-logit))),
+            "accepted": bool(rng.random() < p_accept),
+            "_p_accept": p_accept,
         }
 
 

@@ -12,14 +12,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Select, func, select, type_coerce
 
+from models import cargo_features
+
 from .. import limits
 from ..extensions import db
 from ..tables import Booking, Customer, Flight, Guest, GuestOffer, Lane, Quote, QuoteOutcome, Visit
 from ..tables.cargo import KG_PER_M3
 
-#: Share of wallet is annualised over at least this much booking history.
-MIN_EXPOSURE_DAYS = 30
-WALLET_WINDOW_DAYS = 365
 FEW_CUSTOMERS = 100
 
 
@@ -74,9 +73,12 @@ def visits() -> pd.DataFrame:
 
 
 def guests() -> pd.DataFrame:
-    """guest_id and tier for every guest."""
-    frame = _frame(select(Guest.id, Guest.tier).order_by(Guest.id), ["guest_id", "tier"])
+    """guest_id, tier, and the profile's tastes (interests, cuisines: lists) for every guest."""
+    query = select(Guest.id, Guest.tier, Guest.interests, Guest.cuisines).order_by(Guest.id)
+    frame = _frame(query, ["guest_id", "tier", "interests", "cuisines"])
     frame["tier"] = frame["tier"].map(lambda tier: tier.value)
+    for column in ("interests", "cuisines"):
+        frame[column] = frame[column].map(lambda values: list(values or []))
     return frame
 
 
@@ -203,27 +205,42 @@ def _days_to_departure(frame: pd.DataFrame) -> pd.Series:
 
 
 def share_of_wallet(customer_ids: pd.Series, at: pd.Series) -> np.ndarray:
-    """Our booked revenue from each customer in the year before AT, annualised, over their
-    estimated air-cargo spend. Only bookings made strictly before AT count, so a quote's
-    own booking never leaks into its feature."""
+    """Each customer's share of wallet at each time, by `models.cargo_features.share_of_wallet`
+    (the one definition training and serving share)."""
     ids = pd.Series(customer_ids).reset_index(drop=True).astype(int)
-    at = pd.Series(pd.to_datetime(at)).reset_index(drop=True)
-    bookings = _booking_revenue(sorted(set(ids)))
     start = db.session.scalar(select(func.min(Booking.booked_at)))
-    if bookings.empty or start is None:
+    if start is None:
         return np.zeros(len(ids))
-    now = _cumulative_before(bookings, ids, at)
-    then = _cumulative_before(bookings, ids, at - pd.Timedelta(days=WALLET_WINDOW_DAYS))
-    history = (at - naive_utc(pd.Series([start]))[0]).dt.total_seconds() / 86400
-    exposure = history.clip(MIN_EXPOSURE_DAYS, WALLET_WINDOW_DAYS).to_numpy()
-    annual = (now - then) / exposure * 365
-    spend = ids.map(_annual_spend(sorted(set(ids)))).to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = annual / spend
-    return np.clip(np.nan_to_num(share, posinf=1.0), 0.0, 1.0).round(4)
+    return cargo_features.share_of_wallet(
+        ids,
+        pd.Series(pd.to_datetime(at)).reset_index(drop=True),
+        _booking_revenue(sorted(set(ids))),
+        _annual_spend(sorted(set(ids))),
+        history_start=naive_utc(pd.Series([start]))[0],
+    )
+
+
+def bookings() -> pd.DataFrame:
+    """flight_id, customer_id, booked_at, weight_kg, volume_m3, rate_per_kg: every booking."""
+    query = select(
+        Booking.flight_id,
+        Booking.customer_id,
+        Booking.booked_at,
+        Booking.weight_kg,
+        _cents(Booking.volume_m3),
+        _cents(Booking.rate_per_kg),
+    ).order_by(Booking.booked_at, Booking.id)
+    columns = ["flight_id", "customer_id", "booked_at", "weight_kg", "m3", "rate"]
+    frame = _frame(query, columns)
+    frame["booked_at"] = naive_utc(frame["booked_at"])
+    frame["weight_kg"] = frame["weight_kg"].astype(float)
+    frame["volume_m3"] = frame.pop("m3").astype(float) / 1000
+    frame["rate_per_kg"] = frame.pop("rate").astype(float) / 100
+    return frame
 
 
 def _booking_revenue(customer_ids: list[int]) -> pd.DataFrame:
+    """customer_id, booked_at, revenue (chargeable kg x rate, dollars) of their bookings."""
     query = select(
         Booking.customer_id,
         Booking.booked_at,
@@ -237,9 +254,7 @@ def _booking_revenue(customer_ids: list[int]) -> pd.DataFrame:
     chargeable = np.maximum(frame["kg"], frame["m3"] / 1000 * float(KG_PER_M3))
     frame["revenue"] = chargeable * frame["rate"] / 100
     frame["booked_at"] = naive_utc(frame["booked_at"])
-    frame = frame.sort_values(["customer_id", "booked_at"], kind="stable")
-    frame["cumulative"] = frame.groupby("customer_id")["revenue"].cumsum()
-    return frame[["customer_id", "booked_at", "cumulative"]]
+    return frame[["customer_id", "booked_at", "revenue"]]
 
 
 def _annual_spend(customer_ids: list[int]) -> pd.Series:
@@ -248,16 +263,3 @@ def _annual_spend(customer_ids: list[int]) -> pd.Series:
         query = query.where(Customer.id.in_(customer_ids))
     rows = db.session.execute(query).all()
     return pd.Series({cid: cents / 100 if cents else np.nan for cid, cents in rows}, dtype=float)
-
-
-def _cumulative_before(bookings: pd.DataFrame, ids: pd.Series, at: pd.Series) -> np.ndarray:
-    """Each customer's cumulative booked revenue strictly before each time."""
-    probe = pd.DataFrame({"customer_id": ids, "booked_at": at, "row": np.arange(len(ids))})
-    merged = pd.merge_asof(
-        probe.sort_values("booked_at"),
-        bookings.sort_values("booked_at"),
-        on="booked_at",
-        by="customer_id",
-        allow_exact_matches=False,
-    )
-    return merged.sort_values("row")["cumulative"].fillna(0.0).to_numpy()

@@ -50,7 +50,8 @@ def _fit(name: str, progress: Progress) -> registry.TrainedModel:
         visits, guests = frames.visits(), frames.guests()
         return propensity.train(frames.offers(), visits, guests, progress=progress)
     if name == "cargo_pricing":
-        return cargo_pricing.train(frames.quotes(), frames.flights(), progress=progress)
+        quotes, flights, bookings = frames.quotes(), frames.flights(), frames.bookings()
+        return cargo_pricing.train(quotes, flights, bookings, progress=progress)
     raise ModelError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}")
 
 

@@ -124,7 +124,7 @@ class Quote(db.Model):
     )
     #: What the market looked like when the quote was given (for training and metrics).
     competitor_best_rate: Mapped[Decimal | None] = mapped_column(Money())
-    transit_diff_hours: Mapped[float | None]
+    transit_diff_hours: Mapped[float | None]  # ours minus the competitor's hours: + is slower
     load_factor_at_quote: Mapped[float | None]
     note: Mapped[str] = mapped_column(Text, default="")
     special_handling: Mapped[list[str]] = mapped_column(JSON, default=list)

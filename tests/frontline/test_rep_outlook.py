@@ -76,10 +76,12 @@ def test_key_account_with_falling_share_gets_a_card(world):
         refresh_outlook(utcnow())
         card = db.session.scalars(
             select(IssuedCard).where(
-                IssuedCard.subject_type == "customer", IssuedCard.subject_id == customer.id
+                IssuedCard.subject_type == "customer",
+                IssuedCard.subject_id == customer.id,
+                IssuedCard.rule_id == "key-account-protection",
             )
-        ).one()
-        assert card.rule_id == "key-account-protection" and card.assignee_id == customer.rep_id
+        ).one()  # other account cards (an overdue booking) may fire too
+        assert card.assignee_id == customer.rep_id
 
 
 def test_rep_taps_a_card_from_the_inbox(world, client):

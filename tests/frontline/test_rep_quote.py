@@ -6,8 +6,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select
 
+from frontline.cargo import deals
+from frontline.cargo.pricing import Buyer, Market, features
 from frontline.cargo.quoting import RequestInvalid, advise, parse_request
 from frontline.extensions import db
+from frontline.scoring import frames
 from frontline.tables import (
     Approval,
     Booking,
@@ -119,7 +122,7 @@ def test_a_missing_competitor_observation_is_missing_not_zero(world, client):
     html = client.get("/rep/quote", query_string=form).get_data(as_text=True)
     competitors = html.split("Competitors on")[1].split("<form")[0]
     assert "unknown, not zero" in competitors
-    assert "$0" not in competitors and "<table" not in competitors
+    assert "$0.00" not in competitors and "<table" not in competitors
 
 
 def test_money_is_exact_from_quote_to_booking_and_history(world, client):
@@ -191,3 +194,26 @@ def test_flight_and_board_pages(world, client):
     assert client.get(f"/rep/flights/{flight.id}").status_code == 200
     fragment = client.get("/rep/board?lane=FRA-ORD", headers={"HX-Request": "true"})
     assert "<h1>" not in fragment.get_data(as_text=True)
+
+
+def test_a_stored_quote_trains_on_the_features_it_was_served(world):
+    """Bugs 1 and 3: transit is ours minus the competitor's, and share of wallet is one
+    function, whether the quote is being priced or read back for training."""
+    with world.app_context():
+        rep, lane, customer = rep_lane_and_customer()
+        make_competitor_rate(lane, "1.10", carrier="Slowline", transit_hours=30)
+        now = utcnow()
+        request = parse_request(request_form(lane, customer), date.today())
+        result = advise(request, now)
+        flight = result.chosen.flight
+        market = Market.seen(result.competitors, flight)
+        served = features(Buyer.of(customer, now), flight, request.shipment, market, now)
+        ours = (flight.arrives_at - flight.departs_at).total_seconds()
+        quote = deals.give_quote(result, rep, "features-both-ways", "a reason", now)
+        deals.record_outcome(quote, rep, "lost", "", "price", now)
+        trained = frames.quotes().set_index("quote_id").loc[quote.id]
+    assert served["transit_diff_hours"] == trained["transit_diff_hours"] == ours / 3600 - 30
+    assert served["share_of_wallet"] == pytest.approx(trained["share_of_wallet"], abs=1e-4)
+    assert served["competitor_best_rate"] == trained["competitor_best_rate"] == 1.10
+    assert served["load_factor"] == pytest.approx(trained["load_factor"], abs=1e-3)
+    assert served["days_to_departure"] == pytest.approx(trained["days_to_departure"], abs=1e-4)

@@ -156,7 +156,7 @@ def test_price_for_a_flight(world):
         assert answer.model_version == scoring.model_store().get("cargo_pricing").version
         stored = load_facts("flight", flight.id)["flight.displacement_cost"].value
         assert answer.facts()["flight.displacement_cost"] == stored
-        assert "floor" in answer.reason
+        assert "% full and leaves in" in answer.reason
 
 
 def test_price_refuses_what_the_model_cannot_price(world):

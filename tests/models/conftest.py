@@ -1,8 +1,17 @@
 """Synthetic data and trained models shared by the model tests (built once per session)."""
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 from models import cargo_pricing, guest_value, propensity, synthetic
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    """One OpenMP/BLAS thread, as `frontline models train` runs: on a busy 2-core machine
+    two threads made the boosted propensity model 10-30x slower."""
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +47,12 @@ def cargo():
 
 
 @pytest.fixture(scope="session")
-def cargo_model(cargo):
+def cargo_bookings(cargo):
+    flights, _ = cargo
+    return synthetic.cargo_bookings(flights, seed=2)
+
+
+@pytest.fixture(scope="session")
+def cargo_model(cargo, cargo_bookings):
     flights, quotes = cargo
-    return cargo_pricing.train(quotes, flights)
+    return cargo_pricing.train(quotes, flights, cargo_bookings)

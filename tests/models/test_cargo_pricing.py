@@ -39,11 +39,11 @@ def test_higher_rate_lowers_win_probability(cargo_model, cargo):
     np.testing.assert_allclose(direct, 1 / (1 + np.exp(-(a + b * np.log(rate)))), rtol=1e-9)
 
 
-def test_model_that_rewards_higher_rates_is_refused(cargo):
+def test_model_that_rewards_higher_rates_is_refused(cargo, cargo_bookings):
     flights, quotes = cargo
     upside_down = quotes.assign(won=quotes["rate_per_kg"] > quotes["rate_per_kg"].median())
     with pytest.raises(ModelError, match="higher rate"):
-        cargo_pricing.train(upside_down, flights)
+        cargo_pricing.train(upside_down, flights, cargo_bookings)
 
 
 def test_displacement_rises_as_flight_fills(cargo_model, cargo):
@@ -63,10 +63,10 @@ def test_zero_capacity_is_refused_by_flight(cargo_model, cargo):
         displacement.score(cargo_model, empty, as_of="2026-01-01")
 
 
-def test_too_few_quotes_is_refused(cargo):
+def test_too_few_quotes_is_refused(cargo, cargo_bookings):
     flights, quotes = cargo
     with pytest.raises(InsufficientDataError, match="too little data"):
-        cargo_pricing.train(quotes.head(50), flights)
+        cargo_pricing.train(quotes.head(50), flights, cargo_bookings)
 
 
 def test_unknown_lane_names_lane_and_known_ones(cargo_model, cargo):

@@ -1,11 +1,19 @@
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import InvalidInputError, UnknownLaneError, displacement, price_guidance, synthetic
+from models import (
+    InvalidInputError,
+    UnknownLaneError,
+    cargo_pricing,
+    displacement,
+    price_guidance,
+    synthetic,
+)
 
 CENT = Decimal("0.01")
 
@@ -34,7 +42,7 @@ def test_floor_recommended_stretch_are_ordered_exact_cents(cargo_model):
         assert isinstance(amount, Decimal) and amount == amount.quantize(CENT)
     assert guide.floor >= Decimal("0.45")  # displacement + minimum margin
     assert set(guide.facts()) == set(price_guidance.FACTS)
-    assert "maximises expected contribution" in guide.reason
+    assert "the flight is 70% full and leaves in 5 days" in guide.reason
 
 
 def test_nearly_full_flight_raises_the_recommended_rate(cargo_model, cargo):
@@ -88,10 +96,44 @@ def test_batch_matches_single_quotes(cargo_model, cargo):
     assert single.facts() == batch.iloc[7][list(price_guidance.FACTS)].to_dict()
 
 
-def test_policy_lane_minimum_binds(cargo_model):
-    policy = price_guidance.PricingPolicy(lane_minimums={"HKG-FRA": Decimal("5.00")})
-    guide = price_guidance.guidance(cargo_model, _request(), policy)
-    assert guide.floor >= Decimal("5.00") and "lane minimum" in guide.reason
+def test_floor_is_cost_plus_displacement_plus_margin(cargo_model):
+    policy = price_guidance.PricingPolicy(lane_costs={"HKG-FRA": Decimal("0.55")})
+    guide = price_guidance.guidance(cargo_model, _request(displacement_cost=0.40), policy)
+    assert guide.floor == Decimal("1.00") and guide.cost_per_kg == Decimal("0.55")
+    other = price_guidance.guidance(cargo_model, _request(lane="PVG-LAX"), policy)
+    assert other.floor == Decimal("0.45")  # no cost configured for the lane: the default, 0
+
+
+def test_costly_lane_is_priced_higher(cargo_model):
+    cheap = price_guidance.guidance(cargo_model, _request())
+    costly = price_guidance.guidance(cargo_model, _request(cost_per_kg=1.50))
+    assert costly.recommended > cheap.recommended
+    assert costly.win_prob < cheap.win_prob
+
+
+def test_a_full_flight_prices_above_the_market_and_says_why(cargo_model):
+    guide = price_guidance.guidance(cargo_model, _request(displacement_cost=5.00))
+    assert guide.floor == Decimal("5.05") < guide.recommended
+    assert "above the market (best competitor $4.20)" in guide.reason
+    assert "displacement $5.00/kg" in guide.reason
+
+
+def test_stretch_is_the_highest_rate_a_rep_still_wins_half_the_time(cargo_model):
+    guide = price_guidance.guidance(cargo_model, _request(displacement_cost=0.0))
+    assert guide.win_prob_stretch >= 0.5
+    above = price_guidance.guidance(
+        cargo_model, _request(displacement_cost=0.0, competitor_best_rate=4.20)
+    )
+    a, b = cargo_pricing.price_response(cargo_model.pipeline, pd.DataFrame([_request()]))
+    one_cent_more = float(above.stretch) + 0.01
+    assert 1 / (1 + np.exp(-(a[0] + b[0] * np.log(one_cent_more)))) < 0.5
+
+
+def test_reason_places_the_rate_against_the_market(cargo_model):
+    guide = price_guidance.guidance(cargo_model, _request())
+    assert "best competitor $4.20" in guide.reason
+    missing = price_guidance.guidance(cargo_model, _request(competitor_best_rate=None))
+    assert "lane market" in missing.reason
 
 
 def test_unknown_lane_is_named(cargo_model):
@@ -127,4 +169,4 @@ def test_guidance_is_sane_for_any_quote(cargo_model, cost, comp, kg, load):
     )
     assert cost + Decimal("0.05") <= guide.floor <= guide.recommended <= guide.stretch
     assert guide.expected_contribution >= 0
-    assert 0 < guide.win_prob_stretch <= guide.win_prob <= guide.win_prob_floor < 1
+    assert 0 < guide.win_prob_stretch <= guide.win_prob <= guide.win_prob_floor <= 1

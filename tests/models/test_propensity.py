@@ -62,3 +62,17 @@ def test_too_few_offers_is_refused(casino, offers):
     _, visits = casino
     with pytest.raises(InsufficientDataError, match="too little data"):
         propensity.train(offers.head(100), visits)
+
+
+def test_card_describes_the_deployed_model(casino, offers):
+    """Bug 5: 3,400 offers put the holdout's training part under 3,000 rows and the refit
+    over it; both must use the calibration the deployed model uses."""
+    guests, visits = casino
+    assert len(offers) >= 3400
+    trained = propensity.train(offers.head(3400), visits, guests)
+    deployed = trained.pipeline.named_steps["model"].method
+    assert deployed == "isotonic"
+    assert trained.card.metrics["calibration_method"] == deployed
+    assert trained.card.params["calibration"] == deployed
+    assert set(trained.card.metrics["by_offer_type"]) == set(propensity.OFFER_TYPES)
+    assert len(trained.card.metrics["accept"]["calibration"]) == 10  # by decile
