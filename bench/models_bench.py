@@ -53,8 +53,8 @@ def bench_training() -> tuple[dict[str, float], object, pd.DataFrame, object]:
 def bench_one_quote(cargo, quotes: pd.DataFrame) -> dict[str, float]:
     requests = synthetic.quote_requests(quotes.head(300), displacement_cost=0.4)
     rows = [r for _, r in requests.iterrows()]
-    price_guidance.guidance(cargo, rows[0].to_dict())  # warm-up
-    laps = [timed(lambda r=r: price_guidance.guidance(cargo, r.to_dict()))[0] for r in rows]
+    price_guidance.recommend(cargo, rows[0].to_dict())  # warm-up
+    laps = [timed(lambda r=r: price_guidance.recommend(cargo, r.to_dict()))[0] for r in rows]
     naive = [timed(lambda r=r: naive_guidance(cargo, r.to_dict()))[0] for r in rows[:50]]
     return {
         "one quote p50 ms": 1000 * float(np.percentile(laps, 50)),
@@ -65,9 +65,9 @@ def bench_one_quote(cargo, quotes: pd.DataFrame) -> dict[str, float]:
 
 def bench_batch(cargo, quotes: pd.DataFrame) -> dict[str, float]:
     requests = synthetic.quote_requests(quotes.sample(10_000, replace=True, random_state=0))
-    seconds, _ = timed(lambda: price_guidance.guidance_batch(cargo, requests))
+    seconds, _ = timed(lambda: price_guidance.recommend_batch(cargo, requests))
     sample = [r.to_dict() for _, r in requests.head(200).iterrows()]
-    loop, _ = timed(lambda: [price_guidance.guidance(cargo, r) for r in sample])
+    loop, _ = timed(lambda: [price_guidance.recommend(cargo, r) for r in sample])
     return {"batch 10,000 quotes s": seconds, "per-row loop, 10,000 quotes s (from 200)": loop * 50}
 
 

@@ -1,7 +1,7 @@
 """Time the rep's two busiest screens, server side: `python bench/quote_bench.py`.
 
 - quote guidance (GET /rep/quote with a full request: options, model, rules, render),
-  against the cargo model's own `price_guidance.guidance` call on the same request;
+  against the cargo model's own `price_guidance.recommend` call on the same request;
 - the capacity board for 14 days x 30 departures a day on the rep's lanes (GET /rep/board),
   against a naive board that loads each flight's lane and stored facts one query at a time.
 
@@ -135,7 +135,7 @@ def model_only(app, query: dict):
             "transit_diff_hours": 2.0, "displacement_cost": cost,
         }  # fmt: skip
         policy = pricing_policy()
-    return lambda: price_guidance.guidance(model, row, policy)
+    return lambda: price_guidance.recommend(model, row, policy)
 
 
 def naive_board(app, client):

@@ -1,7 +1,7 @@
 """The rule engine on the app's path, against hand-written Python: `python bench/rules_bench.py`.
 
 Facts are plain dicts shaped exactly as the app builds them for the rep pack
-(`frontline.guidance.outlook.customer_facts`, `flight_facts`, `competitor_facts` and
+(`frontline.cargo.facts.customer_facts`, `flight_facts`, `competitor_facts` and
 `frontline.rep.quoting.situation`): the same names, the same Python types (floats rounded as
 the app rounds them, ints where the app has ints, `None` or an absent key where the app has no
 value), built here without importing frontline (its fact builders need a database). Money

@@ -58,7 +58,7 @@ class PricingPolicy:
 
 
 @dataclass(frozen=True)
-class PriceGuidance:
+class Rates:
     """Guidance for one quote; money is Decimal per kg (contribution in total dollars)."""
 
     recommended: Decimal
@@ -84,14 +84,14 @@ class PriceGuidance:
         }
 
 
-def guidance(
+def recommend(
     trained: registry.TrainedModel,
     request: Mapping[str, Any],
     policy: PricingPolicy | None = None,
-) -> PriceGuidance:
+) -> Rates:
     """Guidance for one quote request (a mapping with the request columns)."""
-    row = guidance_batch(trained, pd.DataFrame([dict(request)]), policy).iloc[0]
-    return PriceGuidance(
+    row = recommend_batch(trained, pd.DataFrame([dict(request)]), policy).iloc[0]
+    return Rates(
         recommended=row["price.recommended"],
         floor=row["price.floor"],
         stretch=row["price.stretch"],
@@ -105,7 +105,7 @@ def guidance(
     )
 
 
-def guidance_batch(
+def recommend_batch(
     trained: registry.TrainedModel,
     requests: pd.DataFrame,
     policy: PricingPolicy | None = None,

@@ -83,7 +83,7 @@ class Market:
 class Pricing:
     """The model's rates for one request and the displacement cost they were priced against."""
 
-    rates: price_guidance.PriceGuidance
+    rates: price_guidance.Rates
     displacement: Decimal
 
     @property
@@ -136,7 +136,7 @@ def price(
     cost = _displacement(model, flight, now)
     row = features(buyer, flight, shipment, market, now) | {"displacement_cost": cost}
     try:
-        rates = price_guidance.guidance(model, row, pricing_policy())
+        rates = price_guidance.recommend(model, row, pricing_policy())
     except UnknownLaneError as error:
         raise PricingRefused("lane", str(error)) from None
     except InvalidInputError as error:

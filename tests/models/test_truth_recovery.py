@@ -126,7 +126,7 @@ def test_guidance_earns_99_percent_of_the_truth_optimal_contribution(trained_wor
     scored = displacement.score(model, flights, as_of=w.now)
     requests["displacement_cost"] = scored[displacement.FACT].astype(float).to_numpy()
     requests["cost_per_kg"] = requests["lane"].map(demo_cargo.LANE_COSTS)
-    guide = price_guidance.guidance_batch(model, requests)
+    guide = price_guidance.recommend_batch(model, requests)
     unit = (requests["displacement_cost"] + requests["cost_per_kg"]).to_numpy()
     grid = np.arange(1, 1500)[None, :] / 100
     best = (_true_p(requests, grid) * (grid - unit[:, None])).max(axis=1)
