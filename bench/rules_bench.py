@@ -2,7 +2,7 @@
 
 Facts are plain dicts shaped exactly as the app builds them for the rep pack
 (`frontline.cargo.facts.customer_facts`, `flight_facts`, `competitor_facts` and
-`frontline.rep.quoting.situation`): the same names, the same Python types (floats rounded as
+`frontline.cargo.quoting.situation`): the same names, the same Python types (floats rounded as
 the app rounds them, ints where the app has ints, `None` or an absent key where the app has no
 value), built here without importing frontline (its fact builders need a database). Money
 arrives as an integration sends it: as floats (the targets' case), and in the mixed workload
