@@ -47,6 +47,8 @@ def print_logins(logins) -> None:
     click.echo(f"Demo logins (password: {world.people.DEMO_PASSWORD}):")
     for email, name, role, _authority in logins:
         click.echo(f"  {email:<20} {role:<8} {name}")
+    leads = ", ".join(f"{email} ({pack} pack)" for email, pack in world.people.SIGNS_OFF.items())
+    click.echo(f"Sales leads who sign off pack changes when a pack asks: {leads}")
 
 
 @demo.command("arrivals")
