@@ -308,16 +308,21 @@ def test_facts_that_do_not_fit_their_type_are_reported_not_silent(app, workbench
 # -- sales sign-off ---------------------------------------------------------------------------
 
 
+def published_for_signoff(app, reason: str):
+    """Rita leads the host pack; the analyst turns sign-off on and publishes the edited draft."""
+    make_user("host", email="rita@example.test", signs_off="host")
+    analyst = User.by_email("ana@example.test")
+    pack = rulebook.pack_for("host")
+    rulebook.require_signoff(pack, True, analyst)
+    rulebook.save_draft(pack, edited_draft(app), analyst, 1)
+    return rulebook.publish(pack, analyst, reason, 1)
+
+
 def test_with_signoff_a_version_runs_only_once_a_sales_lead_signs_it_off(
     app, client, auth, workbench
 ):
     with app.app_context():
-        make_user("host", email="rita@example.test", signs_off="host")
-        analyst = User.by_email("ana@example.test")
-        pack = rulebook.pack_for("host")
-        rulebook.require_signoff(pack, True, analyst)
-        rulebook.save_draft(pack, edited_draft(app), analyst, 1)
-        waiting = rulebook.publish(pack, analyst, "lead with the recovery", 1)
+        waiting = published_for_signoff(app, "lead with the recovery")
         assert waiting.signoff == "pending" and published_pack("host").version == "v1"
         other = make_user("host", email="leo@example.test")
         with pytest.raises(rulebook.PackRefused, match="only a sales lead of the host pack"):
@@ -340,12 +345,7 @@ def test_with_signoff_a_version_runs_only_once_a_sales_lead_signs_it_off(
 
 def test_a_lead_returns_a_version_with_a_note_and_it_never_runs(app, client, auth, workbench):
     with app.app_context():
-        make_user("host", email="rita@example.test", signs_off="host")
-        analyst = User.by_email("ana@example.test")
-        pack = rulebook.pack_for("host")
-        rulebook.require_signoff(pack, True, analyst)
-        rulebook.save_draft(pack, edited_draft(app), analyst, 1)
-        version_id = rulebook.publish(pack, analyst, "try it", 1).id
+        version_id = published_for_signoff(app, "try it").id
     auth.post_login("rita@example.test", "pw-for-tests")
     token = csrf_from(client.get("/leads/signoffs").get_data(as_text=True))
     no_note = {"decision": "return", "csrf_token": token}
