@@ -176,9 +176,6 @@ class Backtest:
 
     evaluations: int
     days: list[date] = field(default_factory=list)
-    #: rule id -> {day: cards} per side
-    published_daily: dict[str, Counter] = field(default_factory=dict)
-    draft_daily: dict[str, Counter] = field(default_factory=dict)
     published_total: Counter = field(default_factory=Counter)
     draft_total: Counter = field(default_factory=Counter)
     differences: Counter = field(default_factory=Counter)
@@ -199,8 +196,6 @@ def backtest(
     before, after = replay(published, logged), replay(draft, logged)
     result = Backtest(evaluations=len(logged))
     result.days = sorted({row.at.date() for row in logged})
-    result.published_daily = _daily(logged, before)
-    result.draft_daily = _daily(logged, after)
     result.published_total = Counter(rule for cards in before for rule, _text in cards)
     result.draft_total = Counter(rule for cards in after for rule, _text in cards)
     for row, old, new in zip(logged, before, after, strict=True):
@@ -209,36 +204,27 @@ def backtest(
             result.differences[change.kind] += 1
             if len(result.examples) < EXAMPLES:
                 result.examples.append(change)
-    fired = _fired(draft, logged)
-    result.never_fire = [r.id for r in draft.rules if not fired[r.id]]
-    result.shadowed = [r.id for r in draft.rules if fired[r.id] and not result.draft_total[r.id]]
-    result.overlaps = _overlaps(draft, logged)
+    subjects = _subjects_fired(draft, logged)
+    result.never_fire = [r.id for r in draft.rules if r.id not in subjects]
+    result.shadowed = [
+        r.id for r in draft.rules if r.id in subjects and not result.draft_total[r.id]
+    ]
+    result.overlaps = _overlaps(subjects)
     return result
 
 
-def _daily(logged: list[Logged], shown: list[Shown]) -> dict[str, Counter]:
-    daily: dict[str, Counter] = defaultdict(Counter)
-    for row, cards in zip(logged, shown, strict=True):
-        for rule_id, _text in cards:
-            daily[rule_id][row.at.date()] += 1
-    return dict(daily)
-
-
-def _fired(pack: guidance_rules.Pack, logged: list[Logged]) -> Counter:
-    """How often each rule's condition held (before hard stops, cooldowns and the hit policy)."""
-    fired: Counter = Counter()
-    for row in logged:
-        for index in pack.match(row.facts):
-            fired[pack.rules[index].id] += 1
-    return fired
-
-
-def _overlaps(pack: guidance_rules.Pack, logged: list[Logged]) -> list[tuple[str, str, int]]:
-    """Pairs of rules whose conditions hold on the same subjects, most shared first."""
+def _subjects_fired(pack: guidance_rules.Pack, logged: list[Logged]) -> dict[str, set]:
+    """Per rule, the subjects whose facts met its condition (before hard stops, cooldowns and
+    the hit policy): each logged evaluation is matched once."""
     subjects: dict[str, set] = defaultdict(set)
     for row in logged:
-        for index in pack.match(row.facts):
-            subjects[pack.rules[index].id].add((row.subject_type, row.subject_id))
+        for rule_id in (pack.rules[index].id for index in pack.match(row.facts)):
+            subjects[rule_id].add((row.subject_type, row.subject_id))
+    return subjects
+
+
+def _overlaps(subjects: dict[str, set]) -> list[tuple[str, str, int]]:
+    """Pairs of rules whose conditions hold on the same subjects, most shared first."""
     ids = sorted(subjects)
     pairs = [
         (a, b, len(subjects[a] & subjects[b]))

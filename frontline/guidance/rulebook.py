@@ -208,9 +208,7 @@ def publish(pack: RulePack, user: User, reason: str, base: int) -> PackVersion:
 
 def rollback(pack: RulePack, number: int, user: User, reason: str, base: int) -> PackVersion:
     """Publish an earlier version's text again, as a new version."""
-    old = version(pack, number)
-    published = _publish(pack, old.text, user, reason, base, "rolled_back")
-    return published
+    return _publish(pack, version(pack, number).text, user, reason, base, "rolled_back")
 
 
 def _publish(

@@ -28,7 +28,7 @@ def published(floor):  # noqa: F811
 
 
 def arrive(server, token: str, guest: str) -> str:
-    """Post an arrival and answer the version of the card it made."""
+    """Post an arrival through the API and answer its event id."""
     answer = requests.post(
         f"{server.url}/api/v1/events", json=arrival(guest),
         headers={"Authorization": f"Bearer {token}"}, timeout=10,
