@@ -1,7 +1,5 @@
 """The analyst's workbench: a pack's versions, its draft with live checks, publish and rollback."""
 
-from datetime import timedelta
-
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
@@ -12,7 +10,7 @@ from ..extensions import db
 from ..guidance import evaluations, rulebook
 from ..guidance.packs import published_pack, shelf
 from ..rendering import render, see_other
-from ..tables import Role, RulePack, utcnow
+from ..tables import Role, RulePack
 from . import bp
 
 
@@ -137,11 +135,7 @@ def backtest(audience: str):
     found = _pack(audience)
     days = min(max(request.args.get("days", 30, type=int), 1), 365)
     draft_check = rulebook.check(found.draft, audience)
-    result = None
-    if draft_check.ok:
-        end = utcnow()
-        logged = evaluations.window(audience, end - timedelta(days=days), end)
-        result = evaluations.backtest(published_pack(audience), draft_check.pack, logged)
+    result = evaluations.backtest_recent(draft_check.pack, days) if draft_check.ok else None
     return render(
         "analyst/backtest.html", block="backtest", pack=found, days=days,
         draft_check=draft_check, result=result,

@@ -14,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +22,8 @@ from sqlalchemy import select
 import guidance_rules
 
 from ..extensions import db
-from ..tables import Evaluation
+from ..tables import Evaluation, utcnow
+from .packs import published_pack
 from .values import facts_from_json, facts_to_json
 
 #: At most this many examples of each kind of difference are kept for the screen.
@@ -187,6 +188,13 @@ class Backtest:
     @property
     def rules(self) -> list[str]:
         return sorted(set(self.published_total) | set(self.draft_total))
+
+
+def backtest_recent(draft: guidance_rules.Pack, days: int) -> Backtest:
+    """DRAFT against the pack in force for its audience, over the last DAYS of the log."""
+    end = utcnow()
+    logged = window(draft.audience, end - timedelta(days=days), end)
+    return backtest(published_pack(draft.audience), draft, logged)
 
 
 def backtest(

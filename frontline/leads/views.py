@@ -1,16 +1,14 @@
 """The sales lead's sign-off: what changes, what it would have done, approve or return."""
 
-from datetime import timedelta
-
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from ..auth import lead_required
 from ..extensions import db
 from ..guidance import evaluations, rulebook
-from ..guidance.packs import published_pack, shelf
+from ..guidance.packs import shelf
 from ..rendering import render, see_other
-from ..tables import PackVersion, utcnow
+from ..tables import PackVersion
 from . import bp
 
 BACKTEST_DAYS = 30
@@ -28,13 +26,7 @@ def _review(version: PackVersion) -> dict:
     """The version against the one in force: rule by rule, and replayed over the last month."""
     current = rulebook.in_force(version.pack)
     proposed = rulebook.check(version.text, version.pack.audience)
-    end = utcnow()
-    logged = evaluations.window(version.pack.audience, end - timedelta(days=BACKTEST_DAYS), end)
-    backtest = (
-        evaluations.backtest(published_pack(version.pack.audience), proposed.pack, logged)
-        if proposed.ok
-        else None
-    )
+    backtest = evaluations.backtest_recent(proposed.pack, BACKTEST_DAYS) if proposed.ok else None
     diff = rulebook.diff(current.text if current else "", version.text)
     return {"version": version, "diff": diff, "result": backtest, "days": BACKTEST_DAYS}
 
