@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,37 @@ def database_url(request, tmp_path) -> str:
     if request.param == "postgres":
         return request.getfixturevalue("postgres_schema_url")
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def _scaleout_param():
+    return pytest.param(
+        "scaleout", marks=[pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+    )
+
+
+@pytest.fixture(params=["embedded", _scaleout_param()])
+def deployment(request, tmp_path):
+    """(database URL, server factory) for each deployment shape over real HTTP: embedded
+    (SQLite, one gunicorn worker, in-process push) and scaled out (PostgreSQL + Redis, two
+    workers)."""
+    from tests.servers import GunicornServer
+
+    if request.param == "embedded":
+        url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+        return url, lambda app="frontline:create_app()": GunicornServer(url, app=app)
+    redis_url = os.environ.get("FRONTLINE_TEST_REDIS_URL")
+    if not (POSTGRES_URL and redis_url):
+        if required("postgres") or required("redis"):
+            pytest.fail(
+                "scale-out tests need FRONTLINE_TEST_POSTGRES_URL and FRONTLINE_TEST_REDIS_URL"
+            )
+        pytest.skip("scale-out needs PostgreSQL and Redis URLs")
+    url = request.getfixturevalue("postgres_schema_url")
+    prefix = f"frontline:test:{os.getpid()}:{time.monotonic_ns()}:"
+    env = {"FRONTLINE_PUSH_REDIS_PREFIX": prefix}
+    return url, lambda app="frontline:create_app()": GunicornServer(
+        url, redis_url=redis_url, workers=2, env=env, app=app
+    )
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from flask import abort, flash, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import role_required
+from ..auth import end_every_session, role_required
 from ..extensions import db
 from ..rendering import render, see_other
-from ..tables import Role, User, UserSession
+from ..tables import Role, User
 from . import bp
 
 
@@ -25,8 +25,9 @@ def toggle_enabled(user_id: int):
     if user.id == current_user.id:
         abort(400, "You cannot disable your own account.")
     user.enabled = not user.enabled
-    if not user.enabled:
-        UserSession.end_all(user)
-    db.session.commit()
+    if user.enabled:
+        db.session.commit()
+    else:
+        end_every_session(user)
     flash(f"{user.display_name} is {'enabled' if user.enabled else 'disabled'}.")
     return see_other(url_for("admin.users"))

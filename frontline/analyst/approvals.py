@@ -4,7 +4,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from .. import push
-from ..auth import role_required
+from ..auth import role_required, stream_channels
 from ..cargo import approvals
 from ..extensions import db
 from ..rendering import render, see_other
@@ -25,7 +25,7 @@ def approvals_inbox():
 @bp.get("/stream")
 @role_required(Role.ANALYST)
 def stream():
-    return push.stream([push.user_channel(current_user.id)])
+    return push.stream(stream_channels(current_user))
 
 
 @bp.post("/approvals/<int:approval_id>")

@@ -5,6 +5,23 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__)
 
 from . import views  # noqa: E402,F401  (routes register on bp)
-from .access import home_for, init_app, lead_required, role_required  # noqa: E402
+from .access import (  # noqa: E402
+    end_every_session,
+    end_session,
+    home_for,
+    init_app,
+    lead_required,
+    role_required,
+    stream_channels,
+)
 
-__all__ = ["bp", "home_for", "init_app", "lead_required", "role_required"]
+__all__ = [
+    "bp",
+    "end_every_session",
+    "end_session",
+    "home_for",
+    "init_app",
+    "lead_required",
+    "role_required",
+    "stream_channels",
+]

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, abort, current_app, flash, g, request, session, url_for
 from flask_login import current_user
 
+from .. import push
 from ..extensions import db, login_manager
 from ..rendering import leave_for
 from ..tables import Role, User, UserSession, utcnow
@@ -71,6 +72,27 @@ def _seen_now() -> None:
         return
     if now - session.get("seen", 0) >= 60:
         session["seen"] = now
+
+
+def stream_channels(user: User) -> list[str]:
+    """A phone's stream listens for its user's signals and for its own session ending."""
+    return [push.user_channel(user.id), push.session_channel(user.session_token)]
+
+
+def end_session(user: User) -> None:
+    """Sign this browser out: its session row goes, and its open streams end (any worker)."""
+    row = UserSession.find(user.session_token)
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+    push.publish(push.session_channel(user.session_token), *push.SIGNED_OUT)
+
+
+def end_every_session(user: User) -> None:
+    """Sign the person out everywhere (disabled, role changed): commits, then ends their streams."""
+    UserSession.end_all(user)
+    db.session.commit()
+    push.publish(push.user_channel(user.id), *push.SIGNED_OUT)
 
 
 def sign_in_first():

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..rendering import render, see_other
 from ..tables import User, UserSession
 from . import bp
-from .access import home_for
+from .access import end_session, home_for
 from .forms import LoginForm
 from .throttle import record_failure, refusal
 
@@ -51,10 +51,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    session = UserSession.find(current_user.session_token)
-    if session is not None:
-        db.session.delete(session)
-        db.session.commit()
+    end_session(current_user)
     logout_user()
     flash("You are signed out.")
     return see_other(url_for("auth.login"))

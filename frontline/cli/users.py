@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..auth import end_every_session
 from ..extensions import db
-from ..tables import Role, User, UserSession
+from ..tables import Role, User
 
 
 @click.group(cls=AppGroup, help="Manage who can sign in.")
@@ -43,6 +44,5 @@ def disable(email: str) -> None:
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
     user.enabled = False
-    UserSession.end_all(user)
-    db.session.commit()
+    end_every_session(user)
     click.echo(f"Disabled {user.email}; their sessions are ended.")

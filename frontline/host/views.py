@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import push
-from ..auth import role_required
+from ..auth import role_required, stream_channels
 from ..casino.guest_panel import guest_panel
 from ..casino.zones import zone_names
 from ..extensions import db
@@ -29,7 +29,7 @@ def inbox():
 @bp.get("/stream")
 @role_required(Role.HOST)
 def stream():
-    return push.stream([push.user_channel(current_user.id)])
+    return push.stream(stream_channels(current_user))
 
 
 @bp.get("/cards/<int:card_id>")

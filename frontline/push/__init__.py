@@ -6,15 +6,17 @@ reconnects, for whatever reason, misses nothing. See docs/push.md.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 from flask import Flask, Response, current_app
 
-from .broker import SYNC, LocalBroker, Message, PushUnavailable, Subscription
+from .broker import SIGNED_OUT, SYNC, LocalBroker, Message, PushUnavailable, Subscription
 from .redis_broker import RedisBroker
 from .sse import EventStream, check_event, format_event
 
 __all__ = [
+    "SIGNED_OUT",
     "SYNC",
     "LocalBroker",
     "Message",
@@ -24,6 +26,7 @@ __all__ = [
     "format_event",
     "init_app",
     "publish",
+    "session_channel",
     "shutdown",
     "stream",
     "user_channel",
@@ -56,6 +59,11 @@ def broker(app: Flask | None = None) -> Broker:
 def user_channel(user_id: int) -> str:
     """The channel a user's phone listens on."""
     return f"user:{int(user_id)}"
+
+
+def session_channel(session_secret: str) -> str:
+    """The channel of one signed-in browser's streams (named by a digest, never the secret)."""
+    return "session:" + hashlib.sha256(session_secret.encode()).hexdigest()[:32]
 
 
 def publish(channel: str, event: str = "inbox", data: str = "") -> None:

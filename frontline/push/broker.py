@@ -19,6 +19,8 @@ class Message(NamedTuple):
 
 #: "Read your inbox from the database": sent on every connect and whenever signals may be lost.
 SYNC = Message("inbox", "sync")
+#: "Your session has ended": the phone refetches, is sent to sign-in, and the stream ends.
+SIGNED_OUT = Message("inbox", "signed-out")
 #: Not sent to the client: tells a stream to end (worker stopping).
 CLOSED = Message("", "closed")
 #: A subscriber this far behind is sent one SYNC instead of the backlog (the inbox is the truth).

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Protocol
 
-from .broker import CLOSED, SYNC, Subscription
+from .broker import CLOSED, SIGNED_OUT, SYNC, Subscription
 
 RETRY_MS = 2000  # how long a browser waits before reconnecting a stream that ended
 HEARTBEAT = b": heartbeat\n\n"
@@ -58,6 +58,8 @@ class EventStream:
                 return
             if message is not None:
                 yield format_event(*message)
+                if message == SIGNED_OUT:
+                    return
                 last_write = now
             elif now >= last_write + self.heartbeat_seconds:
                 yield HEARTBEAT

@@ -4,7 +4,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from .. import push
-from ..auth import role_required
+from ..auth import role_required, stream_channels
 from ..cargo.capacity import board
 from ..extensions import db
 from ..guidance import actions
@@ -30,7 +30,7 @@ def home():
 @bp.get("/stream")
 @role_required(Role.REP)
 def stream():
-    return push.stream([push.user_channel(current_user.id)])
+    return push.stream(stream_channels(current_user))
 
 
 @bp.get("/cards/<int:card_id>")

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from frontline import create_app
 from frontline.extensions import db
 from frontline.tables import Event, IssuedCard
-from tests.conftest import POSTGRES_URL, required
 from tests.factories import (
     arrival,
     make_guest,
@@ -28,44 +27,17 @@ from tests.factories import (
     make_zone,
 )
 from tests.phones import Phone
-from tests.servers import TEST_SECRET, GunicornServer
+from tests.servers import TEST_SECRET
 
 CUT_SECONDS = float(os.environ.get("FRONTLINE_TEST_CUT_SECONDS", "30"))
 GUESTS = 50
 PASSWORD = "pw-for-tests"
 
 
-def scaleout_param():
-    return pytest.param(
-        "scaleout", marks=[pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-    )
-
-
-@pytest.fixture(params=["embedded", scaleout_param()])
-def setup(request, tmp_path):
-    """(database URL, server factory) for each deployment shape."""
-    if request.param == "embedded":
-        url = f"sqlite:///{tmp_path / 'alerts.sqlite3'}"
-        return url, lambda app="frontline:create_app()": GunicornServer(url, app=app)
-    redis_url = os.environ.get("FRONTLINE_TEST_REDIS_URL")
-    if not (POSTGRES_URL and redis_url):
-        if required("postgres") or required("redis"):
-            pytest.fail(
-                "scale-out tests need FRONTLINE_TEST_POSTGRES_URL and FRONTLINE_TEST_REDIS_URL"
-            )
-        pytest.skip("scale-out needs PostgreSQL and Redis URLs")
-    url = request.getfixturevalue("postgres_schema_url")
-    prefix = f"frontline:test:{os.getpid()}:{time.monotonic_ns()}:"
-    env = {"FRONTLINE_PUSH_REDIS_PREFIX": prefix}
-    return url, lambda app="frontline:create_app()": GunicornServer(
-        url, redis_url=redis_url, workers=2, env=env, app=app
-    )
-
-
 @pytest.fixture
-def floor(setup):
+def floor(deployment):
     """A host on shift with 50 guests who each complained last time, and an events token."""
-    url, _ = setup
+    url, _ = deployment
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_SECRET})
     with app.app_context():
         db.create_all()
@@ -95,8 +67,8 @@ def open_card_ids(app) -> set[int]:
         return set(db.session.scalars(select(IssuedCard.id)))
 
 
-def test_cut_stream_misses_nothing_and_doubles_nothing(setup, floor):
-    _, server_for = setup
+def test_cut_stream_misses_nothing_and_doubles_nothing(deployment, floor):
+    _, server_for = deployment
     with server_for() as server:
         phone = Phone(server.url, "maya@example.test", PASSWORD)
         stop, seen = threading.Event(), []
@@ -127,8 +99,8 @@ def test_cut_stream_misses_nothing_and_doubles_nothing(setup, floor):
         assert guests_with_cards == GUESTS
 
 
-def test_concurrent_copies_make_one_event(setup, floor):
-    _, server_for = setup
+def test_concurrent_copies_make_one_event(deployment, floor):
+    _, server_for = deployment
     body = arrival("G001", "same-id")
     with server_for() as server, ThreadPoolExecutor(10) as pool:
         statuses = sorted(
@@ -142,8 +114,8 @@ def test_concurrent_copies_make_one_event(setup, floor):
         assert rules and len(rules) == len(set(rules))
 
 
-def test_failed_processing_is_a_retryable_5xx_with_nothing_stored(setup, floor):
-    _, server_for = setup
+def test_failed_processing_is_a_retryable_5xx_with_nothing_stored(deployment, floor):
+    _, server_for = deployment
     body = arrival("FAULT1", "will-fail")
     with server_for(app="tests.faults:faulty_app()") as server:
         response = post_event(server.url, floor["token"], body)
