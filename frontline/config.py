@@ -92,6 +92,9 @@ def from_environment(
         "LOGIN_ACCOUNT_WINDOW_MINUTES": int(
             env.get("FRONTLINE_LOGIN_ACCOUNT_WINDOW_MINUTES", "60")
         ),
+        # How many reverse proxies (nginx, a load balancer) stand in front and set
+        # X-Forwarded-For/-Proto/-Host. 0 trusts none: a client cannot spoof its address.
+        "PROXY_HOPS": int(env.get("FRONTLINE_PROXY_HOPS", "0")),
         "API_TITLE": "Frontline API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -7,6 +7,7 @@ on a page, a fragment, a stream, a JSON answer, a static file and an error page.
 from __future__ import annotations
 
 from flask import Flask, Response, abort, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, limits
 
@@ -24,8 +25,20 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
+    trust_proxies(app)
     app.before_request(refuse_unstorable_text)
     app.after_request(add_headers)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, take the client's address, scheme and host from the
+    X-Forwarded-* headers they set (sign-in limits count per address; cookies are Secure),
+    trusting exactly that many hops and never what the client itself sends beyond them."""
+    hops = app.config["PROXY_HOPS"]
+    if hops < 0:
+        raise ValueError(f"FRONTLINE_PROXY_HOPS must be 0 or more, not {hops}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def refuse_unstorable_text() -> None:

@@ -141,3 +141,48 @@ def test_a_view_that_revalidates_privately_keeps_its_cache_control(app):
     response = app.test_client().get("/_test/versioned")
     assert response.headers["Cache-Control"] == "no-cache, private"
     assert_secured(response, private=False)
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded_for", "seen_as"),
+    [
+        (0, "203.0.113.7", "127.0.0.1"),  # no proxy trusted: the header is the client's word
+        (1, "203.0.113.7", "203.0.113.7"),  # one proxy: the address it saw
+        (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # a spoofed hop before it is ignored
+    ],
+)
+def test_sign_in_limits_count_the_address_the_trusted_proxy_saw(
+    tmp_path, hops, forwarded_for, seen_as
+):
+    from sqlalchemy import select
+
+    from frontline.extensions import db
+    from frontline.tables import LoginAttempt
+    from tests.conftest import csrf_from
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PROXY_HOPS": hops}
+    )
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={"email": "nobody@example.test", "password": "wrong-password", "csrf_token": token},
+        headers={
+            "X-Forwarded-For": forwarded_for,
+            "X-Forwarded-Proto": "https",
+            "Referer": "https://localhost/login",  # CSRF checks the referrer on https
+        },
+    )
+    assert response.status_code == 401
+    with app.app_context():
+        assert db.session.scalar(select(LoginAttempt.remote_addr)) == seen_as
+
+
+def test_a_negative_proxy_count_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="FRONTLINE_PROXY_HOPS"):
+        create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PROXY_HOPS": -1}
+        )
