@@ -8,12 +8,14 @@ from typing import Any
 
 from .cards import Card, Offer, render_card_text
 from .engine import (
+    ExampleResult,
     Explanation,
     Outcome,
     check_examples,
     evaluate,
     explain,
     explanation_text,
+    rule_example_results,
     validate_facts,
 )
 from .errors import (
@@ -56,6 +58,7 @@ __all__ = [
     "Card",
     "Cooldown",
     "ExampleFailed",
+    "ExampleResult",
     "Explanation",
     "Fact",
     "FactError",
@@ -85,5 +88,6 @@ __all__ = [
     "pack_from_data",
     "pack_from_yaml",
     "render_card_text",
+    "rule_example_results",
     "validate_facts",
 ]

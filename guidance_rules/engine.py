@@ -367,21 +367,41 @@ def explanation_text(explanation: Explanation) -> str:
 
 
 # -- examples ----------
+@dataclass(frozen=True)
+class ExampleResult:
+    """One rule example run: did the rule do what the example says, and if not, why."""
+
+    name: str
+    passed: bool
+    message: str = ""
+
+
+def rule_example_results(rule: Rule) -> list[ExampleResult]:
+    """Run each of the rule's examples (for an editor that shows pass or fail per example)."""
+    results = []
+    for example in rule.examples:
+        fires = rule_fires(rule, example.facts)
+        if fires == example.fires:
+            results.append(ExampleResult(example.name, True))
+            continue
+        detail = "; ".join(failed_clauses(rule, example.facts)) if not fires else ""
+        expected = "fire" if example.fires else "stay quiet"
+        message = (
+            f"{example.name}: expected the rule to {expected}, "
+            f"but it {'fired' if fires else 'did not'}" + (f": {detail}" if detail else "")
+        )
+        results.append(ExampleResult(example.name, False, message))
+    return results
+
+
 def check_examples(pack: Pack) -> int:
     """Run every rule's and the pack's examples; raises ExampleFailed at the first that fails."""
     count = 0
     for rule in pack.rules:
-        for example in rule.examples:
+        for example, result in zip(rule.examples, rule_example_results(rule), strict=True):
             count += 1
-            fires = rule_fires(rule, example.facts)
-            if fires != example.fires:
-                detail = "; ".join(failed_clauses(rule, example.facts)) if not fires else ""
-                expected = "fire" if example.fires else "stay quiet"
-                message = (
-                    f"{example.name}: expected the rule to {expected}, "
-                    f"but it {'fired' if fires else 'did not'}" + (f": {detail}" if detail else "")
-                )
-                raise ExampleFailed(message, _example_where(pack, example, rule.id))
+            if not result.passed:
+                raise ExampleFailed(result.message, _example_where(pack, example, rule.id))
     for example in pack.examples:
         count += 1
         got = [card.rule_id for card in evaluate(pack, example.facts, example.history)]
