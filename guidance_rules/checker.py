@@ -66,8 +66,10 @@ class Checker:
         if ty.kind != "boolean":
             example = ' == "gold"' if ty.kind == "enum" else " > 0"
             what = f"`{node.name}` is" if isinstance(node, Name) else "this is"
+            article = "an" if ty.label[:1] in "aeiou" else "a"
             raise self.fail(
-                node, f"{what} a {ty.label}, not a condition; compare it, e.g. `...{example}`"
+                node,
+                f"{what} {article} {ty.label}, not a condition; compare it, e.g. `...{example}`",
             )
 
     def check(self, node: Node) -> Ty:

@@ -14,7 +14,7 @@ from ..tables import Role, RulePack
 from . import bp
 
 
-def _pack(audience: str) -> RulePack:
+def find_pack(audience: str) -> RulePack:
     try:
         return rulebook.pack_for(audience)
     except LookupError:
@@ -24,14 +24,14 @@ def _pack(audience: str) -> RulePack:
 @bp.get("/packs/<audience>")
 @role_required(Role.ANALYST)
 def pack(audience: str):
-    return _pack_page(_pack(audience))
+    return _pack_page(find_pack(audience))
 
 
 @bp.post("/packs/<audience>/signoff")
 @role_required(Role.ANALYST)
 def signoff(audience: str):
     """Require a sales lead's sign-off before a published version runs (or stop requiring it)."""
-    found = _pack(audience)
+    found = find_pack(audience)
     required = request.form.get("required") == "yes"
     rulebook.require_signoff(found, required, current_user)
     flash(
@@ -43,7 +43,7 @@ def signoff(audience: str):
 @bp.get("/packs/<audience>/draft")
 @role_required(Role.ANALYST)
 def draft(audience: str):
-    found = _pack(audience)
+    found = find_pack(audience)
     return render(
         "analyst/draft.html", block="check", pack=found, text=found.draft,
         result=rulebook.check(found.draft, audience), facts=_vocabulary(audience),
@@ -55,7 +55,7 @@ def draft(audience: str):
 @role_required(Role.ANALYST)
 def check(audience: str):
     """Live validation while typing: only the verdict fragment is sent back."""
-    found = _pack(audience)
+    found = find_pack(audience)
     text = request.form.get("text", "")
     return render(
         "analyst/draft.html", block="check", pack=found, text=text,
@@ -67,7 +67,7 @@ def check(audience: str):
 @role_required(Role.ANALYST)
 def preview(audience: str):
     """The cards the text being edited shows for one real, logged evaluation."""
-    found = _pack(audience)
+    found = find_pack(audience)
     result = rulebook.check(request.form.get("text", ""), audience)
     logged = evaluations.one(request.form.get("evaluation", 0, type=int))
     if logged is None:
@@ -82,7 +82,7 @@ def preview(audience: str):
 @bp.post("/packs/<audience>/draft")
 @role_required(Role.ANALYST)
 def save(audience: str):
-    found = _pack(audience)
+    found = find_pack(audience)
     try:
         result = rulebook.save_draft(
             found, request.form.get("text", ""), current_user, _number("base")
@@ -97,7 +97,7 @@ def save(audience: str):
 @bp.post("/packs/<audience>/publish")
 @role_required(Role.ANALYST)
 def publish(audience: str):
-    found = _pack(audience)
+    found = find_pack(audience)
     try:
         published = rulebook.publish(found, current_user, _reason(), _number("base"))
     except rulebook.PublishConflict as conflict:
@@ -114,7 +114,7 @@ def publish(audience: str):
 @bp.post("/packs/<audience>/versions/<int:number>/rollback")
 @role_required(Role.ANALYST)
 def rollback(audience: str, number: int):
-    found = _pack(audience)
+    found = find_pack(audience)
     try:
         published = rulebook.rollback(found, number, current_user, _reason(), _number("base"))
     except LookupError:
@@ -132,7 +132,7 @@ def rollback(audience: str, number: int):
 @role_required(Role.ANALYST)
 def backtest(audience: str):
     """The draft against the version in force, replayed over the last DAYS of the log."""
-    found = _pack(audience)
+    found = find_pack(audience)
     days = min(max(request.args.get("days", 30, type=int), 1), 365)
     draft_check = rulebook.check(found.draft, audience)
     result = evaluations.backtest_recent(draft_check.pack, days) if draft_check.ok else None

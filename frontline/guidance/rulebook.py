@@ -60,11 +60,16 @@ class Check:
         where = _excerpt_at(lines)
         if not where:
             return ""
-        source, caret = lines[where[0]], lines[where[1]]
-        column = len(caret) - len(caret.lstrip())
-        start = max(0, min(column - width // 2, len(source) - width))
-        cut = "..." if start else ""
-        return f"{cut}{source[start : start + width]}\n{' ' * len(cut)}{caret[start:]}"
+        return excerpt_around(lines[where[0]], lines[where[1]], width)
+
+
+def excerpt_around(source: str, caret: str, width: int = 34) -> str:
+    """A source line and the caret line under it, cut to WIDTH columns around the caret so a
+    phone shows the place without scrolling sideways."""
+    column = len(caret) - len(caret.lstrip())
+    start = max(0, min(column - width // 2, len(source) - width))
+    cut = "..." if start else ""
+    return f"{cut}{source[start : start + width]}\n{' ' * len(cut)}{caret[start:]}"
 
 
 def _excerpt_at(lines: list[str]) -> tuple[int, int] | tuple[()]:

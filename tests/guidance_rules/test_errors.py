@@ -97,7 +97,7 @@ def test_type_errors_name_both_types():
         ("quote.total * quote.chargeable_kg > quote.rate", "money in USD*kg with money in USD/kg"),
         ("quote.rate / quote.chargeable_kg > quote.total", "money in (USD/kg)/kg with money in"),
         ("flight.load_factor > 90", "write percents with %, e.g. `90%`"),
-        ("guest.tier", "`guest.tier` is a enum, not a condition"),
+        ("guest.tier", "`guest.tier` is an enum, not a condition"),
         ("quote.total", "not a condition"),
         ('guest.name < "b"', "cannot order string values"),
         ("guest.last_visit < now", "cannot compare date with datetime"),
