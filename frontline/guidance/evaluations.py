@@ -120,8 +120,12 @@ def recent(audience: str, limit: int = 20) -> list[Logged]:
     return [_logged(row, vocabulary) for row in db.session.execute(query)]
 
 
-def one(evaluation_id: int) -> Logged | None:
-    row = db.session.execute(select(*_COLUMNS).where(Evaluation.id == evaluation_id)).first()
+def one(evaluation_id: int, audience: str | None = None) -> Logged | None:
+    """One logged evaluation (of AUDIENCE's pack, when given)."""
+    query = select(*_COLUMNS).where(Evaluation.id == evaluation_id)
+    if audience is not None:
+        query = query.where(Evaluation.audience == audience)
+    row = db.session.execute(query).first()
     return None if row is None else _logged(row, guidance_rules.load_vocabulary())
 
 

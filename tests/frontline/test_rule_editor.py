@@ -187,3 +187,25 @@ def test_preview_shows_the_cards_with_the_rule_as_typed(app, client, analyst):
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "Recover first:" in html
     assert re.search(rf'class="panel card-preview this-rule" data-rule="{RULE}"', html)
+
+
+def test_a_backtest_difference_opens_the_case_with_its_facts_and_why(app, client, analyst):
+    """From the who-gets-what list to the logged case: every fact it was made on, and rule by
+    rule why the version in force showed a card and the draft did not."""
+    a_day_on_the_floor(app, client)
+    quieter = values()["when"].replace("<= 120", "<= 150") + ' and guest.tier == "black"'
+    quieter_examples = "- facts: {guest.tier: gold}\n  fires: false"
+    client.post(
+        f"/analyst/packs/host/rules/{RULE}",
+        data=form(analyst, when=quieter, examples=quieter_examples),
+    )
+    html = client.get("/analyst/packs/host/backtest?days=1").get_data(as_text=True)
+    link = re.search(r'href="(/analyst/packs/host/evaluations/(\d+))"', html)
+    assert link, html
+    page = client.get(link.group(1)).get_data(as_text=True)
+    assert f'data-evaluation="{link.group(2)}"' in page and "guest.tier</code> =" in page
+    in_force, draft = page.split('id="draft-title"')
+    assert f'data-outcome="{RULE}" data-status="shown"' in in_force
+    assert f'data-outcome="{RULE}" data-status="no match"' in draft
+    assert "`guest.tier == &#34;black&#34;` is false" in draft
+    assert client.get("/analyst/packs/rep/evaluations/" + link.group(2)).status_code == 404
