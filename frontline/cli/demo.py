@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+import random
+from datetime import date, timedelta
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import demo as world
+from ..casino.past_arrivals import log_past_arrivals
 from ..demo import arrivals as live
 from ..extensions import db
-from ..tables import ApiToken, Guest, GuestTier, User
+from ..tables import ApiToken, Evaluation, Guest, GuestTier, User, utcnow
 
 DEMO_TOKEN = "demo-arrivals"
 
@@ -79,6 +81,28 @@ def arrivals(rate: float, duration: float, url: str, seed: int | None) -> None:
     except ConnectionError as error:
         raise click.ClickException(f"{error} (is the demo serving? `make demo`)") from None
     click.echo(f"Sent {sent} events.")
+
+
+@demo.command("history")
+@click.option("--days", default=30, show_default=True, help="How far back.")
+@click.option("--per-day", default=150, show_default=True, help="Arrivals logged per day.")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--if-missing", is_flag=True, help="Succeed quietly when history is logged.")
+def history(days: int, per_day: int, seed: int, if_missing: bool) -> None:
+    """Log past arrivals in the evaluation log, so backtests have history to replay."""
+    if days <= 0 or per_day <= 0:
+        raise click.BadParameter("--days and --per-day must be positive")
+    oldest = db.session.scalar(select(func.min(Evaluation.at)))
+    if if_missing and oldest is not None and oldest < utcnow() - timedelta(days=1):
+        click.echo("The evaluation log already has history; nothing to do.")
+        return
+    visitors = demo_visitors()
+    if not visitors:
+        raise click.ClickException("no demo guests: run `frontline demo load` first")
+    floor = live.events(visitors, random.Random(seed))
+    click.echo(f"Logging {days * per_day:,} past arrivals over {days} days...")
+    logged = log_past_arrivals(floor, days * per_day, days, seed)
+    click.echo(f"Logged {logged:,} evaluations: backtests now have {days} days to replay.")
 
 
 def demo_visitors() -> list[live.Visitor]:

@@ -116,3 +116,33 @@ def test_demo_arrivals_says_when_the_server_is_not_there(app, runner, monkeypatc
     assert result.exit_code == 1
     assert "cannot reach http://127.0.0.1:9/api/v1/events" in result.output
     assert "make demo" in result.output
+
+
+def test_demo_history_fills_the_evaluation_log_a_backtest_replays(app, runner):
+    """Past arrivals are logged as the live path logs them: in the window, in time order, each
+    with the published pack's cards under its cooldowns; a replay gives back the same cards."""
+    from datetime import timedelta
+
+    from frontline.guidance import evaluations
+    from frontline.guidance.packs import published_pack
+    from frontline.tables import Evaluation, IssuedCard, utcnow
+
+    with app.app_context():
+        demo.load(seed=3, today=date.today(), sizes=SMALL)
+    result = runner.invoke(args=["demo", "history", "--days", "3", "--per-day", "40"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        end = utcnow()
+        logged = evaluations.window("host", end - timedelta(days=3), end)
+        assert len(logged) == 120 and db.session.scalar(select(func.count(IssuedCard.id))) == 0
+        assert any(row.cards for row in logged)
+        replayed = evaluations.replay(published_pack("host"), logged)
+        assert [tuple(rule for rule, _ in shown) for shown in replayed] == [
+            row.cards for row in logged
+        ]
+        versions = set(db.session.scalars(select(Evaluation.pack_version)))
+        assert versions == {published_pack("host").version}
+    again = runner.invoke(args=["demo", "history", "--days", "3", "--if-missing"])
+    assert "already has history" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Evaluation.id))) == 120
