@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import password, views  # noqa: E402,F401  (routes register on bp)
 from .access import home_for, init_app, lead_required, role_required  # noqa: E402
 
 __all__ = ["bp", "home_for", "init_app", "lead_required", "role_required"]
