@@ -63,8 +63,8 @@ def import_users(path: str | Path, with_links: bool = False) -> tuple[int, int, 
 
 def _check(rows, source: str) -> list[tuple[staff.Details, list[int], list[int]]]:
     """Every row through the same rules as the admin form; duplicates and conflicts by line."""
-    lanes = dict(db.session.execute(select(Lane.code, Lane.id)))
-    accounts = dict(db.session.execute(select(Customer.code, Customer.id)))
+    lanes = dict(db.session.execute(select(Lane.code, Lane.id)).all())
+    accounts = dict(db.session.execute(select(Customer.code, Customer.id)).all())
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     claimed: dict[tuple[str, str], int] = {}

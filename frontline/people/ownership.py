@@ -36,7 +36,8 @@ def resolve(lane_text: str, account_text: str) -> tuple[list[int], list[int]]:
     found = []
     for field, table, text in (("lanes", Lane, lane_text), ("accounts", Customer, account_text)):
         wanted = codes(text)
-        ids = dict(db.session.execute(select(table.code, table.id).where(table.code.in_(wanted))))
+        rows = db.session.execute(select(table.code, table.id).where(table.code.in_(wanted)))
+        ids = dict(rows.all())
         unknown = [c for c in wanted if c not in ids]
         if unknown:
             errors[field] = f"unknown {field[:-1]} code(s): {', '.join(unknown)}"
