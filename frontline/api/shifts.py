@@ -79,7 +79,7 @@ class ShiftResource(MethodView):
             host, data["starts_at"], data["ends_at"], data["zones"], data["manager"], shift_id
         )
         if host is None:
-            shift_input.errors["host_email"] = f"No host with e-mail {data['host_email']!r}."
+            shift_input.errors["email"] = f"No host with e-mail {data['host_email']!r}."
         try:
             shift, created = s.save(shift_input)
         except s.ShiftRefused as refused:

@@ -26,9 +26,11 @@ def columns() -> list[Column]:
     return [
         Column("shift_id", p.text(64)),
         Column("email", p.email),
-        Column("date", p.iso_date),
-        Column("start", s.parse_clock),
-        Column("end", s.parse_clock),
+        # Dates and times are read with the row (below), so a bad time and an overlap
+        # elsewhere are reported together.
+        Column("date", str),
+        Column("start", str),
+        Column("end", str),
         Column("zones", p.tags),
         Column("manager", p.boolean, required=False, default=False),
     ]
@@ -37,14 +39,14 @@ def columns() -> list[Column]:
 def import_shifts(path: str | Path) -> tuple[int, int]:
     """Create or replace shifts by shift_id; returns (created, replaced)."""
     rows = read_rows(path, columns())
-    wanted = _inputs(rows, str(path))
+    wanted, errors = _inputs(rows)
     existing = {
         x.external_id: x
         for x in db.session.scalars(
             select(Shift).where(Shift.external_id.in_([w.external_id for _, w in wanted]))
         )
     }
-    _check_all(wanted, existing, str(path))
+    _check_all(wanted, existing, errors, str(path))
     new = []
     for _line, data in wanted:
         values = {
@@ -66,7 +68,7 @@ def import_shifts(path: str | Path) -> tuple[int, int]:
     return len(new), len(wanted) - len(new)
 
 
-def _inputs(rows, source: str) -> list[tuple[int, s.ShiftInput]]:
+def _inputs(rows) -> tuple[list[tuple[int, s.ShiftInput]], list[RowError]]:
     people = {u.email: u for u in db.session.scalars(select(User))}
     zone = s.resort_zone()
     errors, seen, wanted = [], {}, []
@@ -84,17 +86,34 @@ def _inputs(rows, source: str) -> list[tuple[int, s.ShiftInput]]:
         )
         if data.user is None:
             data.errors["email"] = f"unknown e-mail {row['email']!r}"
-        try:
-            data.starts_at, data.ends_at = s.day_times(row["date"], row["start"], row["end"], zone)
-        except ValueError as error:
-            data.errors["starts_at"] = str(error)
+        data.starts_at, data.ends_at = _times(line, row, zone, errors)
         wanted.append((line, data))
-    if errors:
-        raise ImportFailed(source, errors)
-    return wanted
+    return wanted, errors
 
 
-def _check_all(wanted, existing: dict[str, Shift], source: str) -> None:
+def _times(line: int, row: dict, zone, errors: list[RowError]):
+    """The row's instants in UTC, or (None, None) with the reason by column."""
+    try:
+        day = p.iso_date(row["date"])
+    except ValueError as error:
+        errors.append(RowError(line, "date", str(error)))
+        return None, None
+    clocks = {}
+    for column in ("start", "end"):
+        try:
+            clocks[column] = s.parse_clock(row[column])
+        except ValueError as error:
+            errors.append(RowError(line, column, str(error)))
+    if len(clocks) < 2:
+        return None, None
+    try:
+        return s.day_times(day, clocks["start"], clocks["end"], zone)
+    except ValueError as error:
+        errors.append(RowError(line, "start", str(error)))
+        return None, None
+
+
+def _check_all(wanted, existing: dict[str, Shift], errors: list[RowError], source: str) -> None:
     """Each row on its own, then overlaps: within the file, and with shifts already stored."""
     replaced = {x.id for x in existing.values()}
     stored = defaultdict(list)
@@ -109,12 +128,12 @@ def _check_all(wanted, existing: dict[str, Shift], source: str) -> None:
         for shift in db.session.scalars(query):
             if shift.id not in replaced:
                 stored[shift.user_id].append(shift)
-    errors, accepted = [], defaultdict(list)
+    accepted = defaultdict(list)
     for line, data in wanted:
         others = stored[data.user.id] + accepted[data.user.id] if data.user else []
         problems = s.check(data, others)
         errors += [RowError(line, COLUMN.get(f, f), why) for f, why in problems.items()]
-        if not problems:
+        if not problems and data.starts_at is not None:
             accepted[data.user.id].append(data)
     if errors:
         raise ImportFailed(source, sorted(errors, key=lambda e: e.line))

@@ -101,7 +101,8 @@ def check(shift: ShiftInput, others: Iterable[Shift | ShiftInput] = ()) -> dict[
         errors["email"] = f"{shift.user.email} is a {shift.user.role.value}, not a host"
     elif not shift.user.enabled:
         errors["email"] = f"{shift.user.email} is disabled"
-    if "starts_at" not in errors and "ends_at" not in errors:
+    timed = shift.starts_at is not None and shift.ends_at is not None
+    if timed and "starts_at" not in errors and "ends_at" not in errors:
         length = shift.ends_at - shift.starts_at
         if length <= timedelta(0):
             errors["ends_at"] = "the shift must end after it starts"
@@ -113,7 +114,7 @@ def check(shift: ShiftInput, others: Iterable[Shift | ShiftInput] = ()) -> dict[
         errors["zones"] = f"unknown zone(s): {', '.join(unknown)}"
     elif not shift.zones:
         errors["zones"] = "name at least one zone"
-    if not errors:
+    if timed and not errors:
         clash = next((o for o in others if _overlap(shift, o)), None)
         if clash is not None:
             errors["starts_at"] = f"overlaps {describe(clash)}"

@@ -49,7 +49,8 @@ def parse_details(form: Mapping[str, str]) -> Details:
     role_text = (form.get("role") or "").strip().lower()
     role = Role(role_text) if role_text in {r.value for r in Role} else None
     if role is None:
-        errors["role"] = f"choose one of {', '.join(r.value for r in Role)}"
+        roles = ", ".join(r.value for r in Role)
+        errors["role"] = f"{role_text!r} is not one of {roles}" if role_text else f"choose {roles}"
     authority = _authority(form.get("comp_authority") or "", role, errors)
     if errors:
         raise PersonRefused(errors)

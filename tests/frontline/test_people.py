@@ -70,7 +70,7 @@ def test_a_new_link_voids_the_old_one(app, client, admin):
     ("fields", "field", "why"),
     [
         ({"email": "not-an-address"}, "email", "is not an e-mail address"),
-        ({"role": "croupier"}, "role", "choose one of"),
+        ({"role": "croupier"}, "role", "&#39;croupier&#39; is not one of host"),
         ({"role": "rep", "comp_authority": "100"}, "comp_authority", "only hosts"),
         ({"comp_authority": "lots"}, "comp_authority", "is not an amount"),
         ({"display_name": ""}, "display_name", "required"),
