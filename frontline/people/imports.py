@@ -1,7 +1,8 @@
 """`frontline import users FILE.csv`: people in bulk, every bad row reported, all or nothing.
 
 Columns: email, name, role, comp_authority (hosts), lanes and accounts (reps; codes separated
-by `;`). A known e-mail updates that person (a role change ends their sessions). Nobody gets a
+by `;`; given codes become exactly the rep's, empty cells leave them as they are). A known
+e-mail updates that person (a role change ends their sessions). Nobody gets a
 password here: hashing is deliberately slow, and a password in a file is a password in clear;
 new people choose theirs through a set-password link (`links.issue`).
 """
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..imports import Column, ImportFailed, RowError, read_rows
-from ..tables import Customer, Lane, Role, User
-from . import audit, links, ownership, staff
+from ..tables import Customer, Lane, PersonChange, Role, User, utcnow
+from . import links, ownership, staff
 
 
 def columns() -> list[Column]:
@@ -35,30 +36,50 @@ def import_users(path: str | Path, with_links: bool = False) -> tuple[int, int, 
     rows = read_rows(path, columns())
     checked = _check(rows, str(path))
     existing = {u.email: u for u in db.session.scalars(select(User))}
-    created: list[User] = []
+    new, owners = [], []
     for details, lane_ids, account_ids in checked:
         person = existing.get(details.email)
         if person is None:
-            person = User(
-                email=details.email,
-                display_name=details.display_name,
-                role=details.role,
-                comp_authority=details.comp_authority,
-                password_hash="",
-            )
-            created.append(person)
-            db.session.add(person)
+            new.append(details)
         else:
             staff.change(None, person, details)
-        if lane_ids or account_ids or details.role is Role.REP:
-            db.session.flush()
-            ownership.assign(None, person, lane_ids, account_ids)
-    db.session.flush()
-    for person in created:
-        audit.record(None, person, "added", f"imported from {Path(path).name} as {person.role}")
-    secrets = {person.email: links.issue(None, person) for person in created} if with_links else {}
+        if lane_ids or account_ids:  # empty cells leave what a rep owns as it is
+            owners.append((details.email, lane_ids, account_ids))
+    created = _insert(new, Path(path).name)
+    for email, lane_ids, account_ids in owners:
+        ownership.assign(None, User.by_email(email), lane_ids, account_ids)
+    secrets = {}
+    if with_links and created:
+        people = db.session.scalars(select(User).where(User.id.in_(created)))
+        secrets = {person.email: links.issue(None, person) for person in people}
     db.session.commit()
     return len(created), len(checked) - len(created), secrets
+
+
+def _insert(new: list[staff.Details], source: str) -> list[int]:
+    """New people in two statements (not one object each: 2,000 rows in well under a second)."""
+    if not new:
+        return []
+    db.session.execute(
+        insert(User),
+        [
+            {"email": d.email, "display_name": d.display_name, "role": d.role,
+             "comp_authority": d.comp_authority, "password_hash": ""}
+            for d in new
+        ],
+    )  # fmt: skip
+    emails = [d.email for d in new]
+    ids = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(emails))).all())
+    now = utcnow()
+    db.session.execute(
+        insert(PersonChange),
+        [
+            {"user_id": ids[d.email], "actor_id": None, "action": "added", "at": now,
+             "detail": f"imported from {source} as {d.role.value}"}
+            for d in new
+        ],
+    )  # fmt: skip
+    return [ids[email] for email in emails]
 
 
 def _check(rows, source: str) -> list[tuple[staff.Details, list[int], list[int]]]:
