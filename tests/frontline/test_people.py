@@ -221,3 +221,13 @@ def test_a_reps_lanes_and_accounts_are_edited_and_the_ownership_rule_reads_them(
         assert detail == "lanes: HKG-FRA; accounts: ACME"
     page = client.get(f"/admin/people/{rep_id}").get_data(as_text=True)
     assert 'value="HKG-FRA"' in page and "History" in page
+
+
+def test_the_command_line_prints_a_set_password_link(app, client, runner):
+    with app.app_context():
+        make_user(email="ops@example.test")
+    result = runner.invoke(args=["users", "link", "ops@example.test", "--base-url", "https://x"])
+    assert result.exit_code == 0
+    path = result.output.strip().removeprefix("https://x")
+    assert path.startswith("/set-password/") and client.get(path).status_code == 200
+    assert runner.invoke(args=["users", "link", "nobody@example.test"]).exit_code == 1

@@ -270,6 +270,21 @@ def test_who_is_on_now_per_zone(app, resort):
         cover = s.on_now(datetime.now(UTC))
         assert [(p.name, p.is_manager) for p in cover["spa"]] == [("Ana", False), ("Rita", True)]
         assert [p.name for p in cover["main_floor"]] == ["Rita"]
+        now = datetime.now(UTC)
+        assert [p.name for p in s.on_now_in("spa", now)] == ["Ana", "Rita"]
+        assert [p.name for p in s.on_now_in("main_floor", now)] == ["Rita"]
+        assert s.on_now_in("main", now) == []  # a code is matched whole, not as a prefix
+
+
+def test_the_api_says_who_is_on_now(app, client, resort):
+    with app.app_context():
+        make_shift(db.session.get(User, resort["ana"]), zones=("spa",))
+        token = make_token(scopes=["shifts:read"])
+    answer = client.get("/api/v1/shifts/on-now", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert [(z["zone"], [p["name"] for p in z["people"]]) for z in answer.json] == [
+        ("spa", ["Ana"])
+    ]
 
 
 def spa_world(app, resort):
