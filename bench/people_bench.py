@@ -84,7 +84,8 @@ def baseline_import(users: Path, roster: Path) -> float:
     ids = dict(db.session.execute(sa.select(User.email, User.id)).all())
     with roster.open() as handle:
         shift_rows = [
-            {"user_id": ids[r["email"]], "starts_at": datetime.fromisoformat(r["date"] + "T00:00+00:00"),
+            {"user_id": ids[r["email"]],
+             "starts_at": datetime.fromisoformat(r["date"] + "T00:00+00:00"),
              "ends_at": datetime.fromisoformat(r["date"] + "T08:00+00:00"),
              "zones": r["zones"].split("; "), "is_manager": False, "external_id": r["shift_id"]}
             for r in csv.DictReader(handle)

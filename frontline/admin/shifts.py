@@ -31,12 +31,7 @@ def roster_keeper(view: Callable) -> Callable:
     @wraps(view)
     @login_required
     def gated(*args: Any, **kwargs: Any) -> Any:
-        on_duty = any(
-            p.user_id == current_user.id and p.is_manager
-            for people in s.on_now(utcnow()).values()
-            for p in people
-        )
-        if current_user.role is not Role.ADMIN and not on_duty:
+        if current_user.role is not Role.ADMIN and not s.manager_on_duty(current_user.id, utcnow()):
             abort(403)
         return view(*args, **kwargs)
 

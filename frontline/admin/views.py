@@ -53,15 +53,15 @@ def person(user_id: int):
     person = db.get_or_404(User, user_id)
     if request.method == "GET":
         return _person_page(person, _form_of(person), {})
-    form, was_host = request.form, person.role is Role.HOST
+    form, was = request.form, person.role
     try:
         changed = staff.change(current_user, person, staff.parse_details(form))
-        _save_ownership(person, form)
+        _save_ownership(person, form, was_rep=was is Role.REP)
     except staff.PersonRefused as refused:
         db.session.rollback()
         return _person_page(person, form, refused.errors, status=422)
     db.session.commit()
-    if was_host and person.role is not Role.HOST:
+    if was is Role.HOST and person.role is not Role.HOST:
         handover.person_leaves(person, utcnow(), f"now a {person.role.value}")
     flash(f"Saved: {'; '.join(changed)}." if changed else "Nothing changed.")
     return see_other(url_for("admin.person", user_id=person.id))
@@ -95,8 +95,11 @@ def toggle_enabled(user_id: int):
     return fragment_or_see_other("admin/users.html", "row", url_for("admin.users"), person=person)
 
 
-def _save_ownership(person: User, form) -> None:
-    if person.role is Role.REP or form.get("lanes") or form.get("accounts"):
+def _save_ownership(person: User, form, was_rep: bool = False) -> None:
+    """A rep's lanes and accounts as typed; a rep who just changed role keeps none (the old
+    codes still in the form are not an error); anyone else typing codes is told why not."""
+    typed = form.get("lanes") or form.get("accounts")
+    if person.role is Role.REP or (typed and not was_rep):
         lane_ids, account_ids = ownership.resolve(form.get("lanes", ""), form.get("accounts", ""))
         ownership.assign(current_user, person, lane_ids, account_ids)
 

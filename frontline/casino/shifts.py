@@ -223,6 +223,12 @@ def _working_in():
     return _working().where(sa.cast(Shift.zones, sa.String).like(bindparam("quoted")))
 
 
+def manager_on_duty(user_id: int, now: datetime) -> bool:
+    """Whether the person works a shift manager's shift now (they may keep the roster)."""
+    query = _working().where(Shift.user_id == user_id, Shift.is_manager).limit(1)
+    return db.session.execute(query, {"now": now, "since": now - MAX_SHIFT}).first() is not None
+
+
 def on_now_in(zone: str, now: datetime) -> list[OnShift]:
     """One zone's people on shift now (managers last); the floor screens' and the API's ask."""
     params = {"now": now, "since": now - MAX_SHIFT, "quoted": f'%"{zone}"%'}

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from ..extensions import db
 from ..tables import Customer, Lane, Role, Shift, User, UserSession, utcnow
@@ -121,10 +121,16 @@ def change(actor: User | None, person: User, details: Details) -> list[str]:
 
 
 def _leave_role(person: User) -> None:
-    """What belonged to the old role goes: a host's coming shifts, a rep's lanes and accounts."""
+    """What belonged to the old role goes: a host's shifts (the current one ends now, coming ones
+    are removed), a rep's lanes and accounts."""
     if person.role is Role.HOST:
+        now = utcnow()
+        mine = Shift.user_id == person.id
+        db.session.execute(delete(Shift).where(mine, Shift.starts_at > now))
         db.session.execute(
-            delete(Shift).where(Shift.user_id == person.id, Shift.starts_at > utcnow())
+            update(Shift)
+            .where(mine, Shift.starts_at <= now, Shift.ends_at > now)
+            .values(ends_at=now)
         )
         person.comp_authority = None
     if person.role is Role.REP:

@@ -385,3 +385,29 @@ def test_the_manager_on_duty_keeps_the_roster_and_other_hosts_may_not(app, clien
     auth.logout()
     auth.login(email="ana@example.test")
     assert client.get("/admin/shifts").status_code == 403
+
+
+def test_a_host_who_becomes_a_rep_leaves_the_floor_with_her_cards_handed_over(
+    app, client, resort, auth
+):
+    token = spa_world(app, resort)
+    client.post("/api/v1/events", json=arrival("G-SPA", zone="spa"),
+                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    with app.app_context():
+        ana = db.session.get(User, resort["ana"])
+        later = make_shift(ana, zones=("spa",))
+        later.starts_at += timedelta(days=2)
+        later.ends_at += timedelta(days=2)
+        db.session.commit()
+    auth.login("admin")
+    form = {"csrf_token": auth.csrf_token("/admin/"), "email": "ana@example.test",
+            "display_name": "Ana", "role": "rep", "comp_authority": ""}  # fmt: skip
+    assert client.post(f"/admin/people/{resort['ana']}", data=form).status_code == 303
+    with app.app_context():
+        now = datetime.now(UTC)
+        remaining = db.session.scalars(select(Shift).where(Shift.user_id == resort["ana"])).all()
+        assert len(remaining) == 1 and remaining[0].ends_at <= now  # ended, the later one gone
+        assert [p.name for p in s.on_now_in("spa", now)] == ["Rita"]
+        cards = db.session.scalars(select(IssuedCard)).all()
+        assert {c.assignee_id for c in cards} == {resort["rita"]}
+        assert cards[0].routing_note == "Handed over from Ana: now a rep"
