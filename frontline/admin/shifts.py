@@ -70,7 +70,8 @@ def end_shift(shift_id: int):
     shift.ends_at = now
     db.session.commit()
     moved = handover.person_leaves(shift.user, now, f"shift ended {s.local(now):%H:%M}")
-    flash(f"{shift.user.display_name}'s shift ended; {moved} open card(s) handed over.")
+    cards = "no open cards" if not moved else f"{moved} open card{'s' if moved > 1 else ''}"
+    flash(f"{shift.user.display_name}'s shift ended; {cards} handed over.")
     return see_other(url_for("admin.shifts", day=request.form.get("day")))
 
 

@@ -88,7 +88,7 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
 
         phone.once("dialog", lambda dialog: dialog.accept())
         phone.get_by_role("button", name="End Zoe Hart's shift now").click()
-        phone.locator(".flash", has_text="open card(s) handed over").wait_for()
+        phone.locator(".flash", has_text="1 open card handed over").wait_for()
         screenshot(phone, "admin-shift-ended")
         alert.wait_for(state="detached", timeout=3000)  # gone from her phone, live
         with app.app_context():
@@ -146,3 +146,30 @@ def test_disable_asks_first_keeps_the_place_and_marks_the_person(phone, live_ser
     names = phone.locator("#results .row.person .name").all_inner_texts()
     assert names == ["Host 20", "Host 21", "Host 22", "Host 23"]
     screenshot(phone, "admin-people-search")
+
+
+def test_a_weeks_roster_on_a_laptop(browser, live_server, app):
+    """The roster is a table of hosts by day that uses a laptop's width."""
+    with app.app_context():
+        zone("spa", "Spa", "spa")
+        zone("main_floor", "Main casino floor")
+        make_user(role="admin", email="admin@example.test", password="admin-pass-1")
+        for n in range(6):
+            host = make_user(role="host", display_name=f"Host {n}")
+            for day in range(7):
+                shift = make_shift(host, zones=("spa", "main_floor")[: 1 + n % 2], manager=n == 0)
+                shift.starts_at += timedelta(days=day, hours=8 * (n % 3))
+                shift.ends_at += timedelta(days=day, hours=8 * (n % 3))
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "admin@example.test", "admin-pass-1")
+        page.goto(f"{live_server.url}/admin/shifts/week")
+        table = page.locator("table.roster")
+        table.wait_for()
+        assert table.locator("tbody tr").count() == 6
+        assert table.bounding_box()["width"] > 1000  # the laptop's width, not a phone column
+        screenshot(page, "admin-week-roster-laptop")
+    finally:
+        context.close()
