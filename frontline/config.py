@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -70,6 +71,8 @@ def from_environment(
         "PUSH_HEARTBEAT_SECONDS": float(env.get("FRONTLINE_PUSH_HEARTBEAT_SECONDS", "15")),
         # How often a process looks for a newly published rule pack version.
         "PACK_CHECK_SECONDS": float(env.get("FRONTLINE_PACK_CHECK_SECONDS", "1")),
+        # The resort's clock: shifts are typed and shown in it, stored in UTC (IANA name).
+        "PROPERTY_TIMEZONE": env.get("FRONTLINE_TIMEZONE", "UTC"),
         "ESCALATE_AFTER_MINUTES": int(env.get("FRONTLINE_ESCALATE_MINUTES", "5")),
         # Who approves a quote below the floor or above LARGE_DEAL_USD (issue 6).
         "APPROVAL_ROLE": env.get("FRONTLINE_APPROVAL_ROLE", "analyst"),
@@ -104,7 +107,14 @@ def from_environment(
 
 
 def check(config: Mapping[str, Any]) -> None:
-    """Refuse to run production with a weak secret or debug on."""
+    """Refuse an unknown time zone, and production with a weak secret or debug on."""
+    zone = config.get("PROPERTY_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"FRONTLINE_TIMEZONE: {zone!r} is not an IANA time zone like America/Las_Vegas"
+        ) from None
     if config.get("ENV_MODE") != "production":
         return
     secret = config.get("SECRET_KEY") or ""

@@ -45,3 +45,11 @@ def leave_for(location: str) -> Response:
 def see_other(location: str) -> Response:
     """The answer to a POST: a 303 so a reload never posts twice (htmx follows it too)."""
     return redirect(location, code=303)
+
+
+def fragment_or_see_other(template: str, block: str, location: str, **context: Any) -> Response:
+    """The answer to a POST htmx swaps in place (a list row): the fragment for htmx, else a 303
+    back to the page, as for any form."""
+    if is_htmx():
+        return render(template, block, **context)
+    return see_other(location)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AUDIENCES = {"host", "rep", "analyst", "admin", "leads", "api"}
 BUSINESSES = {"cargo", "casino"}
 #: What both businesses build on: it may not reach into either one.
-SHARED = {"guidance", "scoring", "push", "tables", "auth", "imports", "demo"}
+SHARED = {"guidance", "scoring", "push", "tables", "auth", "imports", "demo", "people"}
 #: Modules that assemble the app or the CLI: they may import every package.
 ASSEMBLY = {"frontline", "frontline.cli", "frontline.gunicorn_conf"}
 

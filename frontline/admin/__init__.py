@@ -1,7 +1,7 @@
-"""People and access: users, roles, sign-in rights."""
+"""People and access: users, roles, sign-in rights; shifts and zones."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import views  # noqa: E402,F401
+from . import shifts, views  # noqa: E402,F401

@@ -9,6 +9,7 @@ from .cargo import blp as cargo_blp
 from .events import blp as events_blp
 from .guests import blp as guests_blp
 from .input import decimal_as_string
+from .shifts import blp as shifts_blp
 from .status import blp as status_blp
 
 
@@ -19,6 +20,6 @@ def init_app(app: Flask) -> None:
         converter.add_attribute_function(decimal_as_string)
     auth.init_app(app)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
-    for blp in (status_blp, guests_blp, events_blp, cargo_blp):
+    for blp in (status_blp, guests_blp, events_blp, cargo_blp, shifts_blp):
         csrf.exempt(blp)  # bearer tokens, not cookies: no cross-site request can carry them
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")

@@ -4,9 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import password, views  # noqa: E402,F401  (routes register on bp)
 from .access import (  # noqa: E402
-    end_every_session,
     end_session,
     home_for,
     init_app,
@@ -17,7 +16,6 @@ from .access import (  # noqa: E402
 
 __all__ = [
     "bp",
-    "end_every_session",
     "end_session",
     "home_for",
     "init_app",

@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask, abort, current_app, flash, g, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .. import push
 from ..extensions import db, login_manager
@@ -88,11 +90,20 @@ def end_session(user: User) -> None:
     push.publish(push.session_channel(user.session_token), *push.SIGNED_OUT)
 
 
-def end_every_session(user: User) -> None:
-    """Sign the person out everywhere (disabled, role changed): commits, then ends their streams."""
-    UserSession.end_all(user)
-    db.session.commit()
-    push.publish(push.user_channel(user.id), *push.SIGNED_OUT)
+@event.listens_for(Session, "after_commit")
+def _end_streams_of_sessions_ended(session: Session) -> None:
+    """Whoever ended a person's sessions (disabled, role changed, new password) committed: now
+    end that person's open streams too, on whichever worker holds them."""
+    for user_id in session.info.pop(UserSession.ENDED_FOR, ()):
+        try:
+            push.publish(push.user_channel(user_id), *push.SIGNED_OUT)
+        except push.PushUnavailable as error:  # they end at their next reconnect instead
+            current_app.logger.warning("sign-out of user %s not pushed: %s", user_id, error)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_sessions_not_ended(session: Session) -> None:
+    session.info.pop(UserSession.ENDED_FOR, None)
 
 
 def sign_in_first():

@@ -36,10 +36,13 @@ def login():
         response.headers["Retry-After"] = str(refused.minutes * 60)
         return response
     user = User.by_email(email)
-    if user is None or not user.check_password(form.password.data) or not user.enabled:
+    if user is None or not user.check_password(form.password.data):
         record_failure(email, client)
         form.form_errors.append("That e-mail and password do not match an active account.")
         return render("auth/login.html", form=form, status=401)
+    if not user.enabled:  # said only after the right password: no hint which accounts exist
+        form.form_errors.append("This account is disabled. Ask your administrator to enable it.")
+        return render("auth/login.html", form=form, status=403)
     user.session_token = UserSession.start(user, request.user_agent.string)
     db.session.commit()
     login_user(user)

@@ -11,24 +11,31 @@ from ..extensions import db
 from ..guidance.issue import Route, RouteKind
 from ..tables import Guest, IssuedCard, Shift, User
 from ..tables.guidance import CardStatus
+from .shifts import MAX_SHIFT
 from .zones import zone_name
 
 OPEN = [s for s in CardStatus if s.is_open]
 
 
-def working(now):
-    """Shifts under way now, of people whose accounts are enabled."""
+def working(now, since=None):
+    """Shifts under way now, of people whose accounts are enabled.
+
+    Only shifts that started within the longest shift are read (SINCE, default now minus
+    MAX_SHIFT), so months of roster history cost nothing on an arrival.
+    """
+    since = now - MAX_SHIFT if since is None else since
     return (
         select(Shift)
         .join(Shift.user)
-        .where(Shift.starts_at <= now, Shift.ends_at > now, User.enabled)
+        .where(Shift.starts_at > since, Shift.starts_at <= now, Shift.ends_at > now, User.enabled)
     )
 
 
 @cache  # built once: it runs on every arrival
 def _host_on_shift():
     mine = Shift.user_id == bindparam("user_id")
-    return working(bindparam("now")).where(mine, Shift.is_manager.is_(False)).limit(1)
+    shifts = working(bindparam("now"), bindparam("since"))
+    return shifts.where(mine, Shift.is_manager.is_(False)).limit(1)
 
 
 def on_shift(now: datetime, *, manager: bool | None = None) -> list[Shift]:
@@ -53,7 +60,8 @@ def route_guest(
     """The assigned host on shift; else the least busy host covering the zone; else a manager."""
     # The common case is one indexed lookup: a floor may have hundreds of people on shift.
     if guest.host_id is not None and guest.host_id not in exclude:
-        shift = db.session.scalar(_host_on_shift(), {"now": now, "user_id": guest.host_id})
+        params = {"now": now, "since": now - MAX_SHIFT, "user_id": guest.host_id}
+        shift = db.session.scalar(_host_on_shift(), params)
         if shift is not None:
             return Route(shift.user, RouteKind.OWN_GUEST, "Your guest")
     hosts = working(now).with_only_columns(Shift.user_id, Shift.zones).where(~Shift.is_manager)

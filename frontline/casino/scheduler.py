@@ -14,13 +14,19 @@ from flask import Flask
 from ..extensions import db
 from ..tables import utcnow
 from .escalation import escalate_overdue
+from .handover import ended_shifts
 
 
 def escalate(app: Flask) -> None:
     escalate_overdue(utcnow(), app.config["ESCALATE_AFTER_MINUTES"])
 
 
-JOBS: list[Callable[[Flask], None]] = [escalate]
+def hand_over(app: Flask) -> None:
+    """Open cards of hosts whose shift ended move to whoever covers the zone now."""
+    ended_shifts(utcnow())
+
+
+JOBS: list[Callable[[Flask], None]] = [hand_over, escalate]
 
 
 def start(app: Flask, interval: float, stop: threading.Event) -> threading.Thread:

@@ -1,13 +1,17 @@
-"""`frontline users create|disable`: people who sign in."""
+"""`frontline users create|link|disable`: people who sign in.
+
+For many people use `frontline import users FILE.csv`: one process, no password hashing
+(each `create` pays the app's start-up, about 3 s, and a deliberately slow scrypt hash).
+"""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from ..auth import end_every_session
 from ..extensions import db
-from ..tables import Role, User
+from ..people import links
+from ..tables import Role, User, UserSession
 
 
 @click.group(cls=AppGroup, help="Manage who can sign in.")
@@ -44,5 +48,19 @@ def disable(email: str) -> None:
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
     user.enabled = False
-    end_every_session(user)
+    UserSession.end_all(user)
+    db.session.commit()
     click.echo(f"Disabled {user.email}; their sessions are ended.")
+
+
+@users.command("link")
+@click.argument("email")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+def link(email: str, base_url: str) -> None:
+    """Print a one-time set-password link for EMAIL (older links stop working)."""
+    user = User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    secret = links.issue(None, user)
+    db.session.commit()
+    click.echo(f"{base_url.rstrip('/')}/set-password/{secret}")

@@ -1,4 +1,5 @@
-"""Users, their roles and shifts, server-side sessions, sign-in attempts and API tokens."""
+"""Users, their roles and shifts, server-side sessions, sign-in attempts, API tokens, the
+people audit log and one-time set-password links."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from decimal import Decimal
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, bindparam, select
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,7 +61,8 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        # An empty hash: the person has not chosen a password yet (a set-password link waits).
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled users
@@ -78,8 +80,12 @@ class Shift(db.Model):
     """A host's working time and the zones of the property covered during it."""
 
     __tablename__ = "shifts"
+    # "Who is on now" reads the shifts that started within the longest shift's length.
+    __table_args__ = (Index("ix_shifts_starts_at", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The workforce-scheduling system's id for the shift (import and API write by it).
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -114,9 +120,15 @@ class UserSession(db.Model):
     def find(cls, token: str) -> UserSession | None:
         return db.session.scalar(_session_by_hash(), {"token_hash": digest(token)})
 
+    #: `session.info` key: people whose sessions this transaction ended (their streams end
+    #: once it commits: frontline.auth.access).
+    ENDED_FOR = "sessions_ended_for"
+
     @classmethod
     def end_all(cls, user: User) -> None:
+        """End every session of the person, in the caller's transaction."""
         db.session.execute(db.delete(cls).where(cls.user_id == user.id))
+        db.session.info.setdefault(cls.ENDED_FOR, set()).add(user.id)
 
 
 @cache  # built once: every signed-in request runs it
@@ -149,7 +161,15 @@ class ApiToken(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     #: Every scope a token can carry; the API checks one per endpoint.
-    SCOPES = ("guests:read", "guests:write", "events:write", "cargo:read", "cargo:write")
+    SCOPES = (
+        "guests:read",
+        "guests:write",
+        "events:write",
+        "cargo:read",
+        "cargo:write",
+        "shifts:read",
+        "shifts:write",
+    )
 
     @classmethod
     def issue(cls, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
@@ -163,3 +183,35 @@ class ApiToken(db.Model):
     def find_active(cls, secret: str) -> ApiToken | None:
         query = select(cls).where(cls.token_hash == digest(secret), cls.revoked_at.is_(None))
         return db.session.scalar(query)
+
+
+class PersonChange(db.Model):
+    """The people audit log: who added, changed, disabled or reset whom, and when."""
+
+    __tablename__ = "people_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: None: a command-line run (an import), not a signed-in admin.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class PasswordLink(db.Model):
+    """A one-time link to choose a password; only the secret's hash is stored."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

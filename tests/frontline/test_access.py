@@ -42,8 +42,17 @@ ROUTES = {
     "analyst.rollback": ("POST", "/analyst/packs/host/versions/1/rollback", {"analyst"}),
     "admin.users": ("GET", "/admin/", {"admin"}),
     "admin.toggle_enabled": ("POST", "/admin/users/999999/enabled", {"admin"}),
+    "admin.add_person": ("GET", "/admin/people/new", {"admin"}),
+    "admin.person": ("GET", "/admin/people/999999", {"admin"}),
+    "admin.password_link": ("POST", "/admin/people/999999/password-link", {"admin"}),
+    # Shifts: administrators, and the shift manager on duty (a host on a manager shift).
+    "admin.shifts": ("GET", "/admin/shifts", {"admin"}),
+    "admin.add_shift": ("POST", "/admin/shifts", {"admin"}),
+    "admin.week": ("GET", "/admin/shifts/week", {"admin"}),
+    "admin.end_shift": ("POST", "/admin/shifts/999999/end", {"admin"}),
+    "admin.delete_shift": ("POST", "/admin/shifts/999999/delete", {"admin"}),
 }
-PUBLIC = {"static", "auth.index", "auth.login", "auth.logout"}
+PUBLIC = {"static", "auth.index", "auth.login", "auth.logout", "auth.set_password"}
 
 
 def test_every_route_is_in_the_table(app):
