@@ -33,6 +33,11 @@ ROUTES = {
     "analyst.backtest": ("GET", "/analyst/packs/host/backtest", {"analyst"}),
     "analyst.check": ("POST", "/analyst/packs/host/check", {"analyst"}),
     "analyst.preview": ("POST", "/analyst/packs/host/preview", {"analyst"}),
+    "analyst.rule": ("GET", "/analyst/packs/host/rules/dining-offer", {"analyst"}),
+    "analyst.check_rule": ("POST", "/analyst/packs/host/rules/dining-offer/check", {"analyst"}),
+    "analyst.preview_rule": ("POST", "/analyst/packs/host/rules/dining-offer/preview", {"analyst"}),
+    "analyst.save_rule": ("POST", "/analyst/packs/host/rules/dining-offer", {"analyst"}),
+    "analyst.evaluation": ("GET", "/analyst/packs/host/evaluations/1", {"analyst"}),
     "analyst.signoff": ("POST", "/analyst/packs/host/signoff", {"analyst"}),
     # Sales leads (a host or rep who signs off a pack): no plain role gets in.
     "leads.signoffs": ("GET", "/leads/signoffs", set()),
