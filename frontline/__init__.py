@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     configure(app, config)
     security.init_app(app)
+    assets.init_app(app)
     database.init_app(app)
     zones.init_app(app)
     migrate.init_app(

@@ -12,7 +12,7 @@ from flask import Flask, abort, current_app, flash, g, request, session, url_for
 from flask_login import current_user
 
 from ..extensions import db, login_manager
-from ..rendering import leave_for
+from ..rendering import current_page, leave_for
 from ..tables import Role, User, UserSession, utcnow
 
 HOMES = {
@@ -76,7 +76,8 @@ def _seen_now() -> None:
 def sign_in_first():
     """Not signed in (or no longer): to the sign-in page, saying why; htmx leaves the fragment."""
     flash(g.pop("signed_out_reason", None) or "Please sign in to continue.")
-    return leave_for(url_for("auth.login"))
+    page = current_page()
+    return leave_for(url_for("auth.login", next=page) if page != "/" else url_for("auth.login"))
 
 
 def home_for(user: User) -> str:

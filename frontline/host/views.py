@@ -10,6 +10,7 @@ from ..casino.guest_panel import guest_panel
 from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
+from ..guidance import inbox
 from ..guidance.inbox import open_guest_cards
 from ..rendering import render, see_other
 from ..tables import Guest, IssuedCard, Role, Visit
@@ -23,13 +24,16 @@ def inbox():
     return render(
         "host/inbox.html", block="inbox", cards=cards, guests=guests,
         zones=zone_names(), book=lambda: guest_book(current_user.id),
+        version=inbox.version(cards, guests),
     )  # fmt: skip
 
 
 @bp.get("/stream")
 @role_required(Role.HOST)
 def stream():
-    return push.stream([push.user_channel(current_user.id)])
+    """`v`: the inbox the page shows; the stream syncs the phone only if it is not current."""
+    current = inbox.version(*open_guest_cards(current_user.id))
+    return push.stream([push.user_channel(current_user.id)], sync=request.args.get("v") != current)
 
 
 @bp.get("/cards/<int:card_id>")
@@ -55,6 +59,7 @@ def act(card_id: int):
             form.get("action", ""),
             form.get("outcome", ""),
             form.get("reason", ""),
+            tap_id=form.get("tap_id", ""),
         )
     except actions.ActionRefused as refusal:
         flash(f"Not recorded: {refusal}.")

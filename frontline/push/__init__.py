@@ -66,8 +66,12 @@ def publish(channel: str, event: str = "inbox", data: str = "") -> None:
     broker().publish(channel, event, data)
 
 
-def stream(channels: Iterable[str]) -> Response:
-    """An SSE response: subscribe first, then `inbox`/`sync`, messages and heartbeats."""
+def stream(channels: Iterable[str], sync: bool = True) -> Response:
+    """An SSE response: subscribe first, then `inbox`/`sync`, messages and heartbeats.
+
+    `sync=False` when the caller knows the phone already shows the current inbox (the page it
+    just rendered): the stream then starts without the sync, saving the phone one re-read.
+    """
     app = current_app._get_current_object()
     push = broker(app)
     limit = app.config.get("PUSH_MAX_STREAMS")
@@ -81,7 +85,7 @@ def stream(channels: Iterable[str]) -> Response:
     except BaseException:
         push.unsubscribe(subscription)
         raise
-    body = EventStream(push, subscription, heartbeat, max_seconds)
+    body = EventStream(push, subscription, heartbeat, max_seconds, sync)
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx would hold events back otherwise

@@ -46,7 +46,14 @@ def card(card_id: int):
 def act(card_id: int):
     found = _my_card(card_id)
     try:
-        actions.tap(found, current_user, request.form.get("action", ""), "", _reason())
+        actions.tap(
+            found,
+            current_user,
+            request.form.get("action", ""),
+            "",
+            _reason(),
+            tap_id=request.form.get("tap_id", ""),
+        )
     except actions.ActionRefused as refusal:
         flash(f"Not recorded: {refusal}.")
     return see_other(url_for("rep.card", card_id=card_id))

@@ -16,7 +16,7 @@ from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
 from .guidance import CardAction, CardStatus, Event, IssuedCard
 from .packs import Evaluation, PackChange, PackVersion, RulePack
-from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
+from .people import ApiToken, LoginAttempt, PushSubscription, Role, Shift, User, UserSession
 from .types import Fixed, Money, UTCDateTime, utcnow
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "OfferType",
     "PackChange",
     "PackVersion",
+    "PushSubscription",
     "Quote",
     "QuoteOutcome",
     "Role",
