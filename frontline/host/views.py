@@ -10,8 +10,8 @@ from ..casino.guest_panel import guest_panel
 from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
-from ..guidance import inbox
 from ..guidance.inbox import open_guest_cards
+from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Guest, IssuedCard, Role, Visit
 from . import bp
@@ -24,7 +24,7 @@ def inbox():
     return render(
         "host/inbox.html", block="inbox", cards=cards, guests=guests,
         zones=zone_names(), book=lambda: guest_book(current_user.id),
-        version=inbox.version(cards, guests),
+        version=inbox_version(cards, guests),
     )  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def inbox():
 @role_required(Role.HOST)
 def stream():
     """`v`: the inbox the page shows; the stream syncs the phone only if it is not current."""
-    current = inbox.version(*open_guest_cards(current_user.id))
+    current = inbox_version(*open_guest_cards(current_user.id))
     return push.stream([push.user_channel(current_user.id)], sync=request.args.get("v") != current)
 
 
@@ -62,7 +62,7 @@ def act(card_id: int):
             tap_id=form.get("tap_id", ""),
         )
     except actions.ActionRefused as refusal:
-        flash(f"Not recorded: {refusal}.")
+        flash(f"Not recorded: {refusal}.", "error")
     return see_other(url_for("host.card", card_id=card_id))
 
 

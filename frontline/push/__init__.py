@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, current_app
 
+from . import web
 from .broker import SYNC, LocalBroker, Message, PushUnavailable, Subscription
 from .redis_broker import RedisBroker
 from .sse import EventStream, check_event, format_event
@@ -27,6 +28,7 @@ __all__ = [
     "shutdown",
     "stream",
     "user_channel",
+    "web",
 ]
 
 Broker = LocalBroker | RedisBroker
@@ -46,6 +48,7 @@ def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     broker = RedisBroker(url, app.config["PUSH_REDIS_PREFIX"]) if url else LocalBroker()
     app.extensions["push"] = broker
+    web.init_app(app)
     app.register_error_handler(PushUnavailable, _unavailable)
 
 

@@ -55,7 +55,7 @@ def act(card_id: int):
             tap_id=request.form.get("tap_id", ""),
         )
     except actions.ActionRefused as refusal:
-        flash(f"Not recorded: {refusal}.")
+        flash(f"Not recorded: {refusal}.", "error")
     return see_other(url_for("rep.card", card_id=card_id))
 
 

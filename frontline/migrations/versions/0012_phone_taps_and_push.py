@@ -20,16 +20,19 @@ def upgrade():
     op.create_table('push_subscriptions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('endpoint', sa.String(length=1024), nullable=False),
     sa.Column('p256dh', sa.String(length=128), nullable=False),
     sa.Column('auth', sa.String(length=64), nullable=False),
     sa.Column('user_agent', sa.String(length=256), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_push_subscriptions_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['user_sessions.id'], name=op.f('fk_push_subscriptions_session_id_user_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscriptions')),
     sa.UniqueConstraint('endpoint', name=op.f('uq_push_subscriptions_endpoint'))
     )
     with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_push_subscriptions_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_push_subscriptions_user_id'), ['user_id'], unique=False)
 
     # Plain ADD COLUMN and a unique index: no table copy on SQLite.
@@ -42,5 +45,6 @@ def downgrade():
     op.drop_column('card_actions', 'tap_id')
     with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_push_subscriptions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_push_subscriptions_session_id'))
 
     op.drop_table('push_subscriptions')
