@@ -67,7 +67,7 @@ def service_worker():
     source = static_files().body("js/sw.js", "").decode()
     source = source.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
     response = Response(source, mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"  # a new deploy reaches the phone at once
+    response.headers["Cache-Control"] = "public, no-cache"  # a deploy reaches phones at once
     return response
 
 

@@ -65,7 +65,8 @@ def check_endpoint(endpoint: str) -> str:
     parts = urlsplit(endpoint)
     allowed = current_app.config.get("WEBPUSH_SERVICES", PUSH_SERVICES)
     host = parts.hostname or ""
-    if parts.scheme != "https" and not current_app.config.get("WEBPUSH_ALLOW_HTTP"):
+    schemes = ("https", "http") if current_app.config.get("WEBPUSH_ALLOW_HTTP") else ("https",)
+    if parts.scheme not in schemes:
         raise ValueError("the push endpoint must be an https URL")
     if not any(host == name or host.endswith("." + name) for name in allowed):
         raise ValueError(f"{host or 'the endpoint'} is not a known push service")
