@@ -55,6 +55,8 @@ def content_security_policy() -> str:
             "style-src 'self'",
             "img-src 'self'",
             "connect-src 'self'",  # htmx requests and the live stream
+            "manifest-src 'self'",  # the installable app (phone/)
+            "worker-src 'self'",  # its service worker, /sw.js
             "form-action 'self'",
             "frame-ancestors 'none'",
             "base-uri 'none'",

@@ -42,7 +42,8 @@
   // leaves the queue; a network failure or a server error keeps it for the next try.
   function sendWaiting() {
     var taps = waiting();
-    if (sending || !taps.length || !navigator.onLine) return;
+    var signedIn = document.querySelector(".signout") !== null; // not on the sign-in page
+    if (sending || !taps.length || !navigator.onLine || !signedIn) return;
     sending = true;
     var tap = taps[0];
     var body = new URLSearchParams(tap.body);
