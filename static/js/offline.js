@@ -220,11 +220,12 @@
     if (window.Notification && Notification.permission === "denied") return;
     registration.pushManager.getSubscription().then(function (existing) {
       if (existing) { saveSubscription(existing); return; } // this session's device, kept current
-      button.hidden = false;
+      var offer = button.parentNode;
+      offer.hidden = false;
       button.onclick = function () {
+        offer.hidden = true;
         registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(meta.content) })
           .then(saveSubscription)
-          .then(function () { button.hidden = true; })
           .catch(function () { fail("Lock-screen alerts could not be turned on in this browser.", null); });
       };
     });
