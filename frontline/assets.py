@@ -56,7 +56,7 @@ def cdn_urls() -> list[str]:
 
 #: A year: a hashed name never changes meaning, so a phone keeps the file until it is renamed.
 IMMUTABLE = "public, max-age=31536000, immutable"
-COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".webmanifest", ".txt", ".md"}
+COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".webmanifest", ".txt", ".md", ".ico"}
 
 
 class StaticFiles:
@@ -142,7 +142,12 @@ COMPRESSION = {
     "COMPRESS_BR_LEVEL": 5,  # pages are built per request: fast brotli, still smaller than gzip
     "COMPRESS_MIN_SIZE": 500,
     "COMPRESS_STREAMS": False,  # an event stream must reach the phone event by event
-    "COMPRESS_MIMETYPES": ["text/html", "application/json", "application/problem+json"],
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "application/json",
+        "text/javascript",  # /sw.js, made per deploy
+        "application/manifest+json",
+    ],
 }
 
 
