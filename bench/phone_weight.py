@@ -141,7 +141,7 @@ def load(browser, wire: Wire, url: str, cookies: list[dict], path: str) -> dict:
             print(f"  {path} first load: {r['path']:60} {r['head'] + len(r['body']):7} B")
     rereads = wire.inbox_rereads()
     nodes = page.evaluate("document.getElementsByTagName('*').length")
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
     wire.reset()
     page.reload()
     page.wait_for_timeout(SETTLE_MS)

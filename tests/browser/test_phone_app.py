@@ -53,6 +53,15 @@ def floor(app, live_server):
     return {"card": card_id, "token": token, "vapid": keys}
 
 
+def until(page, expression: str, seconds: float = 10) -> None:
+    """Poll an expression through DevTools (wait_for_function may eval, which the CSP refuses)."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
+
+
 def taps(app, card_id: int) -> list[tuple[str, str | None]]:
     with app.app_context():
         rows = db.session.execute(
@@ -98,7 +107,7 @@ def test_the_inbox_says_when_it_was_updated_and_since_when_it_is_offline(phone, 
     sign_in(phone, live_server.url, "maya@example.test")
     phone.wait_for_url(f"{live_server.url}/host/")
     phone.locator("#freshness", has_text="Updated just now").wait_for()
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    until(phone, "navigator.serviceWorker.controller !== null")
     phone.reload()  # through the service worker: the inbox is kept on the phone
     phone.locator(".alert", has_text="Ava Walsh").wait_for()
     phone.context.set_offline(True)
@@ -113,6 +122,7 @@ def test_the_inbox_says_when_it_was_updated_and_since_when_it_is_offline(phone, 
     phone.goto(f"{live_server.url}/host/cards/{floor['card'] + 1000}")  # never opened: the shell
     phone.get_by_role("heading", name="No network").wait_for()
     screenshot(phone, "phone-offline-shell")
+    assert_accessible(phone)
     phone.context.set_offline(False)
 
 
@@ -128,6 +138,7 @@ def test_an_expired_session_mid_tap_signs_in_again_and_keeps_the_tap(
     assert phone.locator("#card").count() == 0  # the whole page moved, not a login in the card
     assert "Please sign in" in phone.locator("#messages").inner_text()
     screenshot(phone, "phone-session-expired")
+    assert_accessible(phone)
     phone.get_by_label("E-mail").fill("maya@example.test")
     phone.get_by_label("Password").fill("demo")
     phone.get_by_role("button", name="Sign in").click()
@@ -147,6 +158,7 @@ def test_errors_are_pages_with_a_way_home(phone, live_server, floor):
     answer = phone.goto(f"{live_server.url}/admin/")
     assert answer.status == 403
     phone.get_by_role("heading", name="403 · Forbidden").wait_for()
+    assert_accessible(phone)
     phone.get_by_role("link", name="Back to your home page").click()
     phone.wait_for_url(f"{live_server.url}/host/")
 
@@ -180,7 +192,7 @@ def test_the_app_installs_and_its_worker_serves_the_shell(browser, live_server, 
         phone = context.new_page()
         sign_in(phone, live_server.url, "maya@example.test")
         phone.wait_for_url(f"{live_server.url}/host/")
-        phone.wait_for_function("navigator.serviceWorker.controller !== null")
+        until(phone, "navigator.serviceWorker.controller !== null")
         cdp = context.new_cdp_session(phone)
         errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
         assert errors == []
@@ -206,7 +218,7 @@ def test_a_push_reaches_the_phone_and_opens_the_card(phone, app, live_server, fl
     phone.context.grant_permissions(["notifications"], origin=live_server.url)
     sign_in(phone, live_server.url, "maya@example.test")
     phone.wait_for_url(f"{live_server.url}/host/")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    until(phone, "navigator.serviceWorker.controller !== null")
     toggle = phone.get_by_role("button", name="Lock-screen alerts")
     toggle.wait_for()
     toggle.click()
@@ -260,3 +272,21 @@ def test_a_push_reaches_the_phone_and_opens_the_card(phone, app, live_server, fl
             break
         phone.wait_for_timeout(100)
     assert shown == [["Ben Okafor", delivery.payload["body"], delivery.payload["url"]]]
+
+
+def test_small_links_are_thumb_sized(phone, app, live_server, floor):
+    """44 px at least: "← Inbox", "Why this card", the rep's tabs (they were 22-40 px)."""
+    open_card(phone, live_server, floor)
+    for target in (phone.get_by_role("link", name="← Inbox"), phone.locator(".why-more summary")):
+        assert target.bounding_box()["height"] >= 44, target
+    with app.app_context():
+        make_user(role="rep", email="ravi@example.test", password="demo")
+    phone.context.clear_cookies()
+    sign_in(phone, live_server.url, "ravi@example.test")
+    phone.wait_for_url(f"{live_server.url}/rep/")
+    tabs = phone.locator(".tabs a")
+    assert tabs.count() == 4
+    for index in range(4):
+        assert tabs.nth(index).bounding_box()["height"] >= 44
+    screenshot(phone, "phone-rep-tabs")
+    assert_accessible(phone)
