@@ -13,6 +13,7 @@
   var sending = false;
 
   function byId(id) { return document.getElementById(id); }
+  function signedIn() { return document.querySelector(".signout") !== null; }
   function clock(date) {
     return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
   }
@@ -42,8 +43,7 @@
   // leaves the queue; a network failure or a server error keeps it for the next try.
   function sendWaiting() {
     var taps = waiting();
-    var signedIn = document.querySelector(".signout") !== null; // not on the sign-in page
-    if (sending || !taps.length || !navigator.onLine || !signedIn) return;
+    if (sending || !taps.length || !navigator.onLine || !signedIn()) return;
     sending = true;
     var tap = taps[0];
     var body = new URLSearchParams(tap.body);
@@ -74,9 +74,10 @@
     var banner = byId("netstate");
     if (!banner) return;
     var count = waiting().length;
-    var taps = count === 1 ? "1 tap waiting" : count + " taps waiting";
+    var taps = count === 1 ? "1 tap" : count + " taps";
     var text = "";
-    if (offlineSince) text = "Offline since " + clock(offlineSince) + (count ? " · " + taps : "");
+    if (offlineSince) text = "Offline since " + clock(offlineSince) + (count ? " · " + taps + " waiting" : "");
+    else if (count && !signedIn()) text = taps + " waiting: sent once you sign in";
     else if (count) text = "Sending " + taps + "…";
     banner.textContent = text;
     banner.hidden = !text;

@@ -137,6 +137,7 @@ def test_an_expired_session_mid_tap_signs_in_again_and_keeps_the_tap(
     phone.wait_for_url(re.compile(r"/login\?next="))
     assert phone.locator("#card").count() == 0  # the whole page moved, not a login in the card
     assert "Please sign in" in phone.locator("#messages").inner_text()
+    phone.locator("#netstate", has_text="1 tap waiting: sent once you sign in").wait_for()
     screenshot(phone, "phone-session-expired")
     assert_accessible(phone)
     phone.get_by_label("E-mail").fill("maya@example.test")
