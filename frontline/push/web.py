@@ -8,11 +8,13 @@ waits on a push service. A device its push service no longer knows (404/410) is 
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import logging
 import queue
 import threading
+import time
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
@@ -96,14 +98,19 @@ class Sender:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="webpush", daemon=True)
                 self._thread.start()
+                # A command (`guidance refresh`) or a stopping worker sends what it queued first.
+                atexit.register(self.wait, timeout=10)
         try:
             self.jobs.put_nowait(user_ids)
         except queue.Full:
             log.warning("web push: queue full, dropped a push to %s", user_ids)
 
-    def wait(self) -> None:
-        """Until everything queued so far has been sent (tests, a clean stop)."""
-        self.jobs.join()
+    def wait(self, timeout: float = 30) -> bool:
+        """Until everything queued so far has been sent (tests, a clean stop), or `timeout`."""
+        deadline = time.monotonic() + timeout
+        while self.jobs.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.jobs.unfinished_tasks
 
     def _run(self) -> None:
         while True:

@@ -243,7 +243,7 @@ def test_a_push_reaches_the_phone_and_opens_the_card(phone, app, live_server, fl
             timeout=10,
         )
         assert response.status_code == 202
-        app.extensions["webpush"].wait()
+        assert app.extensions["webpush"].wait()
     assert service.refused == []
     [delivery] = service.delivered
     assert delivery.payload["title"] == "Ben Okafor"

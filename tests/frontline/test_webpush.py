@@ -67,7 +67,7 @@ def arrive(client, floor, guest: str) -> None:
 
 
 def wait_for_pushes(app) -> None:
-    app.extensions["webpush"].wait()
+    assert app.extensions["webpush"].wait()
 
 
 def test_a_routed_card_reaches_the_device_signed_and_encrypted(app, auth, client, service, floor):
