@@ -217,7 +217,8 @@
   function offerAlerts(registration) {
     var meta = document.querySelector('meta[name="vapid-key"]');
     var button = byId("push-toggle");
-    if (!meta || !button || !registration || !("PushManager" in window)) return;
+    // Offered where alerts arrive (an inbox), not on every page.
+    if (!meta || !button || !byId("inbox") || !registration || !("PushManager" in window)) return;
     if (window.Notification && Notification.permission === "denied") return;
     registration.pushManager.getSubscription().then(function (existing) {
       if (existing) { saveSubscription(existing); return; } // this session's device, kept current
