@@ -9,6 +9,7 @@ from ..cargo.capacity import board
 from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_cards
+from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Customer, Flight, IssuedCard, Lane, Role, utcnow
 from . import bp
@@ -24,13 +25,17 @@ SUBJECTS = {"flight": Flight, "customer": Customer, "lane": Lane}
 def home():
     upcoming = board(utcnow(), current_user.id)[:UPCOMING]
     cards = open_cards(current_user.id, "rep")
-    return render("rep/home.html", block="inbox", cards=cards, upcoming=upcoming)
+    return render(
+        "rep/home.html", block="inbox", cards=cards, upcoming=upcoming, version=inbox_version(cards)
+    )
 
 
 @bp.get("/stream")
 @role_required(Role.REP)
 def stream():
-    return push.stream([push.user_channel(current_user.id)])
+    """`v`: the inbox the home page shows; without it (a deal page) the stream always syncs."""
+    fresh = request.args.get("v") == inbox_version(open_cards(current_user.id, "rep"))
+    return push.stream([push.user_channel(current_user.id)], sync=not fresh)
 
 
 @bp.get("/cards/<int:card_id>")

@@ -181,3 +181,11 @@ def test_the_service_worker_names_its_shell_and_version(client):
     for url in shell:
         assert client.get(url).status_code == 200, url
     assert client.get("/favicon.ico").mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+
+
+def test_the_rep_stream_syncs_only_a_stale_home(app, auth):
+    auth.login("rep")
+    page = auth.client.get("/rep/").get_data(as_text=True)
+    stream_url = re.search(r'sse-connect="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert b"data: sync" not in _first_event(auth.client, stream_url)
+    assert b"data: sync" in _first_event(auth.client, stream_url.replace("v=", "v=stale"))
