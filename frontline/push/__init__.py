@@ -1,7 +1,8 @@
 """Live push: the inbox in the database is the truth; a server-sent-event stream only signals.
 
 Every stream starts with `event: inbox` / `data: sync` (read your inbox now), so a phone that
-reconnects, for whatever reason, misses nothing. See docs/push.md.
+reconnects, for whatever reason, misses nothing; unless the caller knows the phone shows the
+current inbox (`sync=False`). See docs/push.md.
 """
 
 from __future__ import annotations
