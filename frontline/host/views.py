@@ -32,8 +32,11 @@ def inbox():
 @role_required(Role.HOST)
 def stream():
     """`v`: the inbox the page shows; the stream syncs the phone only if it is not current."""
-    current = inbox_version(*open_guest_cards(current_user.id))
-    return push.stream([push.user_channel(current_user.id)], sync=request.args.get("v") != current)
+    page, user_id = request.args.get("v"), current_user.id
+    return push.stream(
+        [push.user_channel(user_id)],
+        shows_current=lambda: page == inbox_version(*open_guest_cards(user_id)),
+    )
 
 
 @bp.get("/cards/<int:card_id>")

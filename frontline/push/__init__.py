@@ -2,12 +2,12 @@
 
 Every stream starts with `event: inbox` / `data: sync` (read your inbox now), so a phone that
 reconnects, for whatever reason, misses nothing; unless the caller knows the phone shows the
-current inbox (`sync=False`). See docs/push.md.
+current inbox (`shows_current`). See docs/push.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, current_app
 
@@ -70,11 +70,12 @@ def publish(channel: str, event: str = "inbox", data: str = "") -> None:
     broker().publish(channel, event, data)
 
 
-def stream(channels: Iterable[str], sync: bool = True) -> Response:
+def stream(channels: Iterable[str], shows_current: Callable[[], bool] | None = None) -> Response:
     """An SSE response: subscribe first, then `inbox`/`sync`, messages and heartbeats.
 
-    `sync=False` when the caller knows the phone already shows the current inbox (the page it
-    just rendered): the stream then starts without the sync, saving the phone one re-read.
+    `shows_current`, asked once the subscription is live: does the phone already show the
+    current inbox (the page it just rendered)? Then the stream starts without the sync, saving
+    the phone a re-read; a change before that moment makes it say False, after it is a message.
     """
     app = current_app._get_current_object()
     push = broker(app)
@@ -85,6 +86,7 @@ def stream(channels: Iterable[str], sync: bool = True) -> Response:
     max_seconds = float(app.config.get("PUSH_MAX_STREAM_SECONDS", 1800))
     subscription = push.subscribe(channels)
     try:
+        sync = shows_current is None or not shows_current()
         _release_database(app)
     except BaseException:
         push.unsubscribe(subscription)

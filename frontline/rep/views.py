@@ -34,8 +34,11 @@ def home():
 @role_required(Role.REP)
 def stream():
     """`v`: the inbox the home page shows; without it (a deal page) the stream always syncs."""
-    fresh = request.args.get("v") == inbox_version(open_cards(current_user.id, "rep"))
-    return push.stream([push.user_channel(current_user.id)], sync=not fresh)
+    page, user_id = request.args.get("v"), current_user.id
+    return push.stream(
+        [push.user_channel(user_id)],
+        shows_current=lambda: page == inbox_version(open_cards(user_id, "rep")),
+    )
 
 
 @bp.get("/cards/<int:card_id>")

@@ -189,3 +189,17 @@ def test_the_rep_stream_syncs_only_a_stale_home(app, auth):
     stream_url = re.search(r'sse-connect="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert b"data: sync" not in _first_event(auth.client, stream_url)
     assert b"data: sync" in _first_event(auth.client, stream_url.replace("v=", "v=stale"))
+
+
+def test_the_version_is_compared_once_the_stream_listens(app):
+    """Compared before subscribing, a card arriving in between would be missed for good."""
+    from frontline import push
+
+    listening: list[int] = []
+    with app.test_request_context():
+        response = push.stream(
+            ["user:1"], shows_current=lambda: listening.append(push.broker().subscriber_count())
+        )
+        assert b"data: sync" in next(iter(response.response))  # None said: not current
+        response.close()
+        assert listening == [1] and push.broker().subscriber_count() == 0
