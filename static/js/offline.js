@@ -151,12 +151,20 @@
       ? "Something went wrong on the server (" + status + "). Nothing on the phone was lost."
       : status === 404 ? "Not found (404): it may have moved on or been removed."
       : status === 403 ? "Refused (403): your account may not do this."
-      : "Refused by the server (" + status + ").";
+      : "Refused by the server (" + status + ")" + said(event.detail.xhr);
     fail(text, event.detail.requestConfig);
   });
   document.addEventListener("htmx:timeout", function (event) {
     fail("Frontline did not answer in time.", event.detail.requestConfig);
   });
+
+  // What the refusing page says: its flashed message, or its first paragraph.
+  function said(xhr) {
+    if (!/html/.test(xhr.getResponseHeader("Content-Type") || "")) return ".";
+    var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var text = page.querySelector("#messages .flash, main [role=alert], main p");
+    return text && text.textContent.trim() ? ": " + text.textContent.trim() : ".";
+  }
 
   function markKept(elt) {
     var form = elt && elt.closest ? elt.closest("form") : null;

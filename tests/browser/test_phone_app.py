@@ -291,3 +291,16 @@ def test_small_links_are_thumb_sized(phone, app, live_server, floor):
         assert tabs.nth(index).bounding_box()["height"] >= 44
     screenshot(phone, "phone-rep-tabs")
     assert_accessible(phone)
+
+
+def test_a_refusal_says_the_servers_reason(phone, app, live_server, floor):
+    open_card(phone, live_server, floor)
+    phone.evaluate(  # the form's CSRF token went stale (another tab signed in again, say)
+        "document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'stale');"
+        "document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRFToken': 'stale'}))"
+    )
+    phone.get_by_role("button", name="Acknowledge").click()
+    failure = phone.locator("#failure")
+    failure.wait_for()
+    assert "Refused by the server (400): This form has expired" in failure.inner_text()
+    assert taps(app, floor["card"]) == [("issued", None)]
