@@ -129,7 +129,7 @@
   document.addEventListener("htmx:beforeOnLoad", function (event) {
     var config = event.detail.requestConfig;
     var xhr = event.detail.xhr;
-    if (config && isTap(config) && xhr.getResponseHeader("HX-Redirect")) {
+    if (config && isTap(config) && /^\/login\b/.test(xhr.getResponseHeader("HX-Redirect") || "")) {
       enqueue(config.path, config.formData);
     }
   });
