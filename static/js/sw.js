@@ -65,6 +65,7 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf("/api/") === 0) return; // integrations' JSON: never kept
   if (url.pathname.indexOf("/static/") === 0) event.respondWith(staticFile(request));
   else if (isPage(request)) event.respondWith(page(request));
   // Fragments, streams and the API go to the network as they are: htmx says when they fail.
