@@ -203,3 +203,14 @@ def test_the_version_is_compared_once_the_stream_listens(app):
         assert b"data: sync" in next(iter(response.response))  # None said: not current
         response.close()
         assert listening == [1] and push.broker().subscriber_count() == 0
+
+
+def test_a_changed_shell_file_makes_a_new_worker_version(app, client):
+    def version() -> str:
+        return re.search(r'var VERSION = "(\w+)"', client.get("/sw.js").get_data(as_text=True))[1]
+
+    before = version()
+    assert version() == before  # the same deploy: the phone keeps its worker
+    files = app.extensions["static_files"]
+    files.hashed["css/app.css"] = "css/app.0123456789.css"  # as a deploy with new CSS names it
+    assert version() != before
