@@ -25,6 +25,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	mkdir -p instance
 	$(BIN)/frontline db upgrade
+	$(BIN)/frontline push keys --write --if-missing
 	$(BIN)/frontline demo load --if-missing
 	$(BIN)/frontline models train --if-missing
 	$(BIN)/frontline models score

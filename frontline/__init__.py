@@ -29,6 +29,7 @@ from .config import init_app as configure
 from .extensions import csrf, db, migrate
 from .host import bp as host_bp
 from .leads import bp as leads_bp
+from .phone import bp as phone_bp
 from .rep import bp as rep_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     configure(app, config)
     security.init_app(app)
+    assets.init_app(app)
     database.init_app(app)
     zones.init_app(app)
     migrate.init_app(
@@ -64,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     casino.init_app(app)
     api.init_app(app)
     errors.init_app(app)  # after the API: its handler would answer JSON for every page
-    for blueprint in (auth.bp, host_bp, rep_bp, analyst_bp, admin_bp, leads_bp):
+    for blueprint in (auth.bp, host_bp, rep_bp, analyst_bp, admin_bp, leads_bp, phone_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["script_tags"] = assets.script_tags
     cli.init_app(app)

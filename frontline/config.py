@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -37,6 +38,26 @@ def lane_costs(text: str | None) -> dict[str, Decimal]:
             raise ConfigError(f"FRONTLINE_CARGO_COST_PER_KG: {pair!r} is not LANE=dollars per kg")
         costs[lane.strip()] = value
     return costs
+
+
+def vapid_keys(instance_path: str, env: Mapping[str, str]) -> dict[str, str]:
+    """FRONTLINE_VAPID_* variables, else instance/vapid.json (as `frontline push keys` writes)."""
+    keys = {
+        "VAPID_PRIVATE_KEY": env.get("FRONTLINE_VAPID_PRIVATE_KEY", ""),
+        "VAPID_PUBLIC_KEY": env.get("FRONTLINE_VAPID_PUBLIC_KEY", ""),
+        "VAPID_SUBJECT": env.get("FRONTLINE_VAPID_SUBJECT", "mailto:ops@frontline.invalid"),
+    }
+    stored = Path(instance_path) / "vapid.json"
+    if not keys["VAPID_PRIVATE_KEY"] and stored.is_file():
+        try:
+            pair = json.loads(stored.read_text())
+            keys["VAPID_PRIVATE_KEY"], keys["VAPID_PUBLIC_KEY"] = (
+                pair["private_key"],
+                pair["public_key"],
+            )
+        except (ValueError, KeyError) as error:
+            raise ConfigError(f"{stored}: not a VAPID key pair ({error})") from None
+    return keys
 
 
 def from_environment(
@@ -98,6 +119,9 @@ def from_environment(
         # How many reverse proxies (nginx, a load balancer) stand in front and set
         # X-Forwarded-For/-Proto/-Host. 0 trusts none: a client cannot spoof its address.
         "PROXY_HOPS": int(env.get("FRONTLINE_PROXY_HOPS", "0")),
+        # Web Push (VAPID, RFC 8292): `frontline push keys` makes a pair; the demo writes
+        # instance/vapid.json, read when the variables are not set. No keys: no lock-screen push.
+        **vapid_keys(instance_path, env),
         "API_TITLE": "Frontline API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

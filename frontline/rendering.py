@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
@@ -30,6 +31,22 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     response = make_response(html, status)
     response.vary.add("HX-Request")
     return response
+
+
+def current_page() -> str:
+    """The path of the page the person is on: for htmx the page around the fragment, so a
+    sign-in can bring them back to it (never to a fragment or a POST's URL)."""
+    if is_htmx():
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        return page.path + (f"?{page.query}" if page.query else "") if page.path else "/"
+    return request.full_path.rstrip("?") if request.method == "GET" else "/"
+
+
+def safe_next(target: str | None) -> str | None:
+    """A `next` that stays on this site: a path, never //host or a scheme."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    return target
 
 
 def leave_for(location: str) -> Response:

@@ -68,6 +68,8 @@ def content_security_policy() -> str:
             "style-src 'self'",
             "img-src 'self'",
             "connect-src 'self'",  # htmx requests and the live stream
+            "manifest-src 'self'",  # the installable app (phone/)
+            "worker-src 'self'",  # its service worker, /sw.js
             "form-action 'self'",
             "frame-ancestors 'none'",
             "base-uri 'none'",
@@ -83,8 +85,10 @@ def add_headers(response: Response) -> Response:
         headers.setdefault(name, value)
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static" and not response.cache_control.private:
+    kept = response.cache_control.private or response.cache_control.public
+    if request.endpoint != "static" and not kept:
         # Pages, fragments, streams and API answers may be someone's: no cache keeps them.
-        # A view that revalidates on purpose (ETag, "private, no-cache") keeps its own header.
+        # A view that revalidates on purpose (ETag, "private, no-cache") keeps its own header,
+        # and so does one saying it holds nobody's data ("public": the manifest, /sw.js).
         headers["Cache-Control"] = "no-store"
     return response

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .. import push
 from ..extensions import db, login_manager
-from ..rendering import leave_for
+from ..rendering import current_page, leave_for
 from ..tables import Role, User, UserSession, utcnow
 
 HOMES = {
@@ -109,7 +109,8 @@ def _forget_sessions_not_ended(session: Session) -> None:
 def sign_in_first():
     """Not signed in (or no longer): to the sign-in page, saying why; htmx leaves the fragment."""
     flash(g.pop("signed_out_reason", None) or "Please sign in to continue.")
-    return leave_for(url_for("auth.login"))
+    page = current_page()
+    return leave_for(url_for("auth.login", next=page) if page != "/" else url_for("auth.login"))
 
 
 def home_for(user: User) -> str:

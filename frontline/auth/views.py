@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..rendering import render, see_other
+from ..rendering import render, safe_next, see_other
 from ..tables import User, UserSession
 from . import bp
 from .access import end_session, home_for
@@ -48,7 +48,7 @@ def login():
     login_user(user)
     session["seen"] = int(time.time())
     current_app.logger.info("sign-in %s", user.email)
-    return see_other(home_for(user))
+    return see_other(safe_next(request.args.get("next")) or home_for(user))
 
 
 @bp.post("/logout")

@@ -39,6 +39,7 @@ def next_owner(card: IssuedCard, guest: Guest, now: datetime) -> Route:
 def escalate_overdue(now: datetime, minutes: int) -> int:
     """Move every overdue card on and return how many moved; safe from several workers at once."""
     notify: set[int] = set()
+    new_owners: set[int] = set()
     moved = 0
     for card in overdue(now, minutes):
         route = next_owner(card, db.session.get(Guest, card.subject_id), now)
@@ -49,11 +50,13 @@ def escalate_overdue(now: datetime, minutes: int) -> int:
             continue  # another worker moved it first
         db.session.add(CardAction(card_id=card.id, action="escalated", detail=note, at=now))
         notify |= {route.user.id} | ({card.assignee_id} if card.assignee_id else set())
+        new_owners.add(route.user.id)
         moved += 1
     db.session.commit()
     db.session.expire_all()
     for user_id in sorted(notify):
         push.publish(push.user_channel(user_id), "inbox", "changed")
+    push.web.announce(new_owners)
     return moved
 
 

@@ -12,13 +12,14 @@ from .demo import demo
 from .guidance import guidance
 from .imports import imports
 from .models import models
+from .push import push
 from .rules import rules
 from .tokens import tokens
 from .users import users
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, guidance, imports, models, rules, tokens, users):
+    for group in (demo, guidance, imports, models, push, rules, tokens, users):
         app.cli.add_command(group)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from .. import push
 from ..extensions import db
 from ..tables import CardAction, CardStatus, IssuedCard, User, utcnow
@@ -27,17 +30,42 @@ class ActionRefused(ValueError):
     """The tap does not apply to this card now; the message says why."""
 
 
-def tap(card: IssuedCard, user: User, action: str, outcome: str = "", reason: str = "") -> None:
-    """Apply a tap, record it, commit, and tell the assignee's other phones."""
+def tap(
+    card: IssuedCard, user: User, action: str, outcome: str = "", reason: str = "", tap_id: str = ""
+) -> None:
+    """Apply a tap, record it, commit, and tell the assignee's other phones.
+
+    `tap_id` is the phone's own id for the tap: the same tap sent again is recorded once.
+    """
+    # --- idempotency (phones queue taps offline and may send one twice) ---
+    if tap_id and _already_recorded(tap_id):
+        return
+    # --- end idempotency ---
     if action not in card.actions or action not in MOVES:
         raise ActionRefused(f"{action!r} is not an action of this card")
     if not card.status.is_open:
         raise ActionRefused(f"this card is already {card.status.value.replace('_', ' ')}")
     detail = _detail(card, action, outcome, reason)
     card.status = MOVES[action]
-    card.taps.append(CardAction(user_id=user.id, action=action, detail=detail, at=utcnow()))
-    db.session.commit()
+    card.taps.append(
+        CardAction(
+            user_id=user.id, action=action, detail=detail, at=utcnow(), tap_id=tap_id or None
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same tap, sent twice at once, committed by the other request
+        db.session.rollback()
+        if not (tap_id and _already_recorded(tap_id)):
+            raise
+        return
     push.publish(push.user_channel(user.id), "inbox", "changed")
+
+
+def _already_recorded(tap_id: str) -> bool:
+    if len(tap_id) > 64:
+        raise ActionRefused("this tap's id is longer than 64 characters")
+    return db.session.scalar(select(CardAction.id).where(CardAction.tap_id == tap_id)) is not None
 
 
 def _detail(card: IssuedCard, action: str, outcome: str, reason: str) -> str:

@@ -11,6 +11,7 @@ from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_guest_cards
+from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Guest, IssuedCard, Role, Visit
 from . import bp
@@ -23,13 +24,19 @@ def inbox():
     return render(
         "host/inbox.html", block="inbox", cards=cards, guests=guests,
         zones=zone_names(), book=lambda: guest_book(current_user.id),
+        version=inbox_version(cards, guests),
     )  # fmt: skip
 
 
 @bp.get("/stream")
 @role_required(Role.HOST)
 def stream():
-    return push.stream(stream_channels(current_user))
+    """`v`: the inbox the page shows; the stream syncs the phone only if it is not current."""
+    page, user_id = request.args.get("v"), current_user.id
+    return push.stream(
+        stream_channels(current_user),
+        shows_current=lambda: page == inbox_version(*open_guest_cards(user_id)),
+    )
 
 
 @bp.get("/cards/<int:card_id>")
@@ -55,9 +62,10 @@ def act(card_id: int):
             form.get("action", ""),
             form.get("outcome", ""),
             form.get("reason", ""),
+            tap_id=form.get("tap_id", ""),
         )
     except actions.ActionRefused as refusal:
-        flash(f"Not recorded: {refusal}.")
+        flash(f"Not recorded: {refusal}.", "error")
     return see_other(url_for("host.card", card_id=card_id))
 
 

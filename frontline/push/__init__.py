@@ -1,16 +1,18 @@
 """Live push: the inbox in the database is the truth; a server-sent-event stream only signals.
 
 Every stream starts with `event: inbox` / `data: sync` (read your inbox now), so a phone that
-reconnects, for whatever reason, misses nothing. See docs/push.md.
+reconnects, for whatever reason, misses nothing; unless the caller knows the phone shows the
+current inbox (`shows_current`). See docs/push.md.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, current_app
 
+from . import web
 from .broker import SIGNED_OUT, SYNC, LocalBroker, Message, PushUnavailable, Subscription
 from .redis_broker import RedisBroker
 from .sse import EventStream, check_event, format_event
@@ -30,6 +32,7 @@ __all__ = [
     "shutdown",
     "stream",
     "user_channel",
+    "web",
 ]
 
 Broker = LocalBroker | RedisBroker
@@ -49,6 +52,7 @@ def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     broker = RedisBroker(url, app.config["PUSH_REDIS_PREFIX"]) if url else LocalBroker()
     app.extensions["push"] = broker
+    web.init_app(app)
     app.register_error_handler(PushUnavailable, _unavailable)
 
 
@@ -74,8 +78,13 @@ def publish(channel: str, event: str = "inbox", data: str = "") -> None:
     broker().publish(channel, event, data)
 
 
-def stream(channels: Iterable[str]) -> Response:
-    """An SSE response: subscribe first, then `inbox`/`sync`, messages and heartbeats."""
+def stream(channels: Iterable[str], shows_current: Callable[[], bool] | None = None) -> Response:
+    """An SSE response: subscribe first, then `inbox`/`sync`, messages and heartbeats.
+
+    `shows_current`, asked once the subscription is live: does the phone already show the
+    current inbox (the page it just rendered)? Then the stream starts without the sync, saving
+    the phone a re-read; a change before that moment makes it say False, after it is a message.
+    """
     app = current_app._get_current_object()
     push = broker(app)
     limit = app.config.get("PUSH_MAX_STREAMS")
@@ -85,11 +94,12 @@ def stream(channels: Iterable[str]) -> Response:
     max_seconds = float(app.config.get("PUSH_MAX_STREAM_SECONDS", 1800))
     subscription = push.subscribe(channels)
     try:
+        sync = shows_current is None or not shows_current()
         _release_database(app)
     except BaseException:
         push.unsubscribe(subscription)
         raise
-    body = EventStream(push, subscription, heartbeat, max_seconds)
+    body = EventStream(push, subscription, heartbeat, max_seconds, sync)
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx would hold events back otherwise

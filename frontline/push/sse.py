@@ -42,12 +42,15 @@ class EventStream:
         subscription: Subscription,
         heartbeat_seconds: float,
         max_seconds: float,
+        sync: bool = True,
     ):
         self.broker, self.subscription = broker, subscription
         self.heartbeat_seconds, self.max_seconds = heartbeat_seconds, max_seconds
+        self.sync = sync
 
     def __iter__(self) -> Iterator[bytes]:
-        yield f"retry: {RETRY_MS}\n".encode() + format_event(*SYNC)  # one block
+        first = format_event(*SYNC) if self.sync else HEARTBEAT  # the headers go out at once
+        yield f"retry: {RETRY_MS}\n".encode() + first  # one block
         now = time.monotonic()
         deadline, last_write = now + self.max_seconds, now
         while now < deadline:

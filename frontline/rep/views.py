@@ -9,6 +9,7 @@ from ..cargo.capacity import board
 from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_cards
+from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Customer, Flight, IssuedCard, Lane, Role, utcnow
 from . import bp
@@ -24,13 +25,20 @@ SUBJECTS = {"flight": Flight, "customer": Customer, "lane": Lane}
 def home():
     upcoming = board(utcnow(), current_user.id)[:UPCOMING]
     cards = open_cards(current_user.id, "rep")
-    return render("rep/home.html", block="inbox", cards=cards, upcoming=upcoming)
+    return render(
+        "rep/home.html", block="inbox", cards=cards, upcoming=upcoming, version=inbox_version(cards)
+    )
 
 
 @bp.get("/stream")
 @role_required(Role.REP)
 def stream():
-    return push.stream(stream_channels(current_user))
+    """`v`: the inbox the home page shows; without it (a deal page) the stream always syncs."""
+    page, user_id = request.args.get("v"), current_user.id
+    return push.stream(
+        stream_channels(current_user),
+        shows_current=lambda: page == inbox_version(open_cards(user_id, "rep")),
+    )
 
 
 @bp.get("/cards/<int:card_id>")
@@ -46,9 +54,16 @@ def card(card_id: int):
 def act(card_id: int):
     found = _my_card(card_id)
     try:
-        actions.tap(found, current_user, request.form.get("action", ""), "", _reason())
+        actions.tap(
+            found,
+            current_user,
+            request.form.get("action", ""),
+            "",
+            _reason(),
+            tap_id=request.form.get("tap_id", ""),
+        )
     except actions.ActionRefused as refusal:
-        flash(f"Not recorded: {refusal}.")
+        flash(f"Not recorded: {refusal}.", "error")
     return see_other(url_for("rep.card", card_id=card_id))
 
 

@@ -97,6 +97,8 @@ class CardAction(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The phone's own id for a tap: a tap queued offline and sent twice is recorded once.
+    tap_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     card: Mapped[IssuedCard] = relationship(back_populates="taps")
     user: Mapped[User | None] = relationship()

@@ -95,6 +95,28 @@ class Shift(db.Model):
     user: Mapped[User] = relationship(back_populates="shifts")
 
 
+class PushSubscription(db.Model):
+    """One device's Web Push subscription (RFC 8030 endpoint and RFC 8291 keys)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Signing out (or the session ending) ends the device's lock-screen alerts with it.
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(1024), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(128))
+    auth: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(256), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def keys(self) -> dict:
+        """The subscription as pywebpush takes it."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
 class UserSession(db.Model):
     """One signed-in browser. Deleting the row ends it, whatever the cookie says."""
 

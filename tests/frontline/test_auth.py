@@ -150,7 +150,7 @@ def test_idle_session_ends_and_says_so_on_the_next_tap(auth, app):
     assert auth.client.get("/host/").status_code == 200  # still within the idle time
     _idle_for(auth.client, app.config["SESSION_IDLE_MINUTES"] * 60 + 1)
     response = auth.client.get("/host/")
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/host/"
     page = auth.client.get("/login").get_data(as_text=True)
     assert "signed out after inactivity" in page
     assert _sessions(app) == 0  # the row is gone: the old cookie cannot come back

@@ -1,0 +1,306 @@
+"""The phone as an app (issue 14): taps kept offline and sent once, the network's state, an
+expired session mid-tap, error pages, installability, the offline shell, Web Push, and axe."""
+
+import json
+import re
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from frontline.extensions import db
+from frontline.push import web
+from frontline.tables import CardAction, IssuedCard, UserSession
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, screenshot, sign_in
+from tests.factories import (
+    arrival,
+    make_guest,
+    make_shift,
+    make_token,
+    make_user,
+    make_visit,
+    make_zone,
+)
+from tests.push_service import PushService, b64encode
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def floor(app, live_server):
+    """Maya (host, on shift) and her guest Ava, whose arrival makes a card through the API."""
+    keys = web.generate_keys()
+    app.config.update(VAPID_PRIVATE_KEY=keys["private_key"], VAPID_PUBLIC_KEY=keys["public_key"])
+    with app.app_context():
+        make_zone()
+        host = make_user(role="host", email="maya@example.test", password="demo")
+        make_shift(host)
+        guest = make_guest(host=host, external_id="G1", name="Ava Walsh")
+        make_visit(guest, days_ago=15, rating=2, complaint="Room not ready at check-in.")
+        other = make_guest(host=host, external_id="G2", name="Ben Okafor")
+        make_visit(other, days_ago=20, rating=1, complaint="Cold food.")
+        token = make_token()
+    response = requests.post(
+        f"{live_server.url}/api/v1/events",
+        json=arrival("G1"),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    with app.app_context():
+        card_id = db.session.scalar(select(IssuedCard.id))
+    return {"card": card_id, "token": token, "vapid": keys}
+
+
+def until(page, expression: str, seconds: float = 10) -> None:
+    """Poll an expression through DevTools (wait_for_function may eval, which the CSP refuses)."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
+
+
+def taps(app, card_id: int) -> list[tuple[str, str | None]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(CardAction.action, CardAction.tap_id).where(CardAction.card_id == card_id)
+        )
+        return [(action, tap_id) for action, tap_id in rows]
+
+
+def open_card(phone, live_server, floor) -> None:
+    sign_in(phone, live_server.url, "maya@example.test")
+    phone.wait_for_url(f"{live_server.url}/host/")
+    phone.goto(f"{live_server.url}/host/cards/{floor['card']}")
+    phone.get_by_role("heading", name="Ava Walsh").wait_for()
+
+
+def test_a_tap_offline_waits_on_the_phone_and_is_recorded_once(phone, app, live_server, floor):
+    open_card(phone, live_server, floor)
+    phone.context.set_offline(True)
+    phone.get_by_role("button", name="Acknowledge").click()
+    banner = phone.locator("#netstate")
+    banner.filter(has_text="1 tap waiting").wait_for()
+    assert re.fullmatch(r"Offline since \d\d:\d\d · 1 tap waiting", banner.inner_text().strip())
+    screenshot(phone, "phone-offline-tap-waiting")
+    assert taps(app, floor["card"]) == [("issued", None)]  # nothing reached the server
+
+    phone.context.set_offline(False)
+    banner.wait_for(state="hidden")
+    phone.locator(".status", has_text="Acknowledged").wait_for()
+    screenshot(phone, "phone-tap-sent")
+    recorded = taps(app, floor["card"])
+    assert [action for action, _ in recorded] == ["issued", "acknowledge"]
+    assert recorded[1][1]  # the phone's own id for the tap
+    # The network flaps again: nothing is sent twice.
+    phone.context.set_offline(True)
+    phone.context.set_offline(False)
+    phone.wait_for_timeout(500)
+    assert phone.evaluate("localStorage.getItem('frontline:taps')") == "[]"
+    assert len(taps(app, floor["card"])) == 2
+    assert_accessible(phone)
+
+
+def test_the_inbox_says_when_it_was_updated_and_since_when_it_is_offline(phone, live_server, floor):
+    sign_in(phone, live_server.url, "maya@example.test")
+    phone.wait_for_url(f"{live_server.url}/host/")
+    phone.locator("#freshness", has_text="Updated just now").wait_for()
+    until(phone, "navigator.serviceWorker.controller !== null")
+    phone.reload()  # through the service worker: the inbox is kept on the phone
+    phone.locator(".alert", has_text="Ava Walsh").wait_for()
+    phone.context.set_offline(True)
+    phone.locator("#netstate", has_text="Offline since").wait_for()
+    freshness = phone.locator("#freshness").inner_text()
+    assert re.fullmatch(r"Offline since \d\d:\d\d · showing the inbox of \d\d:\d\d", freshness)
+    screenshot(phone, "phone-inbox-offline")
+    assert_accessible(phone)
+
+    phone.reload()  # offline: the last inbox from the phone, not the browser's error page
+    phone.locator(".alert", has_text="Ava Walsh").wait_for()
+    phone.goto(f"{live_server.url}/host/cards/{floor['card'] + 1000}")  # never opened: the shell
+    phone.get_by_role("heading", name="No network").wait_for()
+    screenshot(phone, "phone-offline-shell")
+    assert_accessible(phone)
+    phone.context.set_offline(False)
+
+
+def test_an_expired_session_mid_tap_signs_in_again_and_keeps_the_tap(
+    phone, app, live_server, floor
+):
+    open_card(phone, live_server, floor)
+    with app.app_context():
+        db.session.execute(db.delete(UserSession))
+        db.session.commit()
+    phone.get_by_role("button", name="Acknowledge").click()
+    phone.wait_for_url(re.compile(r"/login\?next="))
+    assert phone.locator("#card").count() == 0  # the whole page moved, not a login in the card
+    assert "Please sign in" in phone.locator("#messages").inner_text()
+    phone.locator("#netstate", has_text="1 tap waiting: sent once you sign in").wait_for()
+    screenshot(phone, "phone-session-expired")
+    assert_accessible(phone)
+    phone.get_by_label("E-mail").fill("maya@example.test")
+    phone.get_by_label("Password").fill("demo")
+    phone.get_by_role("button", name="Sign in").click()
+    phone.wait_for_url(f"{live_server.url}/host/cards/{floor['card']}")
+    phone.locator(".status", has_text="Acknowledged").wait_for()
+    assert [a for a, _ in taps(app, floor["card"])] == ["issued", "acknowledge"]
+
+
+def test_errors_are_pages_with_a_way_home(phone, live_server, floor):
+    sign_in(phone, live_server.url, "maya@example.test")
+    phone.wait_for_url(f"{live_server.url}/host/")
+    answer = phone.goto(f"{live_server.url}/host/cards/999999")
+    assert answer.status == 404
+    phone.get_by_role("heading", name="404 · Not Found").wait_for()
+    screenshot(phone, "phone-404")
+    assert_accessible(phone)
+    answer = phone.goto(f"{live_server.url}/admin/")
+    assert answer.status == 403
+    phone.get_by_role("heading", name="403 · Forbidden").wait_for()
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Back to your home page").click()
+    phone.wait_for_url(f"{live_server.url}/host/")
+
+
+def test_a_refused_tap_says_what_happened_and_offers_a_retry(phone, app, live_server, floor):
+    open_card(phone, live_server, floor)
+    with app.app_context():  # the card moved to someone else meanwhile
+        db.session.get(IssuedCard, floor["card"]).assignee_id = None
+        db.session.commit()
+    phone.get_by_role("button", name="Acknowledge").click()
+    failure = phone.locator("#failure")
+    failure.wait_for()
+    assert "Not found (404)" in failure.inner_text()
+    assert phone.get_by_role("button", name="Retry").is_visible()
+    screenshot(phone, "phone-refused-tap")
+    assert_accessible(phone)
+
+
+def test_the_app_installs_and_its_worker_serves_the_shell(browser, live_server, floor, tmp_path):
+    """In a profile of its own: Chromium never offers to install from an incognito context."""
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    try:
+        phone = context.new_page()
+        sign_in(phone, live_server.url, "maya@example.test")
+        phone.wait_for_url(f"{live_server.url}/host/")
+        until(phone, "navigator.serviceWorker.controller !== null")
+        cdp = context.new_cdp_session(phone)
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == [] and json.loads(manifest["data"])["name"] == "Frontline"
+        cached = phone.evaluate(
+            "caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
+            ".then(c => c.keys()).then(keys => keys.map(k => new URL(k.url).pathname)))))"
+            ".then(a => a.flat())"
+        )
+        assert "/offline" in cached and any(p.startswith("/static/css/app.") for p in cached)
+        screenshot(phone, "phone-installable-inbox")
+    finally:
+        context.close()
+
+
+def test_a_push_reaches_the_phone_and_opens_the_card(phone, app, live_server, floor):
+    """Chromium without Google's push service cannot subscribe (it says so, checked below); the
+    device subscribes through the app's own endpoint with keys made here, the local push service
+    decrypts what the server sent, and DevTools hands it to the service worker as the phone's
+    push service would."""
+    app.config.update(WEBPUSH_SERVICES=("127.0.0.1",), WEBPUSH_ALLOW_HTTP=True)
+    phone.context.grant_permissions(["notifications"], origin=live_server.url)
+    sign_in(phone, live_server.url, "maya@example.test")
+    phone.wait_for_url(f"{live_server.url}/host/")
+    until(phone, "navigator.serviceWorker.controller !== null")
+    toggle = phone.get_by_role("button", name="Lock-screen alerts")
+    toggle.wait_for()
+    toggle.click()
+    phone.locator("#failure", has_text="could not be turned on").wait_for()  # no push service
+
+    with PushService(floor["vapid"]["public_key"]) as service:
+        device = service.device("maya-phone")
+        status = phone.evaluate(
+            """([endpoint, p256dh, auth]) => fetch('/phone/push-subscription', {
+                 method: 'POST', body: new URLSearchParams({endpoint, p256dh, auth}),
+                 headers: {'X-CSRFToken':
+                   JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']}})
+               .then(r => r.status)""",
+            [service.endpoint("maya-phone"), device.p256dh(), b64encode(device.auth)],
+        )
+        assert status == 204
+        response = requests.post(
+            f"{live_server.url}/api/v1/events",
+            json=arrival("G2"),
+            headers={"Authorization": f"Bearer {floor['token']}"},
+            timeout=10,
+        )
+        assert response.status_code == 202
+        assert app.extensions["webpush"].wait()
+    assert service.refused == []
+    [delivery] = service.delivered
+    assert delivery.payload["title"] == "Ben Okafor"
+
+    cdp = phone.context.new_cdp_session(phone)
+    versions: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: versions.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    registration = phone.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    phone.wait_for_timeout(300)
+    registration_id = next(r["registrationId"] for r in versions if r["scopeURL"] == registration)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": live_server.url,
+            "registrationId": registration_id,
+            "data": json.dumps(delivery.payload),
+        },
+    )
+    shown = None
+    for _ in range(50):  # the worker shows it asynchronously
+        shown = phone.evaluate(
+            "navigator.serviceWorker.ready.then(r => r.getNotifications())"
+            ".then(list => list.map(n => [n.title, n.body, n.data.url]))"
+        )
+        if shown:
+            break
+        phone.wait_for_timeout(100)
+    assert shown == [["Ben Okafor", delivery.payload["body"], delivery.payload["url"]]]
+
+
+def test_small_links_are_thumb_sized(phone, app, live_server, floor):
+    """44 px at least: "← Inbox", "Why this card", the rep's tabs (they were 22-40 px)."""
+    open_card(phone, live_server, floor)
+    for target in (phone.get_by_role("link", name="← Inbox"), phone.locator(".why-more summary")):
+        assert target.bounding_box()["height"] >= 44, target
+    with app.app_context():
+        make_user(role="rep", email="ravi@example.test", password="demo")
+    phone.context.clear_cookies()
+    sign_in(phone, live_server.url, "ravi@example.test")
+    phone.wait_for_url(f"{live_server.url}/rep/")
+    tabs = phone.locator(".tabs a")
+    assert tabs.count() == 4
+    for index in range(4):
+        assert tabs.nth(index).bounding_box()["height"] >= 44
+    screenshot(phone, "phone-rep-tabs")
+    assert_accessible(phone)
+
+
+def test_a_refusal_says_the_servers_reason(phone, app, live_server, floor):
+    open_card(phone, live_server, floor)
+    phone.evaluate(  # the form's CSRF token went stale (another tab signed in again, say)
+        "document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'stale');"
+        "document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRFToken': 'stale'}))"
+    )
+    phone.get_by_role("button", name="Acknowledge").click()
+    failure = phone.locator("#failure")
+    failure.wait_for()
+    assert "Refused by the server (400): This form has expired" in failure.inner_text()
+    assert taps(app, floor["card"]) == [("issued", None)]
