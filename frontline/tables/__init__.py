@@ -17,6 +17,7 @@ from .facts import FactValue
 from .guidance import CardAction, CardStatus, Event, IssuedCard
 from .packs import Evaluation, PackChange, PackVersion, RulePack
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
+from .plans import DirectoryEntry, MarketTarget
 from .types import Fixed, Money, UTCDateTime, utcnow
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "CompetitorOffer",
     "Customer",
     "CustomerTier",
+    "DirectoryEntry",
     "Evaluation",
     "Event",
     "FactValue",
@@ -41,6 +43,7 @@ __all__ = [
     "Lane",
     "LoginAttempt",
     "LostReason",
+    "MarketTarget",
     "Money",
     "OfferType",
     "PackChange",
