@@ -91,7 +91,10 @@ def _potential(now: datetime) -> dict[int, Decimal]:
     by_customer: dict[int, dict[int, int]] = defaultdict(dict)
     for customer_id, lane_id, cents in db.session.execute(query):
         by_customer[customer_id][lane_id] = int(cents or 0)
-    spend = dict(db.session.execute(select(Customer.id, Customer.est_annual_spend)))
+    spend = {
+        cid: amount
+        for cid, amount in db.session.execute(select(Customer.id, Customer.est_annual_spend))
+    }
     potential: dict[int, Decimal] = defaultdict(Decimal)
     for customer_id, lanes in by_customer.items():
         total = sum(lanes.values())
