@@ -83,7 +83,7 @@ def choose(business: str, market: str, roles: tuple[str, ...], now: datetime) ->
         wanted = [e for e in entries if e.role == role]
         on = next((e for e in wanted if on_duty(e, now)), None)
         if on is not None:
-            return Contact(on, f"{ROLES[role]} for {_where(on)}")
+            return Contact(on, f"{ROLES[role]}, {_where(on)}")
         if wanted:
             fallback = _on_call(entries, now)
             if fallback is not None:
@@ -98,7 +98,9 @@ def _on_call(entries: list[DirectoryEntry], now: datetime) -> DirectoryEntry | N
 
 
 def _where(entry: DirectoryEntry) -> str:
-    return "every market" if entry.market == ANY_MARKET else entry.market
+    if entry.market != ANY_MARKET:
+        return entry.market
+    return "all lanes" if entry.business == "cargo" else "all zones"
 
 
 def entries_for(business: str, market: str) -> list[DirectoryEntry]:

@@ -34,6 +34,9 @@ class MarketTarget(db.Model):
     set_by: Mapped[User] = relationship()
 
 
+WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+
+
 class DirectoryEntry(db.Model):
     """A person in sales or marketing behind a micro-market, how to reach them and when."""
 
@@ -53,3 +56,17 @@ class DirectoryEntry(db.Model):
     duty_days: Mapped[str] = mapped_column(String(7), default="1234567")
     duty_from: Mapped[int] = mapped_column(SmallInteger, default=0)
     duty_to: Mapped[int] = mapped_column(SmallInteger, default=24)
+
+    @property
+    def duty_text(self) -> str:
+        """E.g. "Mon-Fri, 5-21 h UTC" or "every day, round the clock"."""
+        days = sorted(self.duty_days)
+        if days == list("1234567"):
+            when = "every day"
+        elif "".join(days) in "1234567" and len(days) > 2:
+            when = f"{WEEKDAYS[int(days[0])]}-{WEEKDAYS[int(days[-1])]}"
+        else:
+            when = ", ".join(WEEKDAYS[int(d)] for d in days)
+        if (self.duty_from, self.duty_to) == (0, 24):
+            return f"{when}, round the clock"
+        return f"{when}, {self.duty_from}-{self.duty_to} h UTC"

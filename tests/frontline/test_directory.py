@@ -48,7 +48,7 @@ def test_a_large_deal_reaches_the_lanes_product_manager(people):
     with people.app_context():
         big, small = Decimal("2500000"), Decimal("40000")
         chosen = cargo_contacts.for_deal("FRA-ORD", big, False, WEDNESDAY_10)
-        assert chosen.entry.name == "Paula Ord" and "product manager for FRA-ORD" in chosen.why
+        assert chosen.entry.name == "Paula Ord" and chosen.why == "Lane product manager, FRA-ORD"
         assert chosen.tel == "tel:+496955501" and chosen.sms == "sms:+496955501"
         assert cargo_contacts.for_deal("FRA-JFK", big, False, WEDNESDAY_10).entry.name == "Jack Jfk"
         at_limit = cargo_contacts.for_deal("FRA-ORD", Decimal("2000000"), False, WEDNESDAY_10)
@@ -165,3 +165,15 @@ def test_on_duty_days_and_hours():
     sunday_03 = datetime(2026, 11, 29, 3, tzinfo=UTC)  # Saturday had no shift
     assert directory.on_duty(row, friday_23) and directory.on_duty(row, saturday_03)
     assert not directory.on_duty(row, sunday_03)
+
+
+@pytest.mark.parametrize(
+    ("days", "hours", "text"),
+    [
+        ("1234567", (0, 24), "every day, round the clock"),
+        ("12345", (5, 21), "Mon-Fri, 5-21 h UTC"),
+        ("135", (22, 6), "Mon, Wed, Fri, 22-6 h UTC"),
+    ],
+)
+def test_duty_reads_as_words(days, hours, text):
+    assert DirectoryEntry(duty_days=days, duty_from=hours[0], duty_to=hours[1]).duty_text == text
