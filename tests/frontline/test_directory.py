@@ -177,3 +177,38 @@ def test_on_duty_days_and_hours():
 )
 def test_duty_reads_as_words(days, hours, text):
     assert DirectoryEntry(duty_days=days, duty_from=hours[0], duty_to=hours[1]).duty_text == text
+
+
+def test_an_escalated_host_card_names_the_zone_manager(app, client, auth):
+    from datetime import timedelta
+
+    from frontline.casino.escalation import escalate_overdue
+    from frontline.tables import utcnow
+    from tests.factories import arrival, make_guest, make_shift, make_token, make_user, make_visit
+
+    with app.app_context():
+        make_zone()
+        host = make_user(role="host", email="maya@example.test", comp_authority=300)
+        make_shift(host)
+        guest = make_guest(host=host, external_id="G1", name="Ava Walsh")
+        make_visit(guest, days_ago=15, rating=2, complaint="Room not ready at check-in.")
+        manager = make_user(role="host", email="boss@example.test", display_name="Rita Moreno")
+        make_shift(manager, zones=("main_floor",), manager=True)
+        entry("casino", "main_floor", "zone_manager", "Zena Floor-Manager", days="1234567",
+              start=0, end=24, phone="+1 702 555 0100")  # fmt: skip
+        db.session.commit()
+        token = make_token()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/events", json=arrival("G1"), headers=headers).status_code == 202
+    with app.app_context():
+        card = db.session.scalar(select(IssuedCard).where(IssuedCard.rule_id == "service-recovery"))
+        card_id = card.id
+    auth.login("host", email="maya@example.test")
+    calm = client.get(f"/host/cards/{card_id}").get_data(as_text=True)
+    assert "Zena Floor-Manager" not in calm  # not escalated, no offer beyond authority
+    with app.app_context():
+        assert escalate_overdue(utcnow() + timedelta(minutes=6), minutes=5) >= 1
+    auth.logout()
+    auth.login("host", email="boss@example.test")
+    page = client.get(f"/host/cards/{card_id}").get_data(as_text=True)
+    assert "Zena Floor-Manager" in page and 'href="tel:+17025550100"' in page
