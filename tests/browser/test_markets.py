@@ -10,12 +10,17 @@ from sqlalchemy import select, update
 from frontline.cargo.refresh import refresh as refresh_outlook
 from frontline.extensions import db
 from frontline.tables import Customer, DirectoryEntry, Flight, Lane, User, utcnow
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import PHONE, screenshot, sign_in
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
 PRODUCT_MANAGER = "Henrike Baumgartner-Oyelaran"  # FRA-ORD's, in the demo directory
+
+
+def fits(page) -> bool:
+    """No page gets wider than the phone."""
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 @pytest.fixture
@@ -52,6 +57,7 @@ def test_the_reps_market_and_who_to_call_on_an_approval(phone, live_server, worl
     assert f"{expected.share * 100:.0f}%" in lane.locator("[data-share]").inner_text()
     assert "set by" in lane.locator(".target").inner_text()
     lane.scroll_into_view_if_needed()
+    assert fits(phone)
     screenshot(phone, "rep-my-market")
 
     phone.get_by_role("link", name="Quote").click()
@@ -73,6 +79,7 @@ def test_the_reps_market_and_who_to_call_on_an_approval(phone, live_server, worl
     assert call.get_attribute("href") == "tel:+496955002101"
     assert contact.get_by_role("link", name="Message").get_attribute("href").startswith("sms:+49")
     contact.scroll_into_view_if_needed()
+    assert fits(phone)
     screenshot(phone, "rep-approval-who-to-call")
 
 
@@ -99,6 +106,7 @@ def test_a_rep_card_shows_who_to_call(phone, live_server, world, app):
         .startswith("tel:+")
     )
     contact.scroll_into_view_if_needed()
+    assert fits(phone)
     screenshot(phone, "rep-card-who-to-call")
 
 
@@ -132,6 +140,7 @@ def test_the_analyst_sets_a_target_and_the_sales_lead_sees_it(phone, browser, li
     assert "just now" in target.inner_text() and "Chicago tender" in target.inner_text()
     assert "Earlier targets" in shown.inner_text()  # the seeded one is kept
     shown.scroll_into_view_if_needed()
+    assert fits(page)
     screenshot(page, "plan-lead-sees-target")
     lead.close()
 
@@ -149,4 +158,5 @@ def test_empty_market_and_the_admins_directory(phone, live_server, world, app):
     phone.get_by_role("link", name=re.compile("Who to call")).click()
     entry = phone.locator(".directory-entry", has_text=PRODUCT_MANAGER).first
     entry.wait_for()
+    assert fits(phone)
     screenshot(phone, "admin-directory")
