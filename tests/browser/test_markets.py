@@ -42,7 +42,7 @@ def world(cargo_world):
         return {"customer": customer.code}
 
 
-def test_the_reps_market_and_who_to_call_on_an_approval(phone, live_server, world, app):
+def test_the_reps_market_and_who_to_call_on_an_approval(phone, browser, live_server, world, app):
     base = live_server.url
     sign_in(phone, base, "rep@demo.test")
     phone.wait_for_url(f"{base}/rep/")
@@ -81,6 +81,17 @@ def test_the_reps_market_and_who_to_call_on_an_approval(phone, live_server, worl
     contact.scroll_into_view_if_needed()
     assert fits(phone)
     screenshot(phone, "rep-approval-who-to-call")
+
+    approver = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    analyst = approver.new_page()
+    sign_in(analyst, base, "analyst@demo.test")
+    analyst.goto(f"{base}/analyst/approvals")
+    involve = analyst.locator(".approval-request .contact").first
+    assert PRODUCT_MANAGER in involve.inner_text()
+    assert involve.get_by_role("link", name=re.compile("^Call")).get_attribute("href") == (
+        "tel:+496955002101"
+    )
+    approver.close()
 
 
 def test_a_rep_card_shows_who_to_call(phone, live_server, world, app):
