@@ -23,6 +23,9 @@ BUSINESS_ROLES = {
     "casino": ("zone_manager", "on_call_approver"),
 }
 ANY_MARKET = "*"
+FIELDS = (
+    "business", "market", "role", "name", "phone", "email", "duty_days", "duty_from", "duty_to",
+)  # fmt: skip
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -138,39 +141,40 @@ def remove(entry: DirectoryEntry) -> None:
 
 
 def _checked(form: dict) -> tuple[dict, dict[str, str]]:
-    get = lambda name: (form.get(name) or "").strip()  # noqa: E731
-    values, errors = {}, {}
-    business = values["business"] = get("business")
-    if business not in BUSINESS_ROLES:
-        errors["business"] = f"must be cargo or casino, not {business!r}"
-    else:
-        values["market"] = get("market") or ANY_MARKET
-        _check_market(business, values["market"], errors)
-        values["role"] = get("role")
-        if values["role"] not in BUSINESS_ROLES[business]:
-            allowed = ", ".join(BUSINESS_ROLES[business])
-            errors["role"] = f"for {business} one of {allowed}, not {values['role']!r}"
-    values["name"] = get("name")
+    """The entry's columns from FORM, and what is wrong with them by field."""
+    values = {name: (form.get(name) or "").strip() for name in FIELDS}
+    errors: dict[str, str] = {}
+    _check_business(values, errors)
     if not values["name"] or len(values["name"]) > 120:
         errors["name"] = "needed, at most 120 characters"
-    values["phone"] = get("phone")
     if not PHONE.match(values["phone"]):
         errors["phone"] = f"{values['phone']!r} is not a phone number (digits, + ( ) - spaces)"
-    values["email"] = get("email")
     if values["email"] and not EMAIL.match(values["email"]):
         errors["email"] = f"{values['email']!r} is not an e-mail address"
-    values["duty_days"] = "".join(sorted(set(get("duty_days"))))
+    values["duty_days"] = "".join(sorted(set(values["duty_days"])))
     if not values["duty_days"] or not set(values["duty_days"]) <= set("1234567"):
         errors["duty_days"] = "weekdays as digits, 1 = Monday to 7 = Sunday, e.g. 12345"
     for name in ("duty_from", "duty_to"):
-        text = get(name)
-        if not text.isdigit() or not 0 <= int(text) <= 24:
-            errors[name] = f"an hour from 0 to 24 (UTC), not {text!r}"
-        else:
+        text = values[name]
+        if text.isdigit() and 0 <= int(text) <= 24:
             values[name] = int(text)
-    if values.get("duty_from") == values.get("duty_to") is not None:
+        else:
+            errors[name] = f"an hour from 0 to 24 (UTC), not {text!r}"
+    if "duty_from" not in errors and values["duty_from"] == values["duty_to"]:
         errors["duty_to"] = "must differ from the start hour"
     return values, errors
+
+
+def _check_business(values: dict, errors: dict[str, str]) -> None:
+    business = values["business"]
+    if business not in BUSINESS_ROLES:
+        errors["business"] = f"must be cargo or casino, not {business!r}"
+        return
+    values["market"] = values["market"] or ANY_MARKET
+    _check_market(business, values["market"], errors)
+    if values["role"] not in BUSINESS_ROLES[business]:
+        allowed = ", ".join(BUSINESS_ROLES[business])
+        errors["role"] = f"for {business} one of {allowed}, not {values['role']!r}"
 
 
 def _check_market(business: str, market: str, errors: dict[str, str]) -> None:

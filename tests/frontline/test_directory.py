@@ -111,6 +111,8 @@ GOOD = {
         ({"duty_days": "89"}, "duty_days", "1 = Monday"),
         ({"name": ""}, "name", "needed"),
         ({"email": "nope"}, "email", "not an e-mail address"),
+        ({"duty_to": "7"}, "duty_to", "must differ from the start hour"),
+        ({"business": "ferries"}, "business", "must be cargo or casino"),
     ],
 )
 def test_the_admin_gets_a_field_error_and_nothing_is_written(
