@@ -165,6 +165,13 @@ def test_empty_market_and_the_admins_directory(phone, live_server, world, app):
     assert "No lanes yet" in phone.locator(".empty").inner_text()
     screenshot(phone, "rep-my-market-empty")
     phone.get_by_role("button", name="Sign out").click()
+    sign_in(phone, base, "host@demo.test")
+    phone.get_by_role("link", name="My market").click()
+    market = phone.locator("details.market").first
+    market.locator("summary").click()
+    assert "Ours, last 90 days" in market.inner_text() and fits(phone)
+    screenshot(phone, "host-my-market")
+    phone.get_by_role("button", name="Sign out").click()
     sign_in(phone, base, "admin@demo.test")
     phone.get_by_role("link", name=re.compile("Who to call")).click()
     entry = phone.locator(".directory-entry", has_text=PRODUCT_MANAGER).first
