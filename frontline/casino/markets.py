@@ -1,7 +1,8 @@
 """Casino micro-markets: per zone and guest tier, the guests' expected value against their play.
 
 Potential: each guest's expected theoretical win over the next 90 days (the guest value model's
-`guest.value_90d`), spread over zones as the guest's play of the last year is. Actual: the
+`guest.value_90d`), spread over zones as the guest's play of the last year is; guests marketing
+may not approach (self-excluded, do not market) are no potential. Actual: the
 theoretical win played in the zone by guests of the tier over the last 90 days.
 """
 
@@ -99,6 +100,8 @@ def _potential(now: datetime) -> tuple[dict[str, Decimal], bool]:
         .where(
             Visit.visit_date > now.date() - timedelta(days=YEAR_DAYS),
             Visit.visit_date <= now.date(),
+            Guest.self_excluded.is_(False),
+            Guest.do_not_market.is_(False),
         )
         .group_by(Visit.guest_id, Guest.tier, Visit.zone)
     )

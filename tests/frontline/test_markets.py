@@ -91,6 +91,9 @@ def test_zone_tier_markets_equal_a_direct_computation(world):
         rng = np.random.default_rng(5)
         guests = db.session.scalars(select(Guest.id)).all()
         values = {g: Decimal(f"{rng.uniform(0, 5000):.2f}") for g in guests}
+        recent = select(Visit.guest_id).where(Visit.visit_date > now.date() - timedelta(days=300))
+        barred = db.session.get(Guest, db.session.scalars(recent).first())
+        barred.self_excluded = True  # no potential, whatever the model says
         for g, value in values.items():
             db.session.add(
                 FactValue(
@@ -113,7 +116,7 @@ def _direct_casino(now: datetime, values: dict[int, Decimal]):
     actual = defaultdict(Decimal)
     for v in db.session.scalars(select(Visit)):
         key = f"{v.zone}/{v.guest.tier.value}"
-        if today - timedelta(days=365) < v.visit_date <= today:
+        if today - timedelta(days=365) < v.visit_date <= today and v.guest.may_receive_offers:
             play[v.guest_id][key] += v.theo_win
         if today - timedelta(days=PERIOD_DAYS) < v.visit_date <= today:
             actual[key] += v.theo_win
