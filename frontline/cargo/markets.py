@@ -34,11 +34,13 @@ def revenue_cents():
 
 def lane_markets(now: datetime, lane_ids: list[int] | None = None) -> list[Market]:
     """Every lane's micro-market (or only LANE_IDS'), with its target, by lane code."""
+    ids = None if lane_ids is None else set(lane_ids)
     lanes = db.session.execute(select(Lane.id, Lane.code).order_by(Lane.code)).all()
-    if lane_ids is not None:
-        lanes = [lane for lane in lanes if lane.id in set(lane_ids)]
-    actual, weekly = _actual(now)
-    potential = _potential(now)
+    lanes = [lane for lane in lanes if ids is None or lane.id in ids]
+    if not lanes:
+        return []
+    actual, weekly = _actual(now, ids)
+    potential = _potential(now, ids)
     markets = [
         Market(
             "cargo",
@@ -57,7 +59,7 @@ def _zero_weeks() -> tuple[Decimal, ...]:
     return (Decimal("0.00"),) * WEEKS
 
 
-def _actual(now: datetime) -> tuple[dict[int, Decimal], dict[int, tuple[Decimal, ...]]]:
+def _actual(now: datetime, ids: set[int] | None) -> tuple[dict, dict]:
     """Revenue per lane and week (the period's older days in one more bucket), one pass."""
     start, edges = now - timedelta(days=PERIOD_DAYS), week_edges(now)
     week = case(
@@ -69,6 +71,8 @@ def _actual(now: datetime) -> tuple[dict[int, Decimal], dict[int, tuple[Decimal,
         .where(Booking.booked_at > min(start, edges[0][0]), Booking.booked_at <= now)
         .group_by(Flight.lane_id, week)
     )
+    if ids is not None:
+        query = query.where(Flight.lane_id.in_(ids))
     actual, weekly = defaultdict(Decimal), defaultdict(lambda: [Decimal("0.00")] * WEEKS)
     for lane_id, index, cents in db.session.execute(query):
         actual[lane_id] += _dollars(cents)
@@ -77,14 +81,19 @@ def _actual(now: datetime) -> tuple[dict[int, Decimal], dict[int, tuple[Decimal,
     return actual, {lane_id: tuple(weeks) for lane_id, weeks in weekly.items()}
 
 
-def _potential(now: datetime) -> dict[int, Decimal]:
-    """Each shipper's spend for one period, spread over lanes by its last year's bookings."""
+def _potential(now: datetime, ids: set[int] | None) -> dict[int, Decimal]:
+    """Each shipper's spend for one period, spread over lanes by its last year's bookings
+    (with IDS, only the shippers that booked on those lanes are read)."""
+    year = and_(Booking.booked_at > now - timedelta(days=YEAR_DAYS), Booking.booked_at <= now)
     query = (
         select(Booking.customer_id, Flight.lane_id, func.sum(revenue_cents()))
         .join(Flight, Flight.id == Booking.flight_id)
-        .where(Booking.booked_at > now - timedelta(days=YEAR_DAYS), Booking.booked_at <= now)
+        .where(year)
         .group_by(Booking.customer_id, Flight.lane_id)
     )
+    if ids is not None:
+        shippers = select(Booking.customer_id).join(Flight).where(year, Flight.lane_id.in_(ids))
+        query = query.where(Booking.customer_id.in_(shippers))
     by_customer: dict[int, dict[int, int]] = defaultdict(dict)
     for customer_id, lane_id, cents in db.session.execute(query):
         by_customer[customer_id][lane_id] = int(cents or 0)
@@ -115,10 +124,3 @@ def rep_lane_ids(rep_id: int) -> list[int]:
         .where(or_(Customer.rep_id == rep_id, Quote.rep_id == rep_id))
     )
     return sorted(set(db.session.scalars(own.union(quoted))))
-
-
-def lane_market(code: str, now: datetime) -> Market | None:
-    lane_id = db.session.scalar(select(Lane.id).where(Lane.code == code))
-    if lane_id is None:
-        return None
-    return lane_markets(now, [lane_id])[0]

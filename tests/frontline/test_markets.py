@@ -242,6 +242,10 @@ def test_the_reps_market_screen_and_the_lane_line_on_the_quote(world, client, au
     shown = {code for code in db_codes(world) if f'data-market="{code}"' in page}
     assert shown == codes
     assert 'href="tel:' in page  # who to call about each lane
+    line = client.get("/rep/market?lane=FRA-ORD", headers={"HX-Request": "true"})
+    text = line.get_data(as_text=True)
+    assert "<html" not in text and 'data-market="FRA-ORD"' in text and "FRA-ORD: ours $" in text
+    assert 'data-market="FRA-JFK"' not in text
 
 
 def db_codes(app) -> list[str]:
