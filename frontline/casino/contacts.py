@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from ..plans.directory import ANY_MARKET, Contact, choose
 from ..tables import Guest, IssuedCard
@@ -13,7 +14,7 @@ def for_card(card: IssuedCard, guest: Guest | None, now: datetime) -> Contact | 
     return choose("casino", zone, ("zone_manager",), now)
 
 
-def needs_help(card: IssuedCard, authority) -> bool:
+def needs_help(card: IssuedCard, authority: Decimal | None) -> bool:
     """An escalated card, or an offer beyond the host's comp authority."""
     value = (card.offer or {}).get("max_value")
     over = value is not None and authority is not None and float(value) > float(authority)

@@ -17,8 +17,6 @@ SECTIONS = {
     "cargo": ("Cargo lanes", lane_markets),
     "casino": ("Casino zones and tiers", zone_tier_markets),
 }
-#: A sales lead plans the business of the team they lead; an analyst plans both.
-TEAM_BUSINESS = {"rep": "cargo", "host": "casino"}
 
 
 def planner_required(view):
@@ -35,11 +33,6 @@ def planner_required(view):
     return gated
 
 
-def _businesses() -> tuple[str, ...]:
-    team = TEAM_BUSINESS.get(current_user.signs_off or "")
-    return (team,) if team and current_user.role.value != "analyst" else tuple(SECTIONS)
-
-
 @bp.get("/plan")
 @planner_required
 def plan():
@@ -53,7 +46,7 @@ def _page(errors: dict | None = None, failed: tuple = (), status: int = 200):
             "business": b, "title": SECTIONS[b][0], "markets": SECTIONS[b][1](now),
             "history": targets.histories(b),
         }
-        for b in _businesses()
+        for b in targets.businesses_of(current_user)
     ]  # fmt: skip
     return render(
         "markets/plan.html", sections=sections, errors=errors or {}, failed=failed,

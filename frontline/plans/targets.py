@@ -11,6 +11,8 @@ from ..extensions import db
 from ..tables import GuestTier, Lane, MarketTarget, User, Zone, utcnow
 
 BUSINESSES = ("cargo", "casino")
+#: The business each sales team's lead plans (by the pack they sign off).
+TEAM_BUSINESS = {"rep": "cargo", "host": "casino"}
 MAX_TARGET = Decimal("1000000000.00")
 NOTE_LENGTH = 200
 
@@ -25,7 +27,15 @@ class TargetInvalid(ValueError):
 
 def may_set(user: User) -> bool:
     """Marketing's analysts and the sales leads set targets together."""
-    return user.role.value == "analyst" or bool(user.signs_off)
+    return bool(businesses_of(user))
+
+
+def businesses_of(user: User) -> tuple[str, ...]:
+    """An analyst plans both businesses; a sales lead plans their own team's."""
+    if user.role.value == "analyst":
+        return BUSINESSES
+    team = TEAM_BUSINESS.get(user.signs_off or "")
+    return (team,) if team else ()
 
 
 def set_target(business: str, market: str, amount: str, note: str, user: User) -> MarketTarget:
@@ -35,8 +45,8 @@ def set_target(business: str, market: str, amount: str, note: str, user: User) -
     note = (note or "").strip()
     if len(note) > NOTE_LENGTH:
         errors["note"] = f"at most {NOTE_LENGTH} characters (this one has {len(note)})"
-    if not may_set(user):
-        errors["user"] = "only an analyst or a sales lead sets targets"
+    if business in BUSINESSES and business not in businesses_of(user):
+        errors["business"] = f"{user.display_name} does not plan the {business} business"
     if errors:
         raise TargetInvalid(errors)
     target = MarketTarget(

@@ -30,6 +30,7 @@ from frontline.tables import (
     utcnow,
 )
 from frontline.tables.cargo import chargeable_kg
+from tests.conftest import csrf_from
 from tests.factories import make_user
 
 SIZES = demo.Sizes(guests=80, shippers=60, quotes=600, past_flight_days=120, future_flight_days=7)
@@ -224,10 +225,18 @@ def test_only_analysts_and_sales_leads_set_targets(world, client, auth):
 
 def test_a_sales_lead_plans_only_their_teams_business(world, client, auth):
     with world.app_context():
-        make_user(role="host", email="floor.lead@example.test", signs_off="host")
+        make_user(
+            role="host", email="floor.lead@example.test", signs_off="host", display_name="Rita"
+        )
+        before = db.session.scalar(select(func.count()).select_from(MarketTarget))
     auth.post_login("floor.lead@example.test", "pw-for-tests")
     page = client.get("/leads/plan").get_data(as_text=True)
     assert 'data-business="casino"' in page and 'data-business="cargo"' not in page
+    data = {"business": "cargo", "market": "FRA-ORD", "amount": "5", "csrf_token": csrf_from(page)}
+    refused = html.unescape(client.post("/leads/plan/targets", data=data).get_data(as_text=True))
+    assert 'data-field="business"' in refused and "Rita does not plan the cargo business" in refused
+    with world.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MarketTarget)) == before
 
 
 def test_the_reps_market_screen_and_the_lane_line_on_the_quote(world, client, auth):
