@@ -178,6 +178,9 @@ def test_target_edits_are_kept_with_who_and_when(world, client, auth):
         assert targets.current("cargo")["FRA-ORD"].id == rows[0].id
     page = client.get("/leads/plan").get_data(as_text=True)
     assert "Earlier targets (1)" in page and "$1,250,000 by User" in page
+    with world.app_context():
+        ours = sum(m.actual for m in lane_markets(utcnow()))
+    assert f'data-total-actual="{ours}"' in page and "targets $1.3M for 1 of 10 markets" in page
 
 
 @pytest.mark.parametrize(
