@@ -16,6 +16,16 @@ def money(value: Decimal | float | None, cents: bool = False) -> str:
     return f"${value:,.2f}" if cents else f"${value:,.0f}"
 
 
+def money_short(value: Decimal | float | None) -> str:
+    """$39.6M, $840k, $950: large amounts that fit a phone's tile."""
+    if value is None:
+        return "—"
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= size:
+            return f"${float(value) / size:,.1f}{suffix}"
+    return f"${value:,.0f}"
+
+
 def percent(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "—"
@@ -47,4 +57,6 @@ def width(value: float | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, percent=percent, ago=ago, label=label, width=width)
+    app.jinja_env.filters.update(
+        money=money, money_short=money_short, percent=percent, ago=ago, label=label, width=width
+    )

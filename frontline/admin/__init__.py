@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import shifts, views  # noqa: E402,F401
+from . import directory, shifts, views  # noqa: E402,F401

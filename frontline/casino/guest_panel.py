@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..scoring.facts import load_facts
+from ..sparklines import sparkline
 from ..tables import Guest, Visit
 from .zones import zone_name
 
@@ -53,15 +54,3 @@ def guest_panel(guest: Guest) -> GuestPanel:
 def _value(facts: dict[str, Any], name: str) -> Any:
     fact = facts.get(name)
     return None if fact is None else fact.value
-
-
-def sparkline(values: list[Decimal], width: int = 120, height: int = 28) -> str:
-    """Points for a small SVG line of recent visits' theoretical win."""
-    if len(values) < 2:
-        return ""
-    top = max(values) or Decimal(1)
-    step = width / (len(values) - 1)
-    return " ".join(
-        f"{i * step:.1f},{height - float(v / top) * (height - 2) - 1:.1f}"
-        for i, v in enumerate(values)
-    )

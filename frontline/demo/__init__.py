@@ -25,7 +25,7 @@ from ..tables import (
     Visit,
     Zone,
 )
-from . import cargo, casino, names, people
+from . import cargo, casino, names, people, plans
 
 
 class DemoRefused(Exception):
@@ -72,6 +72,7 @@ def load(seed: int = 42, today: date | None = None, sizes: Sizes = Sizes()) -> S
         users = _load_people(today)
         _load_casino(rng, users, today, sizes)
         _load_cargo(rng, users, today, sizes)
+        plans.seed(datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -27,6 +27,7 @@ from .people import (
     User,
     UserSession,
 )
+from .plans import DirectoryEntry, MarketTarget
 from .types import Fixed, Money, UTCDateTime, utcnow
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "CompetitorOffer",
     "Customer",
     "CustomerTier",
+    "DirectoryEntry",
     "Evaluation",
     "Event",
     "FactValue",
@@ -51,6 +53,7 @@ __all__ = [
     "Lane",
     "LoginAttempt",
     "LostReason",
+    "MarketTarget",
     "Money",
     "OfferType",
     "PackChange",

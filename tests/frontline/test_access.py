@@ -56,6 +56,15 @@ ROUTES = {
     "admin.week": ("GET", "/admin/shifts/week", {"admin"}),
     "admin.end_shift": ("POST", "/admin/shifts/999999/end", {"admin"}),
     "admin.delete_shift": ("POST", "/admin/shifts/999999/delete", {"admin"}),
+    # Micro-markets and who to call (issue 13): the plan is the analysts' and the sales leads'.
+    "rep.market": ("GET", "/rep/market", {"rep"}),
+    "host.market": ("GET", "/host/market", {"host"}),
+    "leads.plan": ("GET", "/leads/plan", {"analyst"}),
+    "leads.set_target": ("POST", "/leads/plan/targets", {"analyst"}),
+    "admin.directory_page": ("GET", "/admin/directory", {"admin"}),
+    "admin.add_entry": ("POST", "/admin/directory", {"admin"}),
+    "admin.edit_entry": ("POST", "/admin/directory/999999", {"admin"}),
+    "admin.delete_entry": ("POST", "/admin/directory/999999/delete", {"admin"}),
 }
 PUBLIC = {"static", "auth.index", "auth.login", "auth.logout", "auth.set_password"}
 
