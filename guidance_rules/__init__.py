@@ -27,6 +27,7 @@ from .errors import (
     UnknownFactError,
     VocabularyError,
 )
+from .holdout import held_out, split_held_out
 from .packs import (
     Cooldown,
     Pack,
@@ -80,10 +81,12 @@ __all__ = [
     "explain",
     "explanation_text",
     "facts_from_plain",
+    "held_out",
     "load_pack",
     "load_vocabulary",
     "pack_from_data",
     "pack_from_yaml",
     "render_card_text",
+    "split_held_out",
     "validate_facts",
 ]

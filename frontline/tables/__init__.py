@@ -17,6 +17,7 @@ from .facts import FactValue
 from .guidance import CardAction, CardStatus, Event, IssuedCard
 from .packs import Evaluation, PackChange, PackVersion, RulePack
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
+from .scoreboard import HeldOutCard, UpliftObservation
 from .types import Fixed, Money, UTCDateTime, utcnow
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Guest",
     "GuestOffer",
     "GuestTier",
+    "HeldOutCard",
     "IssuedCard",
     "Lane",
     "LoginAttempt",
@@ -51,6 +53,7 @@ __all__ = [
     "RulePack",
     "Shift",
     "UTCDateTime",
+    "UpliftObservation",
     "User",
     "UserSession",
     "Visit",

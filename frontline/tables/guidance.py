@@ -47,7 +47,10 @@ class IssuedCard(db.Model):
     """A card shown to one person, with its why: rule, versions and the facts it read."""
 
     __tablename__ = "cards"
-    __table_args__ = (Index("ix_cards_assignee_status", "assignee_id", "status"),)
+    __table_args__ = (
+        Index("ix_cards_assignee_status", "assignee_id", "status"),
+        Index("ix_cards_rule_version", "rule_id", "pack_version", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audience: Mapped[str] = mapped_column(String(16))
@@ -90,6 +93,7 @@ class CardAction(db.Model):
     """One tap on a card, timestamped, for the metrics sales and marketing share."""
 
     __tablename__ = "card_actions"
+    __table_args__ = (Index("ix_card_actions_action_card", "action", "card_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
