@@ -13,12 +13,13 @@ from .guidance import guidance
 from .imports import imports
 from .models import models
 from .rules import rules
+from .scoreboard import scoreboard
 from .tokens import tokens
 from .users import users
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, guidance, imports, models, rules, tokens, users):
+    for group in (demo, guidance, imports, models, rules, scoreboard, tokens, users):
         app.cli.add_command(group)
 
 
