@@ -3,7 +3,7 @@
 `fill(days, per_day, seed)` draws cards of the published packs' rules for the demo's hosts and
 reps over the last DAYS days, each with the taps a floor makes (seen, acknowledged, acted,
 dismissed with a reason, offers accepted) at rates that differ by rule, so the scoreboard has
-something to compare; guests of gold tier dismiss one rule's cards far more often, so the
+something to compare; gold guests' (and small shippers') cards of one rule are dismissed far more often, so the
 feedback section has a pattern to find. Deterministic for a seed.
 """
 
@@ -19,7 +19,11 @@ from ..guidance.packs import published_pack
 from ..tables import CardAction, CardStatus, Customer, Guest, IssuedCard, Role, User, utcnow
 
 BATCH = 20_000
-TIERS = ("bronze", "silver", "gold", "platinum", "diamond")
+#: Tiers as the vocabulary spells them; the first of the second rule's cards is often dismissed.
+TIERS = {
+    "host": ("gold", "member", "platinum", "diamond", "black"),
+    "rep": ("small", "standard", "large", "key"),
+}
 REASONS = ("not_here", "already_handled", "wrong_person", "not_appropriate")
 
 
@@ -70,9 +74,9 @@ def _card(card_id: int, side: tuple, at: datetime, rng: random.Random) -> tuple[
     audience, pack, rules, people, subjects = side
     index = rng.randrange(len(rules))
     rule = rules[index]
-    tier = rng.choice(TIERS)
-    # Each rule its own appetite; the second rule's cards are dismissed for gold guests.
-    dismiss = 0.12 + (0.5 if index == 1 and tier == "gold" else 0.0)
+    tier = rng.choice(TIERS[audience])
+    # Each rule its own appetite; the second rule's cards are dismissed for the first tier.
+    dismiss = 0.12 + (0.5 if index == 1 and tier == TIERS[audience][0] else 0.0)
     assignee = rng.choice(people)
     card = {
         "id": card_id, "audience": audience,
