@@ -24,7 +24,9 @@ def held_out(salt: str, rule_id: str, subject_id: object, share: float) -> bool:
     return draw < share
 
 
-def split_held_out(pack: Pack, subject_id: object, cards: list[Card]) -> tuple[list[Card], list[Card]]:
+def split_held_out(
+    pack: Pack, subject_id: object, cards: list[Card]
+) -> tuple[list[Card], list[Card]]:
     """The cards to show and the cards held out for this subject (hard stops are never held
     out: the pack refuses a holdout on them when it loads)."""
     salt = pack.holdout_salt or pack.id

@@ -3,8 +3,8 @@
 `fill(days, per_day, seed)` draws cards of the published packs' rules for the demo's hosts and
 reps over the last DAYS days, each with the taps a floor makes (seen, acknowledged, acted,
 dismissed with a reason, offers accepted) at rates that differ by rule, so the scoreboard has
-something to compare; gold guests' (and small shippers') cards of one rule are dismissed far more often, so the
-feedback section has a pattern to find. Deterministic for a seed.
+something to compare; one rule's cards for gold guests (and small shippers) are dismissed far
+more often, so the feedback section has a pattern to find. Deterministic for a seed.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 import pygal
 from pygal.style import Style
 
+from ..guidance.actions import REASONS
 from .funnel import Row
 from .uplift import Uplift
 
@@ -104,3 +105,14 @@ def _svg(chart: pygal.Graph, title: str, description: str) -> bytes:
         svg = svg[:end] + f"<desc>{escape(description[:1500])}</desc>" + svg[end:]
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
     return svg.encode()
+
+
+def chart(name: str, board) -> bytes:
+    """One of the scoreboard's charts for a built board (`funnel`, `reasons` or `uplift`)."""
+    if name == "funnel":
+        return funnel_chart(board.rows)
+    if name == "reasons":
+        return reasons_chart(board.focus or "no rule", board.weeks, REASONS)
+    if name == "uplift":
+        return uplift_chart(board.experiments)
+    raise LookupError(name)
