@@ -7,7 +7,9 @@ import html as html_text
 import re
 
 import pytest
+from sqlalchemy import select
 
+from frontline.extensions import db
 from frontline.guidance import rulebook
 from frontline.guidance.packs import DEFAULT_PACKS
 from frontline.scoreboard import charts, funnel
@@ -101,3 +103,21 @@ def test_a_bad_filter_is_a_clear_400(client, auth, board_data):
     answer = client.get("/analyst/scoreboard?days=11")
     assert answer.status_code == 400
     assert "days" in answer.get_data(as_text=True)
+
+
+def test_a_host_sees_only_their_own_numbers(app, client, auth, board_data):
+    auth.login("host", email="h9@example.test")
+    with app.app_context():
+        from frontline.tables import IssuedCard, User
+
+        me = User.by_email("h9@example.test")
+        mine = db.session.scalars(select(IssuedCard).order_by(IssuedCard.id).limit(7)).all()
+        for card in mine:
+            card.assignee_id = me.id
+        db.session.commit()
+        rows = funnel.funnel(funnel.Filters(audience="host", days=90, person=me.id), utcnow())
+    html = client.get("/host/numbers?days=90").get_data(as_text=True)
+    issued = int(re.search(r'data-total="issued">([\d,]+)<', html).group(1))
+    host_cards = sum(row.issued for row in rows)
+    assert issued == host_cards and 0 < host_cards <= 7
+    assert client.get("/host/numbers?days=5").status_code == 400
