@@ -15,6 +15,7 @@ from .funnel import Row
 from .uplift import Uplift
 
 LIMIT = 15_000
+MAX_BARS = 13  # a quarter of weeks; longer periods add weeks together
 STYLE = Style(
     background="transparent",
     plot_background="transparent",
@@ -39,10 +40,26 @@ OPTIONS = {
     "print_values": False,
     "explicit_size": False,
     "no_prefix": True,  # one chart per document (served as an image): no id in every selector
-    "css": [],  # pygal's base styles and our colours only; its tooltip styles serve no script
+    # pygal's colours and fills, and the layout part of its graph.css (the rest styles the
+    # tooltips of a script these charts do not have).
+    "css": [
+        "file://style.css",
+        "inline:"
+        + (
+            ".title,.centered,.axis.x text,text.no_data{text-anchor:middle}"
+            ".axis.y text{text-anchor:end}.axis.x text[transform]{text-anchor:start}"
+            ".axis .guide.line{stroke-dasharray:4,4;stroke:#0000002e}"
+            ".axis .major.guide.line{stroke-dasharray:6,6;stroke:#0000004d}"
+            ".horizontal .axis.y .guide.line,.vertical .axis.x .guide.line{opacity:0}"
+            ".nofill{fill:none}"
+        ),
+    ],
+    "truncate_label": 28,
+    "x_label_rotation": 20,
 }
-#: What pygal writes for its script's tooltips (positions), and coordinates to 0.1 px.
-_TOOLTIP_POSITIONS = re.compile(r'<desc class="(?:x|y)(?: centered)?">[^<]*</desc>')
+#: What pygal writes for its script's tooltips (each bar's value, label and position: the
+#: chart's own description carries the numbers for a screen reader), and coordinates to 0.1 px.
+_TOOLTIP_DATA = re.compile(r'<desc class="(?:x|y|x_label|value)(?: centered)?">[^<]*</desc>')
 #: pygal's config for its script, and its comments: an image runs no script.
 _SCRIPT_AND_COMMENTS = re.compile(r"<script[^>]*>.*?</script>|<!--.*?-->", re.DOTALL)
 _LONG_NUMBER = re.compile(r"(\d+\.\d)\d+")
@@ -52,8 +69,8 @@ STAGE_LABELS = ("Issued", "Seen", "Acknowledged", "Acted", "Outcome")
 def funnel_chart(rows: list[Row]) -> bytes:
     """Cards at each stage, one bar group per rule and version (the top six by cards)."""
     top = rows[:6]
-    chart = pygal.HorizontalBar(**OPTIONS, title="Funnel per rule and version")
-    chart.x_labels = [f"{row.rule} v{row.version}" for row in top]
+    chart = pygal.Bar(**OPTIONS, title="Funnel per rule and version")
+    chart.x_labels = [f"{row.rule} {row.version}" for row in top]
     for label in STAGE_LABELS:
         chart.add(label, [getattr(row, label.lower()) for row in top])
     described = "; ".join(
@@ -66,6 +83,7 @@ def funnel_chart(rows: list[Row]) -> bytes:
 
 def reasons_chart(rule: str, weeks: dict[str, Counter], labels: dict[str, str]) -> bytes:
     """Dismissals of one rule per week, stacked by reason."""
+    weeks = _at_most(weeks, MAX_BARS)
     title = f"Why {rule} was dismissed, week by week"
     chart = pygal.StackedBar(**OPTIONS, title=title)
     chart.x_labels = [week[5:] for week in weeks]  # MM-DD of each Monday
@@ -79,10 +97,24 @@ def reasons_chart(rule: str, weeks: dict[str, Counter], labels: dict[str, str]) 
     return _svg(chart, title, f"Dismissals over {len(weeks)} weeks. {described or 'None.'}")
 
 
+def _at_most(weeks: dict[str, Counter], bars: int) -> dict[str, Counter]:
+    """Consecutive weeks added together so that at most BARS bars remain (each labelled by its
+    first week): a year of weeks stays a readable, small chart."""
+    size = -(-len(weeks) // bars)  # weeks per bar, rounded up
+    if size <= 1:
+        return weeks
+    keys = list(weeks)
+    merged: dict[str, Counter] = {}
+    for start in range(0, len(keys), size):
+        merged[keys[start]] = sum((weeks[key] for key in keys[start : start + size]), Counter())
+    return merged
+
+
 def uplift_chart(results: list[Uplift]) -> bytes:
-    """Outcome rate with the card and without it, per rule and version."""
+    """Outcome rate with and without the card, per rule and version (the eight largest)."""
+    results = sorted(results, key=lambda u: -(u.shown.subjects + u.held_out.subjects))[:8]
     chart = pygal.Bar(**OPTIONS, title="Outcome rate with and without the card")
-    chart.x_labels = [f"{u.rule} v{u.version}" for u in results]
+    chart.x_labels = [f"{u.rule} {u.version}" for u in results]
     chart.value_formatter = lambda value: f"{value:.1%}"
     chart.add("Shown the card", [u.shown.rate for u in results])
     chart.add("Held out", [u.held_out.rate for u in results])
@@ -96,7 +128,7 @@ def uplift_chart(results: list[Uplift]) -> bytes:
 def _svg(chart: pygal.Graph, title: str, description: str) -> bytes:
     """The chart's SVG with its description for screen readers (pygal writes the title)."""
     svg = chart.render(is_unicode=True)
-    svg = _SCRIPT_AND_COMMENTS.sub("", _TOOLTIP_POSITIONS.sub("", svg))
+    svg = _SCRIPT_AND_COMMENTS.sub("", _TOOLTIP_DATA.sub("", svg))
     svg = _LONG_NUMBER.sub(r"\1", svg)
     svg = svg.replace(' rx="0" ry="0"', "").replace(" reactive tooltip-trigger", "")
     end = svg.find("</title>")

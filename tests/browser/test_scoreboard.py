@@ -130,6 +130,7 @@ def test_the_analyst_reads_the_scoreboard(browser, live_server, floor, app, view
         ]
         shown[key] = tuple(cells)
     assert shown == expected and shown[(RULE, "v2")][2] >= 10
+    page.locator("table.funnel").scroll_into_view_if_needed()
     screenshot(page, f"scoreboard-funnel-{size}")
 
     reasons = page.locator("section.dismissals img.chart")

@@ -51,9 +51,10 @@ def test_the_page_shows_each_rule_with_numbers_that_click_through(app, client, a
 
 
 @pytest.mark.parametrize("name", ["funnel", "reasons", "uplift"])
-def test_charts_are_small_svg_with_a_title_and_a_description(client, auth, board_data, name):
+@pytest.mark.parametrize("days", [90, 365])
+def test_charts_are_small_svg_with_a_title_and_a_description(client, auth, board_data, name, days):
     auth.login("analyst")
-    answer = client.get(f"/analyst/scoreboard/charts/{name}.svg?days=90")
+    answer = client.get(f"/analyst/scoreboard/charts/{name}.svg?days={days}")
     assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
     svg = answer.get_data(as_text=True)
     assert len(answer.data) <= charts.LIMIT
@@ -121,3 +122,24 @@ def test_a_host_sees_only_their_own_numbers(app, client, auth, board_data):
     host_cards = sum(row.issued for row in rows)
     assert issued == host_cards and 0 < host_cards <= 7
     assert client.get("/host/numbers?days=5").status_code == 400
+
+
+def test_the_largest_charts_stay_under_the_limit():
+    """A year of weeks, every reason, long names; many experiments: still <= 15 KB each."""
+    from collections import Counter
+    from decimal import Decimal
+
+    from frontline.guidance.actions import REASONS
+    from frontline.scoreboard import uplift
+
+    reasons = Counter({reason: 1234 for reason in [*REASONS, "none"]})
+    weeks = {f"2026-W{n:02d}": reasons for n in range(53)}
+    assert len(charts.reasons_chart("a-rule-with-a-rather-long-name-1", weeks, REASONS)) <= 15_000
+    arm = uplift.Arm(5000, 900, Decimal(0))
+    many = [uplift.compare("host", f"rule-{n}-long-name", "v12", arm, arm) for n in range(30)]
+    assert len(charts.uplift_chart(many)) <= 15_000
+    rows = [
+        funnel.Row("host", "p", f"rule-{n}-long-name", "v12", "t", *[9999] * 6, 1.0, Decimal(1))
+        for n in range(30)
+    ]
+    assert len(charts.funnel_chart(rows)) <= 15_000
