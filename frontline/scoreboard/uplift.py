@@ -95,7 +95,10 @@ class Uplift:
             )
         if self.low > 0 or self.high < 0:
             way = "raises" if self.low > 0 else "lowers"
-            return f"The card {way} the outcome rate (the 95% interval excludes no effect)."
+            return (
+                f"The card {way} the outcome rate by {abs(self.difference) * 100:.1f} percentage "
+                f"points (95% interval {self.low * 100:+.1f} to {self.high * 100:+.1f})."
+            )
         if self.more_needed:
             return (
                 f"Not enough data to tell yet: the interval includes no effect; about "
