@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, literal, or_, select
 from sqlalchemy.sql.expression import ColumnElement, Select
 
 from ..extensions import db
@@ -109,36 +109,43 @@ def _at_place(code: str) -> ColumnElement:
     )  # fmt: skip
 
 
-def _taps(where: list[ColumnElement]) -> Any:
-    """Per card: whether it was seen, acknowledged, acted on, and when it was first acted on."""
+def _tapped(condition: ColumnElement) -> ColumnElement:
+    """Whether the card has a tap meeting CONDITION (its taps read from one covering index)."""
     tap = CardAction
-    person = tap.user_id.is_not(None)
-    return (
-        select(
-            tap.card_id,
-            func.max(case((or_(tap.action == "seen", person), 1), else_=0)).label("seen"),
-            func.max(case((tap.action.in_(ACKNOWLEDGED), 1), else_=0)).label("acknowledged"),
-            func.max(case((tap.action.in_(ACTED), 1), else_=0)).label("acted"),
-            func.min(case((tap.action.in_(ACTED), tap.at))).label("acted_at"),
-        )
-        .where(tap.card_id.in_(select(IssuedCard.id).where(*where)))
-        .group_by(tap.card_id)
-        .subquery()
-    )
+    return select(tap.id).where(tap.card_id == IssuedCard.id, condition).exists()
 
 
-def _quotes_for_card(won: bool) -> ColumnElement:
-    """Quotes to the card's subject within OUTCOME_DAYS of the card (reps' cards)."""
-    card, quote = IssuedCard, Quote
-    about = or_(
-        and_(card.subject_type == "customer", quote.customer_id == card.subject_id),
-        and_(card.subject_type == "flight", quote.flight_id == card.subject_id),
-        and_(card.subject_type == "lane", quote.lane_id == card.subject_id),
-    )
-    where = [about, within_days(quote.quoted_at, card.created_at, OUTCOME_DAYS)]
-    if won:
-        where.append(quote.outcome == "won")
-    return and_(card.audience == "rep", *where)
+def _first_acted() -> ColumnElement:
+    tap = CardAction
+    first = select(func.min(tap.at)).where(tap.card_id == IssuedCard.id, tap.action.in_(ACTED))
+    return first.scalar_subquery()
+
+
+#: How a rep's card names what a quote is about (each an indexed column of quotes).
+_QUOTE_SUBJECTS = {
+    "customer": Quote.customer_id,
+    "flight": Quote.flight_id,
+    "lane": Quote.lane_id,
+}
+
+
+def _quotes_for_card(won: bool, measure: ColumnElement | None = None) -> ColumnElement:
+    """Whether (or, with MEASURE, how much) the card's subject was quoted (or won) within
+    OUTCOME_DAYS of a rep's card: one indexed subquery per kind of subject, so each card looks
+    up only its own subject's quotes."""
+    card = IssuedCard
+    branches = []
+    for kind, column in _QUOTE_SUBJECTS.items():
+        where = [column == card.subject_id]
+        where.append(within_days(Quote.quoted_at, card.created_at, OUTCOME_DAYS))
+        if won:
+            where.append(Quote.outcome == "won")
+        if measure is None:
+            found = select(Quote.id).where(*where).exists()
+        else:
+            found = select(func.coalesce(func.sum(measure), 0)).where(*where).scalar_subquery()
+        branches.append((and_(card.audience == "rep", card.subject_type == kind), found))
+    return case(*branches, else_=literal(0) if measure is not None else false())
 
 
 def _won_total() -> ColumnElement:
@@ -151,10 +158,22 @@ def _won_total() -> ColumnElement:
 
 def _card_facts(where: list[ColumnElement]) -> Select:
     """One row per selected card: its stages (0/1), time to act, and revenue in cents."""
-    card, taps = IssuedCard, _taps(where)
-    quote_won = select(Quote.id).where(_quotes_for_card(True)).exists()
-    quoted = select(Quote.id).where(_quotes_for_card(False)).exists()
-    revenue_rep = select(func.coalesce(func.sum(_won_total()), 0)).where(_quotes_for_card(True))
+    per_card = _per_card(where).subquery()
+    c = per_card.c
+    acted = or_(c.first_acted.is_not(None), c.quoted)
+    return select(
+        c.id, c.audience, c.pack_id, c.rule_id, c.pack_version, c.seen, c.acknowledged,
+        case((acted, 1), else_=0).label("acted"),
+        case((or_(c.accepted, c.won), 1), else_=0).label("outcome"),
+        seconds_between(c.created_at, c.first_acted).label("to_act"),
+        c.dismissed, c.revenue,
+    )  # fmt: skip
+
+
+def _per_card(where: list[ColumnElement]) -> Select:
+    """What each selected card's taps and its subject's quotes and visits say, each looked up
+    once through an index."""
+    card, tap = IssuedCard, CardAction
     accepted = card.outcome == "accepted"
     spend = select(func.coalesce(func.sum(Visit.spend), 0)).where(
         Visit.guest_id == card.subject_id,
@@ -163,20 +182,22 @@ def _card_facts(where: list[ColumnElement]) -> Select:
     )
     return (
         select(
-            card.audience, card.pack_id, card.rule_id, card.pack_version, card.rule_title,
-            func.coalesce(taps.c.seen, 0).label("seen"),
-            func.coalesce(taps.c.acknowledged, 0).label("acknowledged"),
-            case((or_(taps.c.acted == 1, quoted), 1), else_=0).label("acted"),
-            case((or_(accepted, quote_won), 1), else_=0).label("outcome"),
-            seconds_between(card.created_at, taps.c.acted_at).label("to_act"),
+            card.id, card.audience, card.pack_id, card.rule_id, card.pack_version,
+            card.created_at,
+            case((_tapped(or_(tap.action == "seen", tap.user_id.is_not(None))), 1), else_=0)
+            .label("seen"),
+            case((_tapped(tap.action.in_(ACKNOWLEDGED)), 1), else_=0).label("acknowledged"),
+            _first_acted().label("first_acted"),
+            _quotes_for_card(False).label("quoted"),
+            _quotes_for_card(True).label("won"),
+            accepted.label("accepted"),
             case((card.status == CardStatus.DISMISSED, 1), else_=0).label("dismissed"),
             case(
-                (card.audience == "rep", revenue_rep.scalar_subquery()),
+                (card.audience == "rep", _quotes_for_card(True, _won_total())),
                 (accepted, spend.scalar_subquery()),
                 else_=literal(0),
             ).label("revenue"),
         )
-        .outerjoin(taps, taps.c.card_id == card.id)
         .where(*where)
     )  # fmt: skip
 
@@ -209,18 +230,30 @@ def funnel(filters: Filters, now: datetime) -> list[Row]:
     c = facts.c
     query = (
         select(
-            c.audience, c.pack_id, c.rule_id, c.pack_version, func.max(c.rule_title),
-            func.count(), func.sum(c.seen), func.sum(c.acknowledged), func.sum(c.acted),
-            func.sum(c.outcome), func.sum(c.dismissed), func.avg(c.to_act), func.sum(c.revenue),
+            c.audience, c.pack_id, c.rule_id, c.pack_version, func.count(), func.sum(c.seen),
+            func.sum(c.acknowledged), func.sum(c.acted), func.sum(c.outcome),
+            func.sum(c.dismissed), func.avg(c.to_act), func.sum(c.revenue),
         )
         .group_by(c.audience, c.pack_id, c.rule_id, c.pack_version)
         .order_by(func.count().desc(), c.rule_id, c.pack_version)
     )  # fmt: skip
-    return [_row(values) for values in db.session.execute(query)]
+    rows = db.session.execute(query).all()
+    titles = _titles({row[2] for row in rows})
+    return [_row(values, titles) for values in rows]
 
 
-def _row(values: Any) -> Row:
+def _titles(rules: set[str]) -> dict[str, str]:
+    """Each rule's newest title (one indexed lookup per rule)."""
+    titles = {}
+    for rule in sorted(rules):
+        newest = select(IssuedCard.rule_title).where(IssuedCard.rule_id == rule)
+        titles[rule] = db.session.scalar(newest.order_by(IssuedCard.id.desc()).limit(1)) or rule
+    return titles
+
+
+def _row(values: Any, titles: dict[str, str]) -> Row:
     *names, issued, seen, acked, acted, outcome, dismissed, to_act, revenue = values
+    names.append(titles.get(names[2], names[2]))
     minutes = None if to_act is None else float(to_act) / 60
     cents = Decimal(int(revenue or 0)).scaleb(-2)
     counts = (int(x or 0) for x in (issued, seen, acked, acted, outcome, dismissed))
@@ -231,7 +264,7 @@ def cards(filters: Filters, stage: str, now: datetime, limit: int = 200) -> list
     """The cards behind one number of the funnel (newest first, at most LIMIT)."""
     if stage not in STAGES:
         raise FilterError(f"stage: one of {', '.join(STAGES)}")
-    facts = _card_facts(conditions(filters, now)).add_columns(IssuedCard.id).subquery()
+    facts = _card_facts(conditions(filters, now)).subquery()
     ids = select(facts.c.id)
     if stage != "issued":
         ids = ids.where(getattr(facts.c, stage) == 1)

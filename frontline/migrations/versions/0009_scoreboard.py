@@ -54,13 +54,13 @@ def upgrade():
         batch_op.create_index('ix_uplift_observations_rule', ['rule_id', 'pack_version', 'held_out'], unique=False)
 
     # Plain CREATE INDEX: a batch copy would drop tables that others reference (SQLite).
-    op.create_index('ix_cards_rule_version', 'cards', ['rule_id', 'pack_version', 'created_at'], unique=False)
-    op.create_index('ix_card_actions_action_card', 'card_actions', ['action', 'card_id'], unique=False)
+    op.create_index('ix_cards_scoreboard', 'cards', ['created_at', 'audience', 'pack_id', 'rule_id', 'pack_version', 'status', 'outcome', 'subject_type', 'subject_id', 'assignee_id'], unique=False)
+    op.create_index('ix_card_actions_scoreboard', 'card_actions', ['card_id', 'action', 'user_id', 'at'], unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_card_actions_action_card', table_name='card_actions')
-    op.drop_index('ix_cards_rule_version', table_name='cards')
+    op.drop_index('ix_card_actions_scoreboard', table_name='card_actions')
+    op.drop_index('ix_cards_scoreboard', table_name='cards')
     with op.batch_alter_table('uplift_observations', schema=None) as batch_op:
         batch_op.drop_index('ix_uplift_observations_rule')
 
