@@ -40,6 +40,18 @@ ROUTES = {
     "analyst.save": ("POST", "/analyst/packs/host/draft", {"analyst"}),
     "analyst.publish": ("POST", "/analyst/packs/host/publish", {"analyst"}),
     "analyst.rollback": ("POST", "/analyst/packs/host/versions/1/rollback", {"analyst"}),
+    # The shared scoreboard (issue 13): analysts; sales leads; everyone's own numbers.
+    "analyst.scoreboard": ("GET", "/analyst/scoreboard", {"analyst"}),
+    "analyst.scoreboard_cards": ("GET", "/analyst/scoreboard/cards", {"analyst"}),
+    "analyst.scoreboard_chart": ("GET", "/analyst/scoreboard/charts/funnel.svg", {"analyst"}),
+    "analyst.open_suggestion": ("POST", "/analyst/scoreboard/suggestions/host/x", {"analyst"}),
+    "leads.scoreboard": ("GET", "/leads/scoreboard", set()),
+    "leads.scoreboard_cards": ("GET", "/leads/scoreboard/cards", set()),
+    "leads.scoreboard_chart": ("GET", "/leads/scoreboard/charts/funnel.svg", set()),
+    "host.numbers": ("GET", "/host/numbers", {"host"}),
+    "host.seen": ("POST", "/host/cards/999999/seen", {"host"}),
+    "rep.numbers": ("GET", "/rep/numbers", {"rep"}),
+    "rep.seen": ("POST", "/rep/cards/999999/seen", {"rep"}),
     "admin.users": ("GET", "/admin/", {"admin"}),
     "admin.toggle_enabled": ("POST", "/admin/users/999999/enabled", {"admin"}),
 }
