@@ -4,17 +4,18 @@ opens as a draft, and the rule with a 20% holdout shows its uplift with an inter
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 import requests
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from frontline.extensions import db
 from frontline.guidance import actions, rulebook
 from frontline.guidance.packs import shelf
 from frontline.scoreboard import uplift
-from frontline.tables import Event, Guest, HeldOutCard, IssuedCard, User, Visit, utcnow
+from frontline.tables import CardAction, Event, Guest, HeldOutCard, IssuedCard, User, Visit, utcnow
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import arrival, make_floor, make_token, make_user
 from tests.frontline.test_workbench import install_shipped_packs
@@ -89,6 +90,18 @@ def tap_and_return(app) -> None:
         uplift.measure(utcnow())
 
 
+def wait_for_seen(app) -> int:
+    """How many cards the inbox reported as shown on screen (within a few seconds)."""
+    query = select(func.count()).where(CardAction.action == "seen")
+    for _ in range(50):
+        with app.app_context():
+            seen = db.session.scalar(query)
+        if seen:
+            return seen
+        time.sleep(0.1)
+    return 0
+
+
 DIRECT = text("""
 SELECT c.rule_id, c.pack_version, COUNT(*),
   SUM(CASE WHEN EXISTS (SELECT 1 FROM card_actions a WHERE a.card_id = c.id
@@ -105,6 +118,8 @@ def test_the_analyst_reads_the_scoreboard(browser, live_server, floor, app, view
     host = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = host.new_page()
     sign_in(phone, url, "maya@example.test", "pw-for-tests")
+    phone.locator("a.alert").first.wait_for()
+    assert wait_for_seen(app) >= 1  # the inbox showed cards on screen: counted as seen
     phone.locator("a.alert").first.click()  # a real tap on the host's phone
     phone.get_by_role("button", name="On my way").click()
     host.close()
