@@ -150,11 +150,16 @@ class Suggestion:
 
 
 def suggest(audience: str, rule: str, found: Pattern) -> Suggestion | None:
-    """The pack in force with RULE's condition narrowed to leave FOUND out, if it checks."""
+    """The pack's draft (or, if it does not check, the version in force) with RULE's condition
+    narrowed to leave FOUND out, if the pack still checks with it. Editing the draft keeps
+    whatever else the analyst has under way."""
     pack = rulebook.pack_for(audience)
-    current = rulebook.in_force(pack)
-    text = current.text if current else pack.draft
+    text = pack.draft
     loaded = rulebook.check(text, audience)
+    if not loaded.ok:
+        current = rulebook.in_force(pack)
+        text = current.text if current else ""
+        loaded = rulebook.check(text, audience)
     if not loaded.ok:
         return None
     try:
@@ -184,8 +189,9 @@ def _with_condition(text: str, rule: str, when: str) -> str | None:
 
 
 def open_as_draft(suggestion: Suggestion, user: User) -> RulePack:
-    """Make the suggestion the pack's draft (based on the version in force) for the workbench."""
+    """Save the suggested edit as the pack's draft (logged in its audit log) for the workbench."""
     pack = rulebook.pack_for(suggestion.audience)
     current = rulebook.in_force(pack)
-    rulebook.save_draft(pack, suggestion.text, user, current.number if current else 0)
+    base = pack.draft_base or (current.number if current else 0)
+    rulebook.save_draft(pack, suggestion.text, user, base)
     return pack

@@ -64,6 +64,13 @@ def test_charts_are_small_svg_with_a_title_and_a_description(client, auth, board
 
 def test_a_suggested_edit_opens_as_the_draft(app, client, auth, board_data):
     auth.login("analyst")
+    with app.app_context():
+        from frontline.tables import User
+
+        for audience in ("host", "rep"):  # an edit under way, which the suggestion must keep
+            pack = rulebook.pack_for(audience)
+            edited = pack.draft.replace("title:", "title: Edited", 1)
+            rulebook.save_draft(pack, edited, User.by_email("analyst@example.test"), 1)
     html = client.get("/analyst/scoreboard?days=90").get_data(as_text=True)
     assert "of dismissals had" in html
     action = re.search(
@@ -85,6 +92,7 @@ def test_a_suggested_edit_opens_as_the_draft(app, client, auth, board_data):
             in rulebook.check(draft, audience).pack.rule(action.group(1).split("/")[-1]).when
         )
         assert draft.count("#") >= 1  # the pack's comments are kept
+        assert "title: Edited" in draft  # and the edit under way
 
 
 def test_the_sales_lead_sees_the_same_numbers(client, auth, board_data):
