@@ -96,3 +96,25 @@ def test_a_bad_filter_names_its_field():
         funnel.Filters.from_args({"days": "12"})
     with pytest.raises(funnel.FilterError, match="audience"):
         funnel.Filters.from_args({"audience": "pit boss"})
+
+
+def test_the_place_filter_counts_cards_of_guests_seen_in_that_zone(app, history):
+    from frontline.tables import Event, IssuedCard
+
+    with app.app_context():
+        now = utcnow()
+        event = Event(
+            external_id="e-high", type="guest.arrived", source="card_in", occurred_at=now,
+            zone="high_limit", body_hash="0" * 64,
+        )  # fmt: skip
+        db.session.add(event)
+        db.session.flush()
+        cards = db.session.scalars(
+            db.select(IssuedCard).where(IssuedCard.audience == "host").limit(9)
+        ).all()
+        for card in cards:
+            card.event_id = event.id
+        db.session.commit()
+        rows = funnel.funnel(funnel.Filters(days=90, place="high_limit"), now)
+        assert sum(row.issued for row in rows) == len(cards) == 9
+        assert funnel.funnel(funnel.Filters(days=90, place="HKG-FRA"), now) == []
