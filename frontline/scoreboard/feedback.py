@@ -34,7 +34,7 @@ from ..tables import CardAction, CardStatus, IssuedCard, RulePack, User
 from .funnel import ACTED
 from .sql import week_of
 
-SAMPLE = 2_000
+SAMPLE = 500
 MIN_DISMISSED = 10
 MIN_SHARE = 0.5
 MIN_GAP = 0.2

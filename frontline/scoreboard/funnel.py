@@ -109,18 +109,6 @@ def _at_place(code: str) -> ColumnElement:
     )  # fmt: skip
 
 
-def _tapped(condition: ColumnElement) -> ColumnElement:
-    """Whether the card has a tap meeting CONDITION (its taps read from one covering index)."""
-    tap = CardAction
-    return select(tap.id).where(tap.card_id == IssuedCard.id, condition).exists()
-
-
-def _first_acted() -> ColumnElement:
-    tap = CardAction
-    first = select(func.min(tap.at)).where(tap.card_id == IssuedCard.id, tap.action.in_(ACTED))
-    return first.scalar_subquery()
-
-
 #: How a rep's card names what a quote is about (each an indexed column of quotes).
 _QUOTE_SUBJECTS = {
     "customer": Quote.customer_id,
@@ -129,11 +117,10 @@ _QUOTE_SUBJECTS = {
 }
 
 
-def _quotes_for_card(won: bool, measure: ColumnElement | None = None) -> ColumnElement:
-    """Whether (or, with MEASURE, how much) the card's subject was quoted (or won) within
+def _quotes_for_card(card: Any, won: bool, measure: ColumnElement | None = None) -> ColumnElement:
+    """Whether (or, with MEASURE, how much) CARD's subject was quoted (or won) within
     OUTCOME_DAYS of a rep's card: one indexed subquery per kind of subject, so each card looks
-    up only its own subject's quotes."""
-    card = IssuedCard
+    up only its own subject's quotes. CARD is the cards table or a row source with its columns."""
     branches = []
     for kind, column in _QUOTE_SUBJECTS.items():
         where = [column == card.subject_id]
@@ -157,48 +144,49 @@ def _won_total() -> ColumnElement:
 
 
 def _card_facts(where: list[ColumnElement]) -> Select:
-    """One row per selected card: its stages (0/1), time to act, and revenue in cents."""
-    per_card = _per_card(where).subquery()
-    c = per_card.c
-    acted = or_(c.first_acted.is_not(None), c.quoted)
+    """One row per selected card: its stages (0/1), time to act, and revenue in cents.
+
+    The per-card lookups are materialized once (a CTE), then combined; the costlier lookups
+    (a quote when no tap says "acted", revenue) run only for the cards that need them."""
+    c = _per_card(where).cte("per_card").prefix_with("MATERIALIZED")
+    c_ = c.c
+    spend = select(func.coalesce(func.sum(Visit.spend), 0)).where(
+        Visit.guest_id == c_.subject_id, Visit.visit_date >= func.date(c_.created_at)
+    )
     return select(
-        c.id, c.audience, c.pack_id, c.rule_id, c.pack_version, c.seen, c.acknowledged,
-        case((acted, 1), else_=0).label("acted"),
-        case((or_(c.accepted, c.won), 1), else_=0).label("outcome"),
-        seconds_between(c.created_at, c.first_acted).label("to_act"),
-        c.dismissed, c.revenue,
+        c_.id, c_.audience, c_.pack_id, c_.rule_id, c_.pack_version, c_.seen, c_.acknowledged,
+        case((c_.first_acted.is_not(None), 1), (_quotes_for_card(c_, False), 1), else_=0)
+        .label("acted"),
+        case((c_.accepted == 1, 1), (c_.won == 1, 1), else_=0).label("outcome"),
+        seconds_between(c_.created_at, c_.first_acted).label("to_act"),
+        c_.dismissed,
+        case(
+            (c_.won == 1, _quotes_for_card(c_, True, _won_total())),
+            (and_(c_.accepted == 1, c_.subject_type == "guest"), spend.scalar_subquery()),
+            else_=literal(0),
+        ).label("revenue"),
     )  # fmt: skip
 
 
 def _per_card(where: list[ColumnElement]) -> Select:
-    """What each selected card's taps and its subject's quotes and visits say, each looked up
-    once through an index."""
+    """Each selected card's own columns and what its taps say: one pass over the cards and
+    their taps (both read from covering indexes), grouped by card."""
     card, tap = IssuedCard, CardAction
-    accepted = card.outcome == "accepted"
-    spend = select(func.coalesce(func.sum(Visit.spend), 0)).where(
-        Visit.guest_id == card.subject_id,
-        Visit.visit_date >= func.date(card.created_at),
-        card.subject_type == "guest",
-    )
+    seen = or_(tap.action == "seen", tap.user_id.is_not(None))
     return (
         select(
             card.id, card.audience, card.pack_id, card.rule_id, card.pack_version,
-            card.created_at,
-            case((_tapped(or_(tap.action == "seen", tap.user_id.is_not(None))), 1), else_=0)
-            .label("seen"),
-            case((_tapped(tap.action.in_(ACKNOWLEDGED)), 1), else_=0).label("acknowledged"),
-            _first_acted().label("first_acted"),
-            _quotes_for_card(False).label("quoted"),
-            _quotes_for_card(True).label("won"),
-            accepted.label("accepted"),
+            card.created_at, card.subject_type, card.subject_id,
+            func.max(case((seen, 1), else_=0)).label("seen"),
+            func.max(case((tap.action.in_(ACKNOWLEDGED), 1), else_=0)).label("acknowledged"),
+            func.min(case((tap.action.in_(ACTED), tap.at))).label("first_acted"),
+            case((_quotes_for_card(card, True), 1), else_=0).label("won"),
+            case((card.outcome == "accepted", 1), else_=0).label("accepted"),
             case((card.status == CardStatus.DISMISSED, 1), else_=0).label("dismissed"),
-            case(
-                (card.audience == "rep", _quotes_for_card(True, _won_total())),
-                (accepted, spend.scalar_subquery()),
-                else_=literal(0),
-            ).label("revenue"),
         )
+        .outerjoin(tap, tap.card_id == card.id)
         .where(*where)
+        .group_by(card.id)
     )  # fmt: skip
 
 
