@@ -94,7 +94,12 @@ def pattern(rule: str, days: int, now: datetime) -> Pattern | None:
     """The strongest fact value dismissed cards share and acted ones do not (see above)."""
     since = now - timedelta(days=days)
     dismissed = _facts(rule, since, now, IssuedCard.status == CardStatus.DISMISSED)
-    acted_ids = select(CardAction.card_id).where(CardAction.action.in_(ACTED))
+    acted_ids = (
+        select(CardAction.card_id)
+        .join(IssuedCard, IssuedCard.id == CardAction.card_id)
+        .where(IssuedCard.rule_id == rule, CardAction.action.in_(ACTED))
+        .where(IssuedCard.created_at >= since, IssuedCard.created_at <= now)
+    )  # the rule's cards in the period first, then each one's taps through its index
     acted = _facts(rule, since, now, IssuedCard.id.in_(acted_ids))
     if len(dismissed) < MIN_DISMISSED:
         return None
