@@ -29,6 +29,7 @@ from .errors import (
     UnknownFactError,
     VocabularyError,
 )
+from .holdout import held_out, split_held_out
 from .packs import (
     Cooldown,
     Pack,
@@ -83,11 +84,13 @@ __all__ = [
     "explain",
     "explanation_text",
     "facts_from_plain",
+    "held_out",
     "load_pack",
     "load_vocabulary",
     "pack_from_data",
     "pack_from_yaml",
     "render_card_text",
     "rule_example_results",
+    "split_held_out",
     "validate_facts",
 ]

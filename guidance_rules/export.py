@@ -25,6 +25,8 @@ def pack_data(pack: Pack) -> dict[str, Any]:
     data["hit_policy"] = pack.hit_policy
     if pack.declared_top is not None:
         data["top"] = pack.declared_top
+    if pack.holdout_salt:
+        data["holdout_salt"] = pack.holdout_salt
     data["rules"] = [rule_data(rule, pack.audience) for rule in pack.rules]
     if pack.examples:
         data["examples"] = [example_data(example) for example in pack.examples]
@@ -64,6 +66,8 @@ def rule_data(rule: Rule, pack_audience: str) -> dict[str, Any]:
             data["valid"]["until"] = rule.valid_until.isoformat()
     if rule.suppress:
         data["suppress"] = rule.suppress
+    if rule.holdout:
+        data["holdout"] = rule.holdout
     if rule.examples:
         data["examples"] = [example_data(example) for example in rule.examples]
     return data

@@ -24,6 +24,7 @@ from .yamlsource import Source, compose
 
 MAX_RULES = 2_000
 MAX_EXAMPLES = 200
+MAX_HOLDOUT = 0.5  # a rule keeps its card from at most half its subjects
 AUDIENCES = ("host", "rep")
 HIT_POLICIES = ("first", "collect")
 ACTIONS = {
@@ -40,6 +41,7 @@ PACK_KEYS = (
     "audience",
     "hit_policy",
     "top",
+    "holdout_salt",
     "rules",
     "examples",
 )
@@ -54,6 +56,7 @@ RULE_KEYS = (
     "cooldown",
     "valid",
     "suppress",
+    "holdout",
     "examples",
 )
 CARD_KEYS = ("headline", "details", "actions", "offer")
@@ -125,6 +128,8 @@ class Rule:
     valid_until: dt.date | None = None
     suppress: str | None = None  # "offers" or "all": a compliance hard stop
     examples: tuple[Example, ...] = ()
+    #: The share of subjects this rule keeps its card from, to measure what the card changes.
+    holdout: float = 0.0
 
     @property
     def has_offer(self) -> bool:
@@ -150,6 +155,8 @@ class Pack:
     fact_problems: FactProblems = field(default_factory=FactProblems, repr=False, compare=False)
     declared_top: int | None = field(default=None, repr=False)  # `top` as written, if it was
     card_plans: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: Mixed into every holdout draw: a new salt reshuffles who is held out (e.g. each quarter).
+    holdout_salt: str = ""
 
     @functools.cached_property
     def match(self) -> Callable[[Any], list[int]]:
@@ -357,6 +364,9 @@ class PackLoader:
             order=order,
             matcher=(conditions, first_only),
             declared_top=top if "top" in keys else None,
+            holdout_salt=self.read.text(keys["holdout_salt"], "holdout_salt")
+            if "holdout_salt" in keys
+            else "",
         )
 
     def rules(self, items: list[Item], audience: str) -> list[Rule]:
@@ -409,6 +419,12 @@ class PackLoader:
             suppress = read.choice(keys["suppress"], "suppress", ("offers", "all"))
             if card.offer_type is not None:
                 raise read.fail("a hard stop cannot carry an offer", keys["suppress"])
+        holdout = self.holdout(read, keys["holdout"]) if "holdout" in keys else 0.0
+        if holdout and suppress:
+            raise read.fail(
+                "a compliance hard stop is never held out: every subject must get it",
+                keys["holdout"],
+            )
         return Rule(
             id=rule_id,
             title=read.text(keys["title"], "title"),
@@ -432,7 +448,23 @@ class PackLoader:
             valid_until=read.date(valid["until"], "`valid.until`") if "until" in valid else None,
             suppress=suppress,
             examples=tuple(self.examples(keys["examples"], read)) if "examples" in keys else (),
+            holdout=holdout,
         )
+
+    def holdout(self, read: Reader, item: Item) -> float:
+        value = item.value
+        try:
+            share = float(Decimal(str(value).strip().removesuffix("%"))) / (
+                100 if str(value).strip().endswith("%") else 1
+            )
+        except (InvalidOperation, ValueError):
+            share = -1.0
+        if isinstance(value, bool) or not 0 <= share <= MAX_HOLDOUT:
+            raise read.fail(
+                f"`holdout` is the share of subjects held out, from 0 to {MAX_HOLDOUT} (or 50%)",
+                item,
+            )
+        return share
 
     def condition(self, read: Reader, item: Item, when: str) -> tuple[Node, list[str]]:
         try:

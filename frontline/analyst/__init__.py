@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("analyst", __name__, url_prefix="/analyst")
 
-from . import approvals, contacts, evaluations, packs, rule_editor, views  # noqa: E402,F401
+from . import approvals, contacts, evaluations, packs, rule_editor, scoreboard, views  # noqa: E402,F401

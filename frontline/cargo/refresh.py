@@ -20,7 +20,7 @@ import guidance_rules
 
 from ..extensions import db
 from ..guidance import evaluations
-from ..guidance.issue import Route, RouteKind, assignees, signal, stored_card
+from ..guidance.issue import Route, RouteKind, assignees, hold_out, signal, stored_card
 from ..guidance.packs import published_pack
 from ..scoring.facts import load_facts_many
 from ..tables import CardStatus, Customer, Flight, IssuedCard, Lane, User
@@ -76,6 +76,7 @@ class _Issuer:
         if rep is None or not rep.enabled:
             return
         shown = guidance_rules.evaluate(self.pack, facts, self.history[(kind, subject_id)])
+        shown = hold_out(self.pack, kind, subject_id, shown, self.now)
         evaluations.record(self.pack, kind, subject_id, facts, shown, self.now)
         for card in shown:
             if (kind, subject_id, card.rule_id) in self.open:

@@ -14,12 +14,13 @@ from .imports import imports
 from .models import models
 from .push import push
 from .rules import rules
+from .scoreboard import scoreboard
 from .tokens import tokens
 from .users import users
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, guidance, imports, models, push, rules, tokens, users):
+    for group in (demo, guidance, imports, models, push, rules, scoreboard, tokens, users):
         app.cli.add_command(group)
 
 

@@ -80,3 +80,14 @@ def _detail(card: IssuedCard, action: str, outcome: str, reason: str) -> str:
         card.dismiss_reason = reason
         return reason
     return ""
+
+
+def seen(card: IssuedCard, user: User) -> None:
+    """Record, once per card and person, that the card was opened or shown on their screen (the
+    scoreboard's "seen"); it changes nothing else on the card."""
+    query = select(CardAction.id).where(
+        CardAction.card_id == card.id, CardAction.user_id == user.id, CardAction.action == "seen"
+    )
+    if db.session.scalar(query.limit(1)) is None:
+        db.session.add(CardAction(card_id=card.id, user_id=user.id, action="seen", at=utcnow()))
+        db.session.commit()

@@ -15,7 +15,7 @@ import guidance_rules
 
 from .. import push
 from ..extensions import db
-from ..tables import CardAction, Event, IssuedCard, User
+from ..tables import CardAction, Event, HeldOutCard, IssuedCard, User
 from . import evaluations
 from .packs import published_pack
 from .values import facts_to_json, to_json
@@ -74,6 +74,7 @@ def issue_cards(
     """Evaluate the published pack and add its cards to the session (the caller commits)."""
     pack = published_pack(audience)
     shown = guidance_rules.evaluate(pack, facts, cooldown_history(subject_type, subject_id))
+    shown = hold_out(pack, subject_type, subject_id, shown, now, event)
     evaluations.record(pack, subject_type, subject_id, facts, shown, now)
     if not shown:
         return []
@@ -84,6 +85,33 @@ def issue_cards(
     ]
     db.session.add_all(cards)
     return cards
+
+
+# -- holdout (scoreboard, #13) ----------------------------------------------------------------
+def hold_out(
+    pack: guidance_rules.Pack,
+    subject_type: str,
+    subject_id: int,
+    cards: list[guidance_rules.Card],
+    now: datetime,
+    event: Event | None = None,
+) -> list[guidance_rules.Card]:
+    """The cards to show: a card whose subject is in its rule's holdout is logged as held out
+    (in the caller's transaction) and not shown, so the scoreboard can measure what it changes."""
+    shown, kept_back = guidance_rules.split_held_out(pack, subject_id, cards)
+    for card in kept_back:
+        db.session.add(
+            HeldOutCard(
+                audience=card.audience, subject_type=subject_type, subject_id=subject_id,
+                event=event, rule_id=card.rule_id, pack_id=card.pack_id,
+                pack_version=card.pack_version, headline=card.headline,
+                facts=facts_to_json(card.facts_read), at=now,
+            )
+        )  # fmt: skip
+    return shown
+
+
+# -- end of holdout ----------------------------------------------------------------------------
 
 
 def stored_card(

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("host", __name__, url_prefix="/host")
 
-from . import market_views, views  # noqa: E402,F401
+from . import market_views, numbers, views  # noqa: E402,F401

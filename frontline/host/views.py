@@ -43,11 +43,20 @@ def stream():
 @role_required(Role.HOST)
 def card(card_id: int):
     found = _my_card(card_id)
+    actions.seen(found, current_user)
     guest = db.session.get(Guest, found.subject_id)
     return render(
         "host/card.html", block="card", card=found, guest=guest, panel=guest_panel(guest),
         outcomes=actions.OUTCOMES, reasons=actions.REASONS,
     )  # fmt: skip
+
+
+@bp.post("/cards/<int:card_id>/seen")
+@role_required(Role.HOST)
+def seen(card_id: int):
+    """The inbox showed this card on screen (htmx `revealed`): counted once, answered empty."""
+    actions.seen(_my_card(card_id), current_user)
+    return "", 204
 
 
 @bp.post("/cards/<int:card_id>/actions")

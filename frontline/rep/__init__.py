@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("rep", __name__, url_prefix="/rep")
 
-from . import board_views, customer_views, market_views, quote_views, views  # noqa: E402,F401
+from . import board_views, customer_views, market_views, numbers, quote_views, views  # noqa: E402,F401

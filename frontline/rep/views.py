@@ -45,8 +45,17 @@ def stream():
 @role_required(Role.REP)
 def card(card_id: int):
     found = _my_card(card_id)
+    actions.seen(found, current_user)
     subject = db.session.get(SUBJECTS[found.subject_type], found.subject_id)
     return render("rep/card.html", block="card", card=found, subject=subject, reasons=REASONS)
+
+
+@bp.post("/cards/<int:card_id>/seen")
+@role_required(Role.REP)
+def seen(card_id: int):
+    """The inbox showed this card on screen (htmx `revealed`): counted once, answered empty."""
+    actions.seen(_my_card(card_id), current_user)
+    return "", 204
 
 
 @bp.post("/cards/<int:card_id>/actions")

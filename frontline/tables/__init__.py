@@ -28,6 +28,7 @@ from .people import (
     UserSession,
 )
 from .plans import DirectoryEntry, MarketTarget
+from .scoreboard import HeldOutCard, UpliftObservation
 from .types import Fixed, Money, UTCDateTime, utcnow
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Guest",
     "GuestOffer",
     "GuestTier",
+    "HeldOutCard",
     "IssuedCard",
     "Lane",
     "LoginAttempt",
@@ -67,6 +69,7 @@ __all__ = [
     "RulePack",
     "Shift",
     "UTCDateTime",
+    "UpliftObservation",
     "User",
     "UserSession",
     "Visit",

@@ -47,7 +47,23 @@ class IssuedCard(db.Model):
     """A card shown to one person, with its why: rule, versions and the facts it read."""
 
     __tablename__ = "cards"
-    __table_args__ = (Index("ix_cards_assignee_status", "assignee_id", "status"),)
+    __table_args__ = (
+        Index("ix_cards_assignee_status", "assignee_id", "status"),
+        # Covers what the scoreboard counts per card, so it never reads the wide rows.
+        Index(
+            "ix_cards_scoreboard",
+            "created_at",
+            "audience",
+            "pack_id",
+            "rule_id",
+            "pack_version",
+            "status",
+            "outcome",
+            "subject_type",
+            "subject_id",
+            "assignee_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audience: Mapped[str] = mapped_column(String(16))
@@ -90,6 +106,8 @@ class CardAction(db.Model):
     """One tap on a card, timestamped, for the metrics sales and marketing share."""
 
     __tablename__ = "card_actions"
+    # Covers the scoreboard's questions about a card's taps (which, by whom, when).
+    __table_args__ = (Index("ix_card_actions_scoreboard", "card_id", "action", "user_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
