@@ -103,6 +103,10 @@ def prepare(
     (`values.clean`): a value that does not fit its type is missing, and counted in `problems`."""
     if raw is None:
         return _absent(kind, n)
+    if isinstance(raw, Column):  # prepared already (e.g. kept from an earlier run)
+        if len(raw.data) != n:
+            raise FactError(f"column `{name}` has {len(raw.data)} rows, not {n}")
+        return raw
     if isinstance(raw, MoneyColumn):
         if kind != "money":
             raise FactError(f"column `{name}`: a MoneyColumn is only for money facts")
@@ -856,9 +860,20 @@ def evaluate_batch(
     columns: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     history: Sequence[Mapping[str, Any] | None] | None = None,
 ) -> BatchResult:
-    """Run `pack` over many rows given as columns (fact name -> numpy array or sequence), or as
-    the per-fact dicts themselves (a list of fact mappings: only the columns the conditions read
-    are built up front, the rest when a card needs them)."""
+    """Run `pack` over many rows given as columns (fact name -> numpy array, sequence or a
+    prepared `Column`), or as the per-fact dicts themselves (a list of fact mappings: only the
+    columns the conditions read are built up front, the rest when a card needs them)."""
+    fired, prepared, fallbacks = fire(pack, columns)
+    shown = _apply_policy(pack, fired, prepared, history, prepared.n)
+    return BatchResult(pack, shown, prepared, history, fallbacks)
+
+
+def fire(
+    pack: Pack, columns: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> tuple[np.ndarray, Columns, tuple[str, ...]]:
+    """Which rules' conditions hold (and validity windows include `now`) on each row, before
+    hard stops, cooldowns and the hit policy: (rules in priority order x rows, the prepared
+    columns, the rules evaluated row by row)."""
     vocabulary = pack.vocabulary
     needed = {name for rule in pack.rules for name in rule.facts}
     needed |= {"now"} if any(r.valid_from or r.valid_until for r in pack.rules) else set()
@@ -880,8 +895,7 @@ def evaluate_batch(
         except Fallback:
             fallbacks.append(rule.id)
             fired[k] = _row_by_row(rule, prepared, n)
-    shown = _apply_policy(pack, fired, prepared, history, n)
-    return BatchResult(pack, shown, prepared, history, tuple(fallbacks))
+    return fired, prepared, tuple(fallbacks)
 
 
 class RowColumns(dict):
@@ -905,6 +919,8 @@ class RowColumns(dict):
 
 
 def _length(column: Any) -> int:
+    if isinstance(column, Column):
+        return len(column.data)
     if isinstance(column, MoneyColumn):
         return len(column.units)
     return len(column.codes) if hasattr(column, "codes") else len(column)
