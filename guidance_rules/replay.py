@@ -24,6 +24,7 @@ from .cards import Card
 from .engine import evaluate, make_card
 from .packs import Pack, Rule
 
+
 def replay_rows(
     pack: Pack, log: Iterable[tuple[Hashable, datetime, Mapping[str, Any]]]
 ) -> list[list[Card]]:
@@ -127,7 +128,7 @@ def _cool(
     if not len(rows):
         return
     cooldown = rule.cooldown
-    groups = _groups(subjects[rows], _key_codes(columns[cooldown.per], rows))
+    groups = _groups(subjects[rows], key_codes(columns[cooldown.per], rows))
     order = np.argsort(groups, kind="stable")  # per group, rows stay in time order
     rows, groups = rows[order], groups[order]
     if cooldown.every == "once":
@@ -179,8 +180,9 @@ def _micros(column: Column, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(present, data.view(np.int64), 0), present
 
 
-def _key_codes(column: Column, rows: np.ndarray) -> np.ndarray:
-    """The cooldown subject (the `per` fact) at ROWS as integers, missing as one more value."""
+def key_codes(column: Column, rows: np.ndarray) -> np.ndarray:
+    """A column's values at ROWS as integers that are equal where the values are (missing is one
+    more value): cooldown subjects, and groups of equal facts."""
     data = column.data[rows]
     if column.kind in ("list", "decimal"):
         data = np.array([hash(str(v)) for v in data.tolist()], np.int64)

@@ -15,7 +15,7 @@ from .cargo import (
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
 from .guidance import CardAction, CardStatus, Event, IssuedCard
-from .packs import Evaluation, PackChange, PackVersion, RulePack
+from .packs import Evaluation, EvaluationColumns, PackChange, PackVersion, RulePack
 from .people import ApiToken, LoginAttempt, Role, Shift, User, UserSession
 from .types import Fixed, Money, UTCDateTime, utcnow
 
@@ -30,6 +30,7 @@ __all__ = [
     "Customer",
     "CustomerTier",
     "Evaluation",
+    "EvaluationColumns",
     "Event",
     "FactValue",
     "Fixed",

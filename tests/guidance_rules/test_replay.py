@@ -86,7 +86,9 @@ def test_a_cooldown_shown_card_blocks_the_same_subject_only_until_it_expires():
     text = pack_text(["guest.visits_12m > 0"], "collect", 3, [(0, 2)])
     pack = load_pack(text)
     at = [START + dt.timedelta(hours=h) for h in (0, 1, 2, 25, 26)]
-    rows = [{"guest.visits_12m": 3, "guest.id": g, "now": t} for g, t in zip("AABAA", at)]
+    rows = [
+        {"guest.visits_12m": 3, "guest.id": g, "now": t} for g, t in zip("AABAA", at, strict=True)
+    ]
     replay = replay_columns(
         pack,
         columns_from_rows(rows, ["guest.visits_12m", "guest.id", "now"]),
