@@ -9,6 +9,7 @@ the published pack replayed over a day gives the cards the day really got.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import time
@@ -19,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from flask import current_app
 from sqlalchemy import select
 
 import guidance_rules
@@ -196,6 +198,24 @@ def backtest_recent(draft: guidance_rules.Pack, days: int) -> Backtest:
     end = utcnow()
     log = logcolumns.window(draft.audience, end - timedelta(days=days), end)
     return backtest(published_pack(draft.audience), draft, log)
+
+
+def backtest_kept(draft: guidance_rules.Pack, text: str, days: int) -> Backtest:
+    """`backtest_recent`, kept per (draft text, version in force, DAYS, today) in this app's
+    process, so that a page showing the same pending version again does not replay it."""
+    published = published_pack(draft.audience)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    key = (draft.audience, digest, published.version, days, utcnow().date())
+    kept = current_app.extensions.setdefault("frontline.backtests", {})
+    if key not in kept:
+        kept[key] = backtest_recent(draft, days)
+        while len(kept) > KEPT:
+            kept.pop(next(iter(kept)))  # the oldest first
+    return kept[key]
+
+
+#: Backtests kept per process for review pages.
+KEPT = 16
 
 
 def backtest(

@@ -344,6 +344,28 @@ def test_with_signoff_a_version_runs_only_once_a_sales_lead_signs_it_off(
         assert log[-2:] == ["awaits_signoff", "signed_off"]
 
 
+def test_a_second_look_at_a_pending_version_does_not_replay_it(
+    app, client, auth, workbench, monkeypatch
+):
+    a_day_on_the_floor(app, client)
+    with app.app_context():
+        published_for_signoff(app, "lead with the recovery")
+    replays = []
+    replay = evaluations.backtest
+    monkeypatch.setattr(evaluations, "backtest", lambda *a: replays.append(1) or replay(*a))
+    auth.post_login("rita@example.test", "pw-for-tests")
+    first = client.get("/leads/signoffs").get_data(as_text=True)
+    assert len(replays) == 1 and "evaluations): " in first
+    second = client.get("/leads/signoffs").get_data(as_text=True)
+    assert len(replays) == 1 and second == first
+    with app.app_context():
+        analyst = User.by_email("ana@example.test")
+        rulebook.save_draft(rulebook.pack_for("host"), edited_draft(app) + "\n", analyst, 2)
+        db.session.commit()
+    client.get("/leads/signoffs")
+    assert len(replays) == 1  # an analyst's draft is not what the lead reviews
+
+
 def test_a_lead_returns_a_version_with_a_note_and_it_never_runs(app, client, auth, workbench):
     with app.app_context():
         version_id = published_for_signoff(app, "try it").id
