@@ -64,7 +64,9 @@ class Column:
             return self.categories[value]
         if self.kind == "bool":
             return bool(value)
-        if self.kind in ("list", "decimal"):
+        if self.kind == "list":
+            return value if self.data.dtype == object else list(self.categories[value])
+        if self.kind == "decimal":
             return value
         return value.item()  # datetime64 -> date/datetime, timedelta64 -> timedelta
 
@@ -466,10 +468,13 @@ def _times(unit: str, kind: str) -> Any:
 
 
 def _lists(raw: Any, n: int) -> Column:
-    data = np.empty(n, dtype=object)
-    data[:] = [None if v is None else list(v) for v in raw]
-    present = np.array([v is not None for v in data], dtype=bool)
-    return Column("list", data, None if present.all() else present)
+    """Lists (of text, as `values.clean` leaves them) as codes into the distinct lists, so that
+    `in` and `contains` are decided once per distinct list."""
+    index: dict[tuple, int] = {}
+    codes = np.array([-1 if v is None else index.setdefault(tuple(v), len(index)) for v in raw])
+    codes = codes.astype(np.int32)
+    present = codes >= 0
+    return Column("list", codes, None if present.all() else present, categories=tuple(index))
 
 
 _PREPARE = {
@@ -576,6 +581,13 @@ class Vectoriser:
             hit = np.logical_or.reduce(hits) if hits else np.zeros(self.n, bool)
             result = hit if want else ~hit
             return result if x.present is None else result & x.present
+        container, item = (
+            (node.args[0], node.subject) if node.op == "in" else (node.subject, node.args[0])
+        )
+        if node.op in ("in", "contains") and isinstance(container, Name):
+            lists = self.columns[container.name]
+            if lists.kind == "list":
+                return self.membership(lists, self.value(item, False), want)
         if node.op in ("contains", "startswith", "endswith"):
             x, arg = self.value(node.subject, False), self.value(node.args[0], False)
             if x.kind != "code" or not isinstance(arg.data, str):
@@ -586,6 +598,25 @@ class Vectoriser:
                 chosen = {c for c in x.categories if getattr(c, node.op)(arg.data) == want}
             return self.lookup(x, chosen)
         raise Fallback  # `in` a list fact
+
+    def membership(self, lists: Column, item: V, want: bool) -> np.ndarray:
+        """Whether ITEM is in the list of each row (coded lists: decided per distinct list)."""
+        if lists.data.dtype == object:
+            raise Fallback
+        if item.kind == "code":
+            table = np.zeros((len(lists.categories) + 1, len(item.categories) + 1), bool)
+            for i, members in enumerate(lists.categories):
+                table[i, :-1] = [c in members for c in item.categories]
+            hit = table[lists.data, item.data]  # code -1 (missing) reads the trailing False
+        elif isinstance(item.data, str):
+            table = np.array([item.data in members for members in lists.categories] + [False])
+            hit = table[lists.data]
+        else:
+            raise Fallback
+        if want:
+            return hit
+        present = _and(lists.present, item.present)
+        return ~hit if present is None else ~hit & present
 
     def value(self, node: Node, exact: bool) -> V:
         exact = exact or node.exact

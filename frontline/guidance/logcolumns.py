@@ -141,18 +141,21 @@ class Day:
             return None
         i, fact = self.meta[name]
         present = self.arrays[f"{i}.present"] if fact["present"] else None
-        if "values" in fact:  # lists, and money no int64 holds: Python values
+        if "values" in fact:  # money no int64 holds: Decimals
             data = np.empty(len(self.ids), dtype=object)
             data[:] = [_from_plain(fact["kind"], v) for v in fact["values"]]
         else:
             data = self.arrays[str(i)]
-        return Column(fact["kind"], data, present, fact["scale"], tuple(fact["categories"]))
+        categories = fact["categories"]
+        if fact["kind"] == "list":  # each category a list, as tuples again
+            categories = map(tuple, categories)
+        return Column(fact["kind"], data, present, fact["scale"], tuple(categories))
 
 
 def _from_plain(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    return Decimal(value) if kind == "decimal" else value
+    if value is None or kind != "decimal":
+        return value
+    return Decimal(value)
 
 
 def _day(audience: str, day: date, vocabulary: Any, stamp: str) -> Day | None:
@@ -240,7 +243,7 @@ def _make(audience: str, start: datetime, vocabulary: Any) -> bytes:
             "categories": list(column.categories),
             "present": column.present is not None,
         }
-        if column.kind in ("list", "decimal"):
+        if column.data.dtype == object:  # money no int64 holds: exact text
             meta["values"] = [to_json(v) for v in column.data.tolist()]
         else:
             arrays[str(i)] = column.data
@@ -269,11 +272,11 @@ def _join(parts: list[tuple[int, Column | None]], fact: Any) -> Column:
     column; on days without it the fact is missing."""
     known = [p for _n, p in parts if p is not None]
     kinds = {p.kind for p in known}
-    if len(kinds) > 1 or kinds & {"list", "decimal"}:
+    if len(kinds) > 1 or any(p.data.dtype == object for p in known):
         return _join_as_python(parts, fact)
     like = known[0]
-    categories: tuple[str, ...] = ()
-    if like.kind == "code":
+    categories: tuple = ()
+    if like.kind in ("code", "list"):
         categories = tuple(dict.fromkeys(c for p in known for c in p.categories))
         position = {c: i for i, c in enumerate(categories)}
         parts = [(n, p if p is None else _recode(p, position)) for n, p in parts]
@@ -281,7 +284,8 @@ def _join(parts: list[tuple[int, Column | None]], fact: Any) -> Column:
     datas, presents = [], []
     for n, part in parts:
         if part is None:
-            datas.append(np.full(n, -1 if like.kind == "code" else 0).astype(like.data.dtype))
+            empty = -1 if like.kind in ("code", "list") else 0
+            datas.append(np.full(n, empty).astype(like.data.dtype))
             presents.append(np.zeros(n, bool))
             continue
         data = part.data if part.scale == scale else part.data * 10 ** (scale - part.scale)
@@ -292,10 +296,10 @@ def _join(parts: list[tuple[int, Column | None]], fact: Any) -> Column:
     return Column(like.kind, data, None if present.all() else present, scale, categories)
 
 
-def _recode(part: Column, position: dict[str, int]) -> Column:
-    """A code column's codes in the joined column's categories (missing stays -1)."""
+def _recode(part: Column, position: dict[Any, int]) -> Column:
+    """A coded column's codes in the joined column's categories (missing stays -1)."""
     table = np.array([position[c] for c in part.categories] + [-1], np.int32)
-    return Column("code", table[part.data], part.present)
+    return Column(part.kind, table[part.data], part.present)
 
 
 def _join_as_python(parts: list[tuple[int, Column | None]], fact: Any) -> Column:
