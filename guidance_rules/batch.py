@@ -900,17 +900,19 @@ def evaluate_batch(
 
 
 def fire(
-    pack: Pack, columns: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    pack: Pack, columns: Mapping[str, Any] | Sequence[Mapping[str, Any]], n: int | None = None
 ) -> tuple[np.ndarray, Columns, tuple[str, ...]]:
     """Which rules' conditions hold (and validity windows include `now`) on each row, before
     hard stops, cooldowns and the hit policy: (rules in priority order x rows, the prepared
-    columns, the rules evaluated row by row)."""
+    columns, the rules evaluated row by row). Given N, the number of rows, columns nobody reads
+    are never looked at (they may be made on demand)."""
     vocabulary = pack.vocabulary
     needed = {name for rule in pack.rules for name in rule.facts}
     needed |= {"now"} if any(r.valid_from or r.valid_until for r in pack.rules) else set()
     if not isinstance(columns, Mapping):
         columns = RowColumns(columns, sorted(needed))
-    n = _row_count(columns) if not isinstance(columns, RowColumns) else len(columns.rows)
+    if n is None:
+        n = _row_count(columns) if not isinstance(columns, RowColumns) else len(columns.rows)
     names = needed | {name for name in columns if name in vocabulary}
     prepared = Columns(columns, vocabulary, n, names, needed, pack.fact_problems)
     for name in sorted(needed):

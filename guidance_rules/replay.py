@@ -90,10 +90,10 @@ def replay_columns(
     first), SUBJECTS (one integer per row: whose history the row reads and writes) and AT (when
     each row was evaluated, datetime64 in the zone of the datetime facts): the same cards as
     `replay_rows` over the same rows."""
-    fired, prepared, fallbacks = fire(pack, columns)
-    n = prepared.n
-    if len(subjects) != n or len(at) != n:
-        raise ValueError(f"{n} rows of facts, {len(subjects)} subjects and {len(at)} times")
+    n = len(subjects)
+    if len(at) != n:
+        raise ValueError(f"{n} subjects but {len(at)} times")
+    fired, prepared, fallbacks = fire(pack, columns, n)
     rules = [pack.rules[i] for i in pack.order]
     stop_all = np.zeros(n, bool)
     stop_any = np.zeros(n, bool)
@@ -128,12 +128,13 @@ def _cool(
     if not len(rows):
         return
     cooldown = rule.cooldown
-    groups = _groups(subjects[rows], key_codes(columns[cooldown.per], rows))
-    order = np.argsort(groups, kind="stable")  # per group, rows stay in time order
-    rows, groups = rows[order], groups[order]
+    keys = key_codes(columns[cooldown.per], rows)
+    order = np.lexsort((keys, subjects[rows]))  # by subject, then key; rows stay in time order
+    rows, keys, whose = rows[order], keys[order], subjects[rows][order]
+    first = np.ones(len(rows), bool)
+    first[1:] = (whose[1:] != whose[:-1]) | (keys[1:] != keys[:-1])
+    groups = np.cumsum(first)
     if cooldown.every == "once":
-        first = np.ones(len(rows), bool)
-        first[1:] = groups[1:] != groups[:-1]
         eligible[rows[~first]] = False
         return
     if cooldown.every == "visit":
@@ -195,10 +196,3 @@ def key_codes(column: Column, rows: np.ndarray) -> np.ndarray:
     if column.present is not None:
         data = np.where(column.present[rows], data, np.iinfo(np.int64).min)
     return data
-
-
-def _groups(subjects: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """One integer per distinct (subject, key) pair."""
-    pairs = np.stack([np.asarray(subjects, np.int64), keys], axis=1)
-    _unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    return inverse.reshape(-1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -79,8 +79,8 @@ class LogColumns:
         """One integer per (subject type, subject id): whose cooldown history a row uses."""
         if not len(self):
             return np.zeros(0, np.int64)
-        pairs = np.stack([self.subject_types.astype(np.int64), self.subject_ids], axis=1)
-        return np.unique(pairs, axis=0, return_inverse=True)[1].reshape(-1)
+        whose = self.subject_types.astype(np.int64) << 40 | self.subject_ids  # ids < 2**40
+        return np.unique(whose, return_inverse=True)[1].reshape(-1)
 
     def when(self, i: int) -> datetime:
         return self.at[i].item().replace(tzinfo=UTC)
@@ -123,43 +123,118 @@ def window(audience: str, start: datetime, end: datetime) -> LogColumns:
 
 
 class Day:
-    """One day of the log as stored: arrays unpacked from the stored bytes when first read."""
+    """One day of the log: ids, subjects, times (naive UTC) and a column per fact it has."""
 
-    def __init__(self, data: bytes):
-        self.arrays = np.load(io.BytesIO(data), allow_pickle=False)
-        header = json.loads(self.arrays["header"].tobytes())
-        self.types = tuple(header["types"])
-        self.meta = {fact["name"]: (i, fact) for i, fact in enumerate(header["facts"])}
-        self.kinds = {name: fact["kind"] for name, (_i, fact) in self.meta.items()}
-        self.ids = self.arrays["ids"]
-        self.subject_types = self.arrays["subject_types"]
-        self.subject_ids = self.arrays["subject_ids"]
-        self.at = self.arrays["at"]
+    def __init__(
+        self,
+        ids: np.ndarray,
+        types: tuple[str, ...],
+        subject_types: np.ndarray,
+        subject_ids: np.ndarray,
+        at: np.ndarray,
+        kinds: dict[str, str],
+        column: Callable[[str], Column | None],
+    ):
+        self.ids, self.types, self.subject_types = ids, types, subject_types
+        self.subject_ids, self.at, self.kinds, self.column = subject_ids, at, kinds, column
 
-    def column(self, name: str) -> Column | None:
-        if name not in self.meta:
-            return None
-        i, fact = self.meta[name]
-        present = self.arrays[f"{i}.present"] if fact["present"] else None
-        if "values" in fact:  # money no int64 holds: Decimals
-            data = np.empty(len(self.ids), dtype=object)
-            data[:] = [_from_plain(fact["kind"], v) for v in fact["values"]]
-        else:
-            data = self.arrays[str(i)]
-        categories = fact["categories"]
-        if fact["kind"] == "list":  # each category a list, as tuples again
-            categories = map(tuple, categories)
-        return Column(fact["kind"], data, present, fact["scale"], tuple(categories))
+    def __len__(self) -> int:
+        return len(self.ids)
 
+    @classmethod
+    def of(cls, ids, types, subject_types, subject_ids, at, columns: dict[str, Column]) -> Day:
+        kinds = {name: column.kind for name, column in columns.items()}
+        return cls(ids, types, subject_types, subject_ids, at, kinds, columns.get)
 
-def _from_plain(kind: str, value: Any) -> Any:
-    if value is None or kind != "decimal":
-        return value
-    return Decimal(value)
+    @classmethod
+    def load(cls, data: bytes) -> Day:
+        """A stored day; each fact's arrays are unpacked when that fact is first read."""
+        arrays = np.load(io.BytesIO(data), allow_pickle=False)
+        header = json.loads(arrays["header"].tobytes())
+        meta = {fact["name"]: (i, fact) for i, fact in enumerate(header["facts"])}
+
+        def column(name: str) -> Column | None:
+            if name not in meta:
+                return None
+            i, fact = meta[name]
+            present = arrays[f"{i}.present"] if fact["present"] else None
+            if "values" in fact:  # money no int64 holds: Decimals
+                data = np.empty(len(ids), dtype=object)
+                data[:] = [None if v is None else Decimal(v) for v in fact["values"]]
+            else:
+                data = arrays[str(i)]
+            categories = fact["categories"]
+            if fact["kind"] == "list":  # each category a list, as tuples again
+                categories = map(tuple, categories)
+            return Column(fact["kind"], data, present, fact["scale"], tuple(categories))
+
+        ids = arrays["ids"]
+        kinds = {name: fact["kind"] for name, (_i, fact) in meta.items()}
+        return cls(
+            ids,
+            tuple(header["types"]),
+            arrays["subject_types"],
+            arrays["subject_ids"],
+            arrays["at"],
+            kinds,
+            column,
+        )
+
+    def dump(self) -> bytes:
+        """The day as stored: numpy arrays (no pickles) and a JSON header."""
+        arrays: dict[str, np.ndarray] = {
+            "ids": self.ids,
+            "subject_types": self.subject_types,
+            "subject_ids": self.subject_ids,
+            "at": self.at,
+        }
+        header: dict[str, Any] = {"types": list(self.types), "facts": []}
+        for i, name in enumerate(sorted(self.kinds)):
+            column = self.column(name)
+            meta = {
+                "name": name,
+                "kind": column.kind,
+                "scale": column.scale,
+                "categories": list(column.categories),
+                "present": column.present is not None,
+            }
+            if column.data.dtype == object:  # money no int64 holds: exact text
+                meta["values"] = [to_json(v) for v in column.data.tolist()]
+            else:
+                arrays[str(i)] = column.data
+            if column.present is not None:
+                arrays[f"{i}.present"] = column.present
+            header["facts"].append(meta)
+        arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+        out = io.BytesIO()
+        np.savez(out, **arrays)
+        return out.getvalue()
+
+    def then(self, later: Day, vocabulary: Any) -> Day:
+        """This day's rows followed by LATER's."""
+        types = tuple(sorted({*self.types, *later.types}))
+        codes = [
+            np.array([types.index(t) for t in day.types], np.int8)[day.subject_types]
+            for day in (self, later)
+        ]
+        columns = {
+            name: _join([(len(self), self.column(name)), (len(later), later.column(name))],
+                        vocabulary[name])
+            for name in {*self.kinds, *later.kinds}
+        }  # fmt: skip
+        return Day.of(
+            np.concatenate([self.ids, later.ids]),
+            types,
+            np.concatenate(codes),
+            np.concatenate([self.subject_ids, later.subject_ids]),
+            np.concatenate([self.at, later.at]),
+            columns,
+        )
 
 
 def _day(audience: str, day: date, vocabulary: Any, stamp: str) -> Day | None:
-    """The day's columns, made again from the JSON if they are missing or out of date."""
+    """The day's columns: as kept if the day has not changed; the kept ones and the new rows if
+    only rows were added after them (today, as evaluations arrive); else made from the JSON."""
     start = datetime.combine(day, time(), UTC)
     rows, first, last = db.session.execute(
         select(func.count(Evaluation.id), func.min(Evaluation.id), func.max(Evaluation.id)).where(
@@ -175,14 +250,19 @@ def _day(audience: str, day: date, vocabulary: Any, stamp: str) -> Day | None:
             EvaluationColumns.audience == audience, EvaluationColumns.day == day
         )
     )
-    if kept is not None and (kept.rows, kept.first_id, kept.last_id, kept.vocabulary) == (
-        rows,
-        first,
-        last,
-        stamp,
-    ):
-        return Day(kept.data)
-    data = _make(audience, start, vocabulary)
+    if kept is not None and (kept.first_id, kept.vocabulary) == (first, stamp):
+        if (kept.rows, kept.last_id) == (rows, last):
+            return Day.load(kept.data)
+        earlier = Day.load(kept.data)
+        later = _read(audience, start, vocabulary, after=kept.last_id)
+        if 0 < len(later) == rows - kept.rows and later.at[0] >= earlier.at[-1]:
+            return _keep(audience, day, earlier.then(later, vocabulary), stamp)
+    return _keep(audience, day, _read(audience, start, vocabulary), stamp)
+
+
+def _keep(audience: str, day: date, found: Day, stamp: str) -> Day:
+    """Store the day's columns in place of any kept before (committed by the caller), with the
+    rows they hold (count, first and last id) to tell later whether the day has changed."""
     try:
         with db.session.begin_nested():
             db.session.execute(
@@ -194,20 +274,20 @@ def _day(audience: str, day: date, vocabulary: Any, stamp: str) -> Day | None:
                 EvaluationColumns(
                     audience=audience,
                     day=day,
-                    rows=rows,
-                    first_id=first,
-                    last_id=last,
+                    rows=len(found),
+                    first_id=int(found.ids.min()),
+                    last_id=int(found.ids.max()),
                     vocabulary=stamp,
-                    data=data,
+                    data=found.dump(),
                 )
             )
     except IntegrityError:  # another worker kept the same day at the same moment
         pass
-    return Day(data)
+    return found
 
 
-def _make(audience: str, start: datetime, vocabulary: Any) -> bytes:
-    """One day of the log, read from its JSON (the only time it is), as stored bytes."""
+def _read(audience: str, start: datetime, vocabulary: Any, after: int = 0) -> Day:
+    """The day from START (its rows with ids above AFTER), read from the JSON and typed."""
     query = (
         select(Evaluation.id, Evaluation.subject_type, Evaluation.subject_id, Evaluation.at)
         .add_columns(Evaluation.facts)
@@ -215,6 +295,7 @@ def _make(audience: str, start: datetime, vocabulary: Any) -> bytes:
             Evaluation.audience == audience,
             Evaluation.at >= start,
             Evaluation.at < start + timedelta(days=1),
+            Evaluation.id > after,
         )
         .order_by(Evaluation.at, Evaluation.id)
     )
@@ -222,38 +303,21 @@ def _make(audience: str, start: datetime, vocabulary: Any) -> bytes:
     facts = [facts_from_json(row.facts, vocabulary) for row in rows]
     names = sorted(set().union(*facts))
     raw = columns_from_rows(facts, names)
-    types = sorted({row.subject_type for row in rows})
-    arrays: dict[str, np.ndarray] = {
-        "ids": np.array([row.id for row in rows], np.int64),
-        "subject_types": np.array([types.index(row.subject_type) for row in rows], np.int8),
-        "subject_ids": np.array([row.subject_id for row in rows], np.int64),
-        "at": np.array([_naive(row.at) for row in rows], "M8[us]"),
-    }
-    header: dict[str, Any] = {"types": types, "facts": []}
-    for i, name in enumerate(names):
-        fact = vocabulary[name]
-        values = raw[name]
+    columns = {}
+    for name in names:
+        fact, values = vocabulary[name], raw[name]
         if fact.type == "datetime":
             values = [_naive(v) if isinstance(v, datetime) else v for v in values]
-        column = prepare(fact.type, values, len(rows), name, fact.values)
-        meta = {
-            "name": name,
-            "kind": column.kind,
-            "scale": column.scale,
-            "categories": list(column.categories),
-            "present": column.present is not None,
-        }
-        if column.data.dtype == object:  # money no int64 holds: exact text
-            meta["values"] = [to_json(v) for v in column.data.tolist()]
-        else:
-            arrays[str(i)] = column.data
-        if column.present is not None:
-            arrays[f"{i}.present"] = column.present
-        header["facts"].append(meta)
-    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
-    out = io.BytesIO()
-    np.savez(out, **arrays)
-    return out.getvalue()
+        columns[name] = prepare(fact.type, values, len(rows), name, fact.values)
+    types = tuple(sorted({row.subject_type for row in rows}))
+    return Day.of(
+        np.array([row.id for row in rows], np.int64),
+        types,
+        np.array([types.index(row.subject_type) for row in rows], np.int8),
+        np.array([row.subject_id for row in rows], np.int64),
+        np.array([_naive(row.at) for row in rows], "M8[us]"),
+        columns,
+    )
 
 
 def _naive(moment: datetime) -> datetime:

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import guidance_rules
 from frontline.extensions import db
@@ -420,8 +420,17 @@ def test_a_day_written_to_again_is_read_from_its_json_again(app, client, workben
     with app.app_context():
         end = utcnow() + timedelta(minutes=1)
         before = len(logcolumns.window("host", end - timedelta(days=1), end))
-    arrive_all(app, client, [arrival("G2")])
+    arrive_all(app, client, [arrival("G2"), arrival("G3")])
     with app.app_context():
-        after = logcolumns.window("host", end - timedelta(days=1), end + timedelta(minutes=1))
-        assert len(after) == before + 1
-        assert after.facts["guest.id"].python(len(after) - 1) == "G2"
+        span = ("host", end - timedelta(days=1), end + timedelta(minutes=1))
+        after = logcolumns.window(*span)  # the kept columns and the two new rows
+        assert len(after) == before + 2
+        assert after.facts["guest.id"].python(len(after) - 1) == "G3"
+        assert db.session.scalar(select(EvaluationColumns.rows)) == len(after)
+        db.session.execute(delete(EvaluationColumns))
+        db.session.commit()
+        fresh = logcolumns.window(*span)  # the whole day from its JSON
+        assert after.ids.tolist() == fresh.ids.tolist() and set(after.facts) == set(fresh.facts)
+        for name in fresh.facts:
+            values = [after.facts[name].python(i) for i in range(len(after))]
+            assert values == [fresh.facts[name].python(i) for i in range(len(fresh))], name
