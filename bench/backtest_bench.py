@@ -86,7 +86,8 @@ def log_arrivals(count: int) -> None:
 
 def log_in_bulk(count: int) -> None:
     """COUNT evaluations of demo guests over the last 30 days, in the very shape `record` writes:
-    each guest's real facts (from `guest_facts`) with the time, visit and hour of its arrival."""
+    each guest's real facts (from `guest_facts`) with the time, visit (a visit is a six-hour
+    block of the day) and hour of its arrival."""
     rng = random.Random(11)
     pack, end = published_pack("host"), utcnow()
     guests = list(db.session.scalars(select(Guest)))
@@ -98,7 +99,7 @@ def log_in_bulk(count: int) -> None:
     for n in range(count):
         subject, facts, cards = rng.choice(shapes)
         at = end - timedelta(seconds=rng.uniform(0, 30 * 86400))
-        started = at - timedelta(minutes=rng.choice((0, 20, 90, 300)))
+        started = at.replace(hour=at.hour // 6 * 6, minute=0, second=0, microsecond=0)
         facts = facts | {
             "now": at.isoformat(),
             "visit.started": started.isoformat(),

@@ -137,36 +137,68 @@ def _cool(
     if cooldown.every == "once":
         eligible[rows[~first]] = False
         return
-    if cooldown.every == "visit":
-        limit, ok = _micros(columns["visit.started"], rows)
-        blocked = _walk(groups.tolist(), when[rows].tolist(), limit.tolist(), ok.tolist(), 0)
-    else:
-        now, ok = _micros(columns["now"], rows)
-        period = cooldown.period // timedelta(microseconds=1)
-        blocked = _walk(groups.tolist(), when[rows].tolist(), now.tolist(), ok.tolist(), period)
-    eligible[rows[np.array(blocked, bool)]] = False
+    if cooldown.every == "visit":  # shown again once the visit started after the last card
+        bound, known = _micros(columns["visit.started"], rows)
+        gap = 1
+    else:  # shown again once `now` is a period after the last card
+        bound, known = _micros(columns["now"], rows)
+        gap = cooldown.period // timedelta(microseconds=1)
+    at = when[rows]
+    shown = _jump(groups, first, at, bound, known, gap)
+    if shown is None:
+        shown = ~np.array(_walk(groups.tolist(), at.tolist(), bound.tolist(), known.tolist(), gap))
+    eligible[rows[~shown]] = False
 
 
-def _walk(groups: list, when: list, limit: list, ok: list, period: int) -> list[bool]:
+def _jump(
+    groups: np.ndarray,
+    first: np.ndarray,
+    at: np.ndarray,
+    bound: np.ndarray,
+    known: np.ndarray,
+    gap: int,
+) -> np.ndarray | None:
+    """Which rows show the card, found by jumping from each shown row straight to the next row
+    of its group whose BOUND reaches its time plus GAP (a binary search), so the Python loop runs
+    over shown rows only. Exact when BOUND never falls within a group and is known after each
+    group's first row (as on a live floor); otherwise None (then `_walk` decides)."""
+    later = ~first
+    if not known[later].all() or (np.diff(bound)[later[1:]] < 0).any():
+        return None
+    m = len(at)
+    low = int(bound[known].min(initial=0)) if known.any() else 0
+    bound = np.where(known, bound, low)  # only a group's first row may not know it
+    span = int(bound.max()) - low + 1
+    group = groups - groups[0]
+    if (int(group[-1]) + 2) * span >= 2**62:
+        return None
+    key = group * span + (bound - low)  # sorted: by group, then bound
+    target = group * span + np.clip(at + gap - low, 0, span)
+    after = np.maximum(np.searchsorted(key, target), np.arange(1, m + 1))
+    inside = after < m
+    inside[inside] = group[after[inside]] == group[inside]
+    step = np.where(inside, after, -1).tolist()
+    shown = np.zeros(m, bool)
+    for row in np.flatnonzero(first).tolist():
+        while row >= 0:
+            shown[row] = True
+            row = step[row]
+    return shown
+
+
+def _walk(groups: list, at: list, bound: list, known: list, gap: int) -> list[bool]:
     """Per row (grouped, in time order), whether the card is blocked by the last one shown in
-    its group. period 0 (per visit): blocked unless shown before the visit started (LIMIT);
-    otherwise blocked while LIMIT (now) - last < period. A missing LIMIT blocks once shown."""
+    its group: until BOUND (the visit's start, or now) reaches that card's time plus GAP. A
+    missing BOUND blocks once a card was shown."""
     blocked = []
     group, last = None, None
-    for g, at, bound, known in zip(groups, when, limit, ok, strict=True):
+    for g, when, limit, ok in zip(groups, at, bound, known, strict=True):
         if g != group:
             group, last = g, None
-        if last is None:
-            stop = False
-        elif not known:
-            stop = True
-        elif period:
-            stop = bound - last < period
-        else:
-            stop = last >= bound
+        stop = last is not None and (not ok or limit < last + gap)
         blocked.append(stop)
         if not stop:
-            last = at
+            last = when
     return blocked
 
 
