@@ -351,12 +351,9 @@ def _overlaps(fired: dict[str, np.ndarray]) -> list[tuple[str, str, int]]:
     ids = sorted(rule_id for rule_id, mask in fired.items() if mask.any())
     if not ids:
         return []
-    matrix = np.stack([fired[rule_id] for rule_id in ids]).astype(np.float32)
-    shared = matrix @ matrix.T  # exact: counts far below 2**24
-    pairs = [
-        (a, b, int(shared[i, j]))
-        for i, a in enumerate(ids)
-        for j, b in enumerate(ids[i + 1 :], start=i + 1)
-        if shared[i, j]
-    ]
+    bits = np.packbits(np.stack([fired[rule_id] for rule_id in ids]), axis=1)
+    pairs = []
+    for i, a in enumerate(ids):
+        shared = np.bitwise_count(bits[i] & bits[i + 1 :]).sum(axis=1, dtype=np.int64)
+        pairs += [(a, b, int(n)) for b, n in zip(ids[i + 1 :], shared.tolist(), strict=True) if n]
     return sorted(pairs, key=lambda pair: -pair[2])[:10]

@@ -3,7 +3,7 @@
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
@@ -414,7 +414,27 @@ def test_the_backtest_gives_what_the_row_by_row_replay_gives(app, client, workbe
             assert sum(result.draft_by_day.values(), Counter()) == result.draft_total
             assert sum(result.published_by_day.values(), Counter()) == result.published_total
             assert list(result.published_by_day) == result.days == [logged[0].at.date()]
+            assert (result.never_fire, result.shadowed, result.overlaps) == matched(draft, logged)
         assert db.session.scalar(select(func.count()).select_from(EvaluationColumns)) == 1
+
+
+def matched(pack, logged) -> tuple[list, list, list]:
+    """Never-fire, shadowed and overlapping rules as the reference finds them: each logged
+    evaluation matched row by row."""
+    subjects = defaultdict(set)
+    for row in logged:
+        for rule_id in pack.match_ids(row.facts):
+            subjects[rule_id].add((row.subject_type, row.subject_id))
+    shown = Counter(r for cards in evaluations.replay(pack, logged) for r, _text in cards)
+    ids = sorted(subjects)
+    pairs = [
+        (a, b, len(subjects[a] & subjects[b])) for i, a in enumerate(ids) for b in ids[i + 1 :]
+    ]
+    return (
+        [r.id for r in pack.rules if r.id not in subjects],
+        [r.id for r in pack.rules if r.id in subjects and not shown[r.id]],
+        sorted([pair for pair in pairs if pair[2]], key=lambda pair: -pair[2])[:10],
+    )
 
 
 def test_a_day_written_to_again_is_read_from_its_json_again(app, client, workbench):
