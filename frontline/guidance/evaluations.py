@@ -24,6 +24,8 @@ from flask import current_app
 from sqlalchemy import select
 
 import guidance_rules
+from guidance_rules.engine import make_card
+from guidance_rules.replay import Replay, key_codes, replay_columns, replay_rows
 
 from ..extensions import db
 from ..tables import Evaluation, utcnow
@@ -145,8 +147,6 @@ Shown = tuple[tuple[str, str], ...]  # (rule id, headline) per card, best first
 def replay(pack: guidance_rules.Pack, logged: list[Logged]) -> list[Shown]:
     """The cards PACK shows for each logged evaluation, row by row, cooldowns kept per subject
     in order: the reference the bulk replay of `backtest` is held to."""
-    from guidance_rules.replay import replay_rows
-
     log = (((row.subject_type, row.subject_id), row.at, row.facts) for row in logged)
     return [tuple((c.rule_id, c.headline) for c in cards) for cards in replay_rows(pack, log)]
 
@@ -223,8 +223,6 @@ def backtest(
 ) -> Backtest:
     """Replay both packs over the same evaluations (in bulk, see `guidance_rules.replay`) and
     compare who gets what."""
-    from guidance_rules.replay import replay_columns
-
     subjects = log.subjects()
     before = replay_columns(published, log.facts, subjects, log.at)
     after = replay_columns(draft, log.facts, subjects, log.at)
@@ -260,11 +258,11 @@ def backtest(
     return result
 
 
-def _shown(replayed: Any, i: int) -> Shown:
+def _shown(replayed: Replay, i: int) -> Shown:
     return tuple((card.rule_id, card.headline) for card in replayed.cards(i))
 
 
-def _totals(replayed: Any, day_of_row: np.ndarray, days: list[date]) -> tuple[Counter, dict]:
+def _totals(replayed: Replay, day_of_row: np.ndarray, days: list[date]) -> tuple[Counter, dict]:
     """Cards per rule over the window, and per day."""
     total: Counter = Counter()
     by_day: dict[date, Counter] = {day: Counter() for day in days}
@@ -278,7 +276,7 @@ def _totals(replayed: Any, day_of_row: np.ndarray, days: list[date]) -> tuple[Co
     return total, by_day
 
 
-def _changed(before: Any, after: Any) -> np.ndarray:
+def _changed(before: Replay, after: Replay) -> np.ndarray:
     """Per evaluation, whether the two packs show different cards: other rules, another order,
     or another headline."""
     ids = sorted(set(before.rule_ids) | set(after.rule_ids))
@@ -302,20 +300,21 @@ def _changed(before: Any, after: Any) -> np.ndarray:
     return changed
 
 
-def _by_rule(replayed: Any, index: dict[str, int]) -> np.ndarray:
+def _by_rule(replayed: Replay, index: dict[str, int]) -> np.ndarray:
     out = np.zeros((len(index), replayed.shown.shape[1]), bool)
     out[[index[rule_id] for rule_id in replayed.rule_ids]] = replayed.shown
     return out
 
 
 def _headlines_differ(
-    before: Any, after: Any, old: guidance_rules.Rule, new: guidance_rules.Rule, rows: np.ndarray
+    before: Replay,
+    after: Replay,
+    old: guidance_rules.Rule,
+    new: guidance_rules.Rule,
+    rows: np.ndarray,
 ) -> np.ndarray:
     """Whether the two rules' headlines differ on these rows: rendered once per distinct set of
     the values they show."""
-    from guidance_rules.batch import make_card
-    from guidance_rules.replay import key_codes
-
     names = sorted({*old.card.headline._names, *new.card.headline._names})
     if not len(rows):
         return np.zeros(0, bool)
@@ -334,7 +333,7 @@ def _headlines_differ(
     return np.array(differ, bool)[inverse.reshape(-1)]
 
 
-def _subjects_fired(replayed: Any, subjects: np.ndarray) -> dict[str, np.ndarray]:
+def _subjects_fired(replayed: Replay, subjects: np.ndarray) -> dict[str, np.ndarray]:
     """Per rule, which subjects (a mask over subject numbers) met its condition (before hard
     stops, cooldowns and the hit policy)."""
     count = int(subjects.max()) + 1 if len(subjects) else 0

@@ -247,7 +247,7 @@ def _pack(arrays: dict[str, np.ndarray], header: dict[str, Any]) -> bytes:
 
 def _unpack(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8 : 8 + size])
+    header = json.loads(bytes(data[8 : 8 + size]))  # a driver may hand back a memoryview
     arrays = {
         name: np.frombuffer(data, np.dtype(kind), count, 8 + size + offset)
         for name, (kind, count, offset) in header.pop("arrays").items()
