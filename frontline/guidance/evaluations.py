@@ -279,31 +279,26 @@ def _totals(replayed: Replay, day_of_row: np.ndarray, days: list[date]) -> tuple
 def _changed(before: Replay, after: Replay) -> np.ndarray:
     """Per evaluation, whether the two packs show different cards: other rules, another order,
     or another headline."""
-    ids = sorted(set(before.rule_ids) | set(after.rule_ids))
-    index = {rule_id: j for j, rule_id in enumerate(ids)}
-    old = _by_rule(before, index)
-    new = _by_rule(after, index)
-    changed = (old != new).any(axis=0)
-    same = ~changed & old.any(axis=0)
-    rank_old = {r: k for k, r in enumerate(before.rule_ids)}
-    rank_new = {r: k for k, r in enumerate(after.rule_ids)}
-    common = [r for r in ids if r in rank_old and r in rank_new]
+    old = dict(zip(before.rule_ids, before.shown, strict=True))
+    new = dict(zip(after.rule_ids, after.shown, strict=True))
+    changed = np.zeros(before.shown.shape[1], bool)
+    for rule_id in old.keys() ^ new.keys():  # a rule only one pack has
+        changed |= old[rule_id] if rule_id in old else new[rule_id]
+    common = [rule_id for rule_id in before.rule_ids if rule_id in new]
+    for rule_id in common:
+        changed |= old[rule_id] != new[rule_id]
+    same = ~changed & before.shown.any(axis=0)
+    rank = {rule_id: k for k, rule_id in enumerate(after.rule_ids)}
     for a, b in itertools.combinations(common, 2):  # two cards shown in another order
-        if (rank_old[a] < rank_old[b]) != (rank_new[a] < rank_new[b]):
-            changed |= same & old[index[a]] & old[index[b]]
+        if rank[a] > rank[b]:
+            changed |= same & old[a] & old[b]
     for rule_id in common:  # the same card, its headline written differently
         rule_old = before.pack.rule(rule_id)
         rule_new = after.pack.rule(rule_id)
         if rule_old.card.headline.source != rule_new.card.headline.source:
-            rows = np.flatnonzero(same & old[index[rule_id]] & ~changed)
+            rows = np.flatnonzero(same & old[rule_id] & ~changed)
             changed[rows] = _headlines_differ(before, after, rule_old, rule_new, rows)
     return changed
-
-
-def _by_rule(replayed: Replay, index: dict[str, int]) -> np.ndarray:
-    out = np.zeros((len(index), replayed.shown.shape[1]), bool)
-    out[[index[rule_id] for rule_id in replayed.rule_ids]] = replayed.shown
-    return out
 
 
 def _headlines_differ(
