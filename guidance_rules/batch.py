@@ -64,7 +64,9 @@ class Column:
             return self.categories[value]
         if self.kind == "bool":
             return bool(value)
-        if self.kind in ("list", "decimal"):
+        if self.kind == "list":
+            return value if self.data.dtype == object else list(self.categories[value])
+        if self.kind == "decimal":
             return value
         return value.item()  # datetime64 -> date/datetime, timedelta64 -> timedelta
 
@@ -103,6 +105,10 @@ def prepare(
     (`values.clean`): a value that does not fit its type is missing, and counted in `problems`."""
     if raw is None:
         return _absent(kind, n)
+    if isinstance(raw, Column):  # prepared already (e.g. kept from an earlier run)
+        if len(raw.data) != n:
+            raise FactError(f"column `{name}` has {len(raw.data)} rows, not {n}")
+        return raw
     if isinstance(raw, MoneyColumn):
         if kind != "money":
             raise FactError(f"column `{name}`: a MoneyColumn is only for money facts")
@@ -462,10 +468,13 @@ def _times(unit: str, kind: str) -> Any:
 
 
 def _lists(raw: Any, n: int) -> Column:
-    data = np.empty(n, dtype=object)
-    data[:] = [None if v is None else list(v) for v in raw]
-    present = np.array([v is not None for v in data], dtype=bool)
-    return Column("list", data, None if present.all() else present)
+    """Lists (of text, as `values.clean` leaves them) as codes into the distinct lists, so that
+    `in` and `contains` are decided once per distinct list."""
+    index: dict[tuple, int] = {}
+    codes = np.array([-1 if v is None else index.setdefault(tuple(v), len(index)) for v in raw])
+    codes = codes.astype(np.int32)
+    present = codes >= 0
+    return Column("list", codes, None if present.all() else present, categories=tuple(index))
 
 
 _PREPARE = {
@@ -572,6 +581,13 @@ class Vectoriser:
             hit = np.logical_or.reduce(hits) if hits else np.zeros(self.n, bool)
             result = hit if want else ~hit
             return result if x.present is None else result & x.present
+        container, item = (
+            (node.args[0], node.subject) if node.op == "in" else (node.subject, node.args[0])
+        )
+        if node.op in ("in", "contains") and isinstance(container, Name):
+            lists = self.columns[container.name]
+            if lists.kind == "list":
+                return self.membership(lists, self.value(item, False), want)
         if node.op in ("contains", "startswith", "endswith"):
             x, arg = self.value(node.subject, False), self.value(node.args[0], False)
             if x.kind != "code" or not isinstance(arg.data, str):
@@ -582,6 +598,25 @@ class Vectoriser:
                 chosen = {c for c in x.categories if getattr(c, node.op)(arg.data) == want}
             return self.lookup(x, chosen)
         raise Fallback  # `in` a list fact
+
+    def membership(self, lists: Column, item: V, want: bool) -> np.ndarray:
+        """Whether ITEM is in the list of each row (coded lists: decided per distinct list)."""
+        if lists.data.dtype == object:
+            raise Fallback
+        if item.kind == "code":
+            table = np.zeros((len(lists.categories) + 1, len(item.categories) + 1), bool)
+            for i, members in enumerate(lists.categories):
+                table[i, :-1] = [c in members for c in item.categories]
+            hit = table[lists.data, item.data]  # code -1 (missing) reads the trailing False
+        elif isinstance(item.data, str):
+            table = np.array([item.data in members for members in lists.categories] + [False])
+            hit = table[lists.data]
+        else:
+            raise Fallback
+        if want:
+            return hit
+        present = _and(lists.present, item.present)
+        return ~hit if present is None else ~hit & present
 
     def value(self, node: Node, exact: bool) -> V:
         exact = exact or node.exact
@@ -856,15 +891,28 @@ def evaluate_batch(
     columns: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     history: Sequence[Mapping[str, Any] | None] | None = None,
 ) -> BatchResult:
-    """Run `pack` over many rows given as columns (fact name -> numpy array or sequence), or as
-    the per-fact dicts themselves (a list of fact mappings: only the columns the conditions read
-    are built up front, the rest when a card needs them)."""
+    """Run `pack` over many rows given as columns (fact name -> numpy array, sequence or a
+    prepared `Column`), or as the per-fact dicts themselves (a list of fact mappings: only the
+    columns the conditions read are built up front, the rest when a card needs them)."""
+    fired, prepared, fallbacks = fire(pack, columns)
+    shown = _apply_policy(pack, fired, prepared, history, prepared.n)
+    return BatchResult(pack, shown, prepared, history, fallbacks)
+
+
+def fire(
+    pack: Pack, columns: Mapping[str, Any] | Sequence[Mapping[str, Any]], n: int | None = None
+) -> tuple[np.ndarray, Columns, tuple[str, ...]]:
+    """Which rules' conditions hold (and validity windows include `now`) on each row, before
+    hard stops, cooldowns and the hit policy: (rules in priority order x rows, the prepared
+    columns, the rules evaluated row by row). Given N, the number of rows, columns nobody reads
+    are never looked at (they may be made on demand)."""
     vocabulary = pack.vocabulary
     needed = {name for rule in pack.rules for name in rule.facts}
     needed |= {"now"} if any(r.valid_from or r.valid_until for r in pack.rules) else set()
     if not isinstance(columns, Mapping):
         columns = RowColumns(columns, sorted(needed))
-    n = _row_count(columns) if not isinstance(columns, RowColumns) else len(columns.rows)
+    if n is None:
+        n = _row_count(columns) if not isinstance(columns, RowColumns) else len(columns.rows)
     names = needed | {name for name in columns if name in vocabulary}
     prepared = Columns(columns, vocabulary, n, names, needed, pack.fact_problems)
     for name in sorted(needed):
@@ -880,8 +928,7 @@ def evaluate_batch(
         except Fallback:
             fallbacks.append(rule.id)
             fired[k] = _row_by_row(rule, prepared, n)
-    shown = _apply_policy(pack, fired, prepared, history, n)
-    return BatchResult(pack, shown, prepared, history, tuple(fallbacks))
+    return fired, prepared, tuple(fallbacks)
 
 
 class RowColumns(dict):
@@ -905,6 +952,8 @@ class RowColumns(dict):
 
 
 def _length(column: Any) -> int:
+    if isinstance(column, Column):
+        return len(column.data)
     if isinstance(column, MoneyColumn):
         return len(column.units)
     return len(column.codes) if hasattr(column, "codes") else len(column)

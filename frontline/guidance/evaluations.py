@@ -9,20 +9,27 @@ the published pack replayed over a day gives the cards the day really got.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+from flask import current_app
 from sqlalchemy import select
 
 import guidance_rules
+from guidance_rules.engine import make_card
+from guidance_rules.replay import Replay, key_codes, replay_columns, replay_rows
 
 from ..extensions import db
 from ..tables import Evaluation, utcnow
+from . import logcolumns
 from .packs import published_pack
 from .values import facts_from_json, facts_to_json
 
@@ -142,17 +149,10 @@ Shown = tuple[tuple[str, str], ...]  # (rule id, headline) per card, best first
 
 
 def replay(pack: guidance_rules.Pack, logged: list[Logged]) -> list[Shown]:
-    """The cards PACK shows for each logged evaluation, cooldowns kept per subject in order."""
-    history: dict[tuple[str, int], dict[str, datetime]] = defaultdict(dict)
-    shown = []
-    for row in logged:
-        subject = history[(row.subject_type, row.subject_id)]
-        cards = guidance_rules.evaluate(pack, row.facts, subject)
-        for card in cards:
-            if card.cooldown_key:
-                subject[card.cooldown_key] = row.at
-        shown.append(tuple((card.rule_id, card.headline) for card in cards))
-    return shown
+    """The cards PACK shows for each logged evaluation, row by row, cooldowns kept per subject
+    in order: the reference the bulk replay of `backtest` is held to."""
+    log = (((row.subject_type, row.subject_id), row.at, row.facts) for row in logged)
+    return [tuple((c.rule_id, c.headline) for c in cards) for cards in replay_rows(pack, log)]
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,9 @@ class Backtest:
     days: list[date] = field(default_factory=list)
     published_total: Counter = field(default_factory=Counter)
     draft_total: Counter = field(default_factory=Counter)
+    #: Per day of the window: rule id -> cards shown that day.
+    published_by_day: dict[date, Counter] = field(default_factory=dict)
+    draft_by_day: dict[date, Counter] = field(default_factory=dict)
     differences: Counter = field(default_factory=Counter)
     examples: list[Difference] = field(default_factory=list)
     never_fire: list[str] = field(default_factory=list)
@@ -197,51 +200,158 @@ class Backtest:
 def backtest_recent(draft: guidance_rules.Pack, days: int) -> Backtest:
     """DRAFT against the pack in force for its audience, over the last DAYS of the log."""
     end = utcnow()
-    logged = window(draft.audience, end - timedelta(days=days), end)
-    return backtest(published_pack(draft.audience), draft, logged)
+    log = logcolumns.window(draft.audience, end - timedelta(days=days), end)
+    return backtest(published_pack(draft.audience), draft, log)
+
+
+def backtest_kept(draft: guidance_rules.Pack, text: str, days: int) -> Backtest:
+    """`backtest_recent`, kept per (draft text, version in force, DAYS, today) in this app's
+    process, so that a page showing the same pending version again does not replay it."""
+    published = published_pack(draft.audience)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    key = (draft.audience, digest, published.version, days, utcnow().date())
+    kept = current_app.extensions.setdefault("frontline.backtests", {})
+    if key not in kept:
+        kept[key] = backtest_recent(draft, days)
+        while len(kept) > KEPT:
+            kept.pop(next(iter(kept)))  # the oldest first
+    return kept[key]
+
+
+#: Backtests kept per process for review pages.
+KEPT = 16
 
 
 def backtest(
-    published: guidance_rules.Pack, draft: guidance_rules.Pack, logged: list[Logged]
+    published: guidance_rules.Pack, draft: guidance_rules.Pack, log: logcolumns.LogColumns
 ) -> Backtest:
-    """Replay both packs over the same evaluations and compare who gets what."""
-    before, after = replay(published, logged), replay(draft, logged)
-    result = Backtest(evaluations=len(logged))
-    result.days = sorted({row.at.date() for row in logged})
-    result.published_total = Counter(rule for cards in before for rule, _text in cards)
-    result.draft_total = Counter(rule for cards in after for rule, _text in cards)
-    for row, old, new in zip(logged, before, after, strict=True):
-        if old != new:
-            change = Difference(row.id, row.subject_type, row.subject_id, row.at, old, new)
-            result.differences[change.kind] += 1
-            if len(result.examples) < EXAMPLES:
-                result.examples.append(change)
-    subjects = _subjects_fired(draft, logged)
-    result.never_fire = [r.id for r in draft.rules if r.id not in subjects]
+    """Replay both packs over the same evaluations (in bulk, see `guidance_rules.replay`) and
+    compare who gets what."""
+    subjects = log.subjects()
+    before = replay_columns(published, log.facts, subjects, log.at)
+    after = replay_columns(draft, log.facts, subjects, log.at)
+    result = Backtest(evaluations=len(log))
+    days, day_of_row = np.unique(log.at.astype("M8[D]"), return_inverse=True)
+    result.days = [day.item() for day in days]
+    result.published_total, result.published_by_day = _totals(before, day_of_row, result.days)
+    result.draft_total, result.draft_by_day = _totals(after, day_of_row, result.days)
+    changed = _changed(before, after)
+    none_before, none_after = ~before.shown.any(axis=0), ~after.shown.any(axis=0)
+    result.differences = Counter(
+        {
+            kind: int(count)
+            for kind, count in (
+                ("added", (changed & none_before).sum()),
+                ("removed", (changed & ~none_before & none_after).sum()),
+                ("changed", (changed & ~none_before & ~none_after).sum()),
+            )
+            if count
+        }
+    )
+    for i in np.flatnonzero(changed)[:EXAMPLES].tolist():
+        old, new = (_shown(replayed, i) for replayed in (before, after))
+        at = log.when(i)
+        kind, subject = log.subject_type(i), int(log.subject_ids[i])
+        result.examples.append(Difference(int(log.ids[i]), kind, subject, at, old, new))
+    fired = _subjects_fired(after, subjects)
+    result.never_fire = [r.id for r in draft.rules if not fired[r.id].any()]
     result.shadowed = [
-        r.id for r in draft.rules if r.id in subjects and not result.draft_total[r.id]
+        r.id for r in draft.rules if fired[r.id].any() and not result.draft_total[r.id]
     ]
-    result.overlaps = _overlaps(subjects)
+    result.overlaps = _overlaps(fired)
     return result
 
 
-def _subjects_fired(pack: guidance_rules.Pack, logged: list[Logged]) -> dict[str, set]:
-    """Per rule, the subjects whose facts met its condition (before hard stops, cooldowns and
-    the hit policy): each logged evaluation is matched once."""
-    subjects: dict[str, set] = defaultdict(set)
-    for row in logged:
-        for rule_id in (pack.rules[index].id for index in pack.match(row.facts)):
-            subjects[rule_id].add((row.subject_type, row.subject_id))
-    return subjects
+def _shown(replayed: Replay, i: int) -> Shown:
+    return tuple((card.rule_id, card.headline) for card in replayed.cards(i))
 
 
-def _overlaps(subjects: dict[str, set]) -> list[tuple[str, str, int]]:
+def _totals(replayed: Replay, day_of_row: np.ndarray, days: list[date]) -> tuple[Counter, dict]:
+    """Cards per rule over the window, and per day."""
+    total: Counter = Counter()
+    by_day: dict[date, Counter] = {day: Counter() for day in days}
+    for rule_id, shown in zip(replayed.rule_ids, replayed.shown, strict=True):
+        if not shown.any():
+            continue
+        total[rule_id] = int(shown.sum())
+        counts = np.bincount(day_of_row[shown], minlength=len(days))
+        for d in np.flatnonzero(counts).tolist():
+            by_day[days[d]][rule_id] = int(counts[d])
+    return total, by_day
+
+
+def _changed(before: Replay, after: Replay) -> np.ndarray:
+    """Per evaluation, whether the two packs show different cards: other rules, another order,
+    or another headline."""
+    old = dict(zip(before.rule_ids, before.shown, strict=True))
+    new = dict(zip(after.rule_ids, after.shown, strict=True))
+    changed = np.zeros(before.shown.shape[1], bool)
+    for rule_id in old.keys() ^ new.keys():  # a rule only one pack has
+        changed |= old[rule_id] if rule_id in old else new[rule_id]
+    common = [rule_id for rule_id in before.rule_ids if rule_id in new]
+    for rule_id in common:
+        changed |= old[rule_id] != new[rule_id]
+    same = ~changed & before.shown.any(axis=0)
+    rank = {rule_id: k for k, rule_id in enumerate(after.rule_ids)}
+    for a, b in itertools.combinations(common, 2):  # two cards shown in another order
+        if rank[a] > rank[b]:
+            changed |= same & old[a] & old[b]
+    for rule_id in common:  # the same card, its headline written differently
+        rule_old = before.pack.rule(rule_id)
+        rule_new = after.pack.rule(rule_id)
+        if rule_old.card.headline.source != rule_new.card.headline.source:
+            rows = np.flatnonzero(same & old[rule_id] & ~changed)
+            changed[rows] = _headlines_differ(before, after, rule_old, rule_new, rows)
+    return changed
+
+
+def _headlines_differ(
+    before: Replay,
+    after: Replay,
+    old: guidance_rules.Rule,
+    new: guidance_rules.Rule,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """Whether the two rules' headlines differ on these rows: rendered once per distinct set of
+    the values they show."""
+    names = sorted({*old.card.headline._names, *new.card.headline._names})
+    if not len(rows):
+        return np.zeros(0, bool)
+    keys = np.stack([key_codes(before.columns[n], rows) for n in names], axis=1) if names else None
+    if keys is None:
+        firsts, inverse = np.array([0]), np.zeros(len(rows), np.int64)
+    else:
+        _unique, firsts, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    differ = []
+    for first in firsts.tolist():
+        facts = before.facts(int(rows[first]), names)
+        differ.append(
+            make_card(before.pack, old, facts).headline
+            != make_card(after.pack, new, facts).headline
+        )
+    return np.array(differ, bool)[inverse.reshape(-1)]
+
+
+def _subjects_fired(replayed: Replay, subjects: np.ndarray) -> dict[str, np.ndarray]:
+    """Per rule, which subjects (a mask over subject numbers) met its condition (before hard
+    stops, cooldowns and the hit policy)."""
+    count = int(subjects.max()) + 1 if len(subjects) else 0
+    out = {}
+    for rule_id, fired in zip(replayed.rule_ids, replayed.fired, strict=True):
+        mask = np.zeros(count, bool)
+        mask[subjects[fired]] = True
+        out[rule_id] = mask
+    return out
+
+
+def _overlaps(fired: dict[str, np.ndarray]) -> list[tuple[str, str, int]]:
     """Pairs of rules whose conditions hold on the same subjects, most shared first."""
-    ids = sorted(subjects)
-    pairs = [
-        (a, b, len(subjects[a] & subjects[b]))
-        for i, a in enumerate(ids)
-        for b in ids[i + 1 :]
-        if subjects[a] & subjects[b]
-    ]
+    ids = sorted(rule_id for rule_id, mask in fired.items() if mask.any())
+    if not ids:
+        return []
+    bits = np.packbits(np.stack([fired[rule_id] for rule_id in ids]), axis=1)
+    pairs = []
+    for i, a in enumerate(ids):
+        shared = np.bitwise_count(bits[i] & bits[i + 1 :]).sum(axis=1, dtype=np.int64)
+        pairs += [(a, b, int(n)) for b, n in zip(ids[i + 1 :], shared.tolist(), strict=True) if n]
     return sorted(pairs, key=lambda pair: -pair[2])[:10]

@@ -26,7 +26,9 @@ def _review(version: PackVersion) -> dict:
     """The version against the one in force: rule by rule, and replayed over the last month."""
     current = rulebook.in_force(version.pack)
     proposed = rulebook.check(version.text, version.pack.audience)
-    backtest = evaluations.backtest_recent(proposed.pack, BACKTEST_DAYS) if proposed.ok else None
+    backtest = None
+    if proposed.ok:
+        backtest = evaluations.backtest_kept(proposed.pack, version.text, BACKTEST_DAYS)
     diff = rulebook.diff(current.text if current else "", version.text)
     return {"version": version, "diff": diff, "result": backtest, "days": BACKTEST_DAYS}
 

@@ -15,7 +15,7 @@ from .cargo import (
 from .casino import Guest, GuestOffer, GuestTier, OfferType, Visit, Zone
 from .facts import FactValue
 from .guidance import CardAction, CardStatus, Event, IssuedCard
-from .packs import Evaluation, PackChange, PackVersion, RulePack
+from .packs import Evaluation, EvaluationColumns, PackChange, PackVersion, RulePack
 from .people import (
     ApiToken,
     LoginAttempt,
@@ -43,6 +43,7 @@ __all__ = [
     "CustomerTier",
     "DirectoryEntry",
     "Evaluation",
+    "EvaluationColumns",
     "Event",
     "FactValue",
     "Fixed",

@@ -3,9 +3,9 @@ the log of every change (who, what, when, why)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -97,3 +97,21 @@ class Evaluation(db.Model):
     facts: Mapped[dict] = mapped_column(JSON)
     #: The rule ids of the cards it showed, best first.
     cards: Mapped[list] = mapped_column(JSON)
+
+
+class EvaluationColumns(db.Model):
+    """One day of the evaluation log of one audience in columns (typed arrays, see
+    `guidance.logcolumns`), made once from its JSON so that backtests read arrays. Valid while
+    the day still has the same rows (count and first and last id) under the same vocabulary."""
+
+    __tablename__ = "evaluation_columns"
+    __table_args__ = (UniqueConstraint("audience", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    rows: Mapped[int]
+    first_id: Mapped[int]
+    last_id: Mapped[int]
+    vocabulary: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,17 +1,19 @@
 """The analyst workbench: packs as versioned data, edited, checked, published and rolled back."""
 
+import re
 import threading
 import time
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import guidance_rules
 from frontline.extensions import db
-from frontline.guidance import evaluations, rulebook
+from frontline.guidance import evaluations, logcolumns, rulebook
 from frontline.guidance.packs import DEFAULT_PACKS, published_pack, shelf
-from frontline.tables import IssuedCard, PackChange, PackVersion, User, utcnow
+from frontline.tables import EvaluationColumns, IssuedCard, PackChange, PackVersion, User, utcnow
 from tests.conftest import csrf_from
 from tests.factories import arrival, make_floor, make_token, make_user
 
@@ -343,6 +345,29 @@ def test_with_signoff_a_version_runs_only_once_a_sales_lead_signs_it_off(
         assert log[-2:] == ["awaits_signoff", "signed_off"]
 
 
+def test_a_second_look_at_a_pending_version_does_not_replay_it(
+    app, client, auth, workbench, monkeypatch
+):
+    a_day_on_the_floor(app, client)
+    with app.app_context():
+        published_for_signoff(app, "lead with the recovery")
+    replays = []
+    replay = evaluations.backtest
+    monkeypatch.setattr(evaluations, "backtest", lambda *a: replays.append(1) or replay(*a))
+    auth.post_login("rita@example.test", "pw-for-tests")
+    first = client.get("/leads/signoffs").get_data(as_text=True)
+    figures = re.search(r"Over the last 30 days \([^<]*changed\.", first)
+    assert len(replays) == 1 and figures
+    second = client.get("/leads/signoffs").get_data(as_text=True)
+    assert len(replays) == 1 and figures.group() in second
+    with app.app_context():
+        analyst = User.by_email("ana@example.test")
+        rulebook.save_draft(rulebook.pack_for("host"), edited_draft(app) + "\n", analyst, 2)
+        db.session.commit()
+    client.get("/leads/signoffs")
+    assert len(replays) == 1  # an analyst's draft is not what the lead reviews
+
+
 def test_a_lead_returns_a_version_with_a_note_and_it_never_runs(app, client, auth, workbench):
     with app.app_context():
         version_id = published_for_signoff(app, "try it").id
@@ -362,3 +387,72 @@ def test_a_lead_returns_a_version_with_a_note_and_it_never_runs(app, client, aut
     with app.app_context():
         shelf().forget("host")
         assert published_pack("host").version == "v1"
+
+
+def test_the_backtest_gives_what_the_row_by_row_replay_gives(app, client, workbench):
+    """The bulk backtest over stored columns against the reference: each logged evaluation
+    replayed row by row through both packs, cooldowns per subject (G1, G2, G3 arrive twice)."""
+    a_day_on_the_floor(app, client)
+    with app.app_context():
+        end = utcnow() + timedelta(minutes=1)
+        start = end - timedelta(days=1)
+        published = published_pack("host")
+        text = rulebook.pack_for("host").draft.replace(HEADLINE, NEW_HEADLINE)
+        text = text.replace("priority: 70\n    cooldown: visit", "priority: 70\n    cooldown: once")
+        draft = rulebook.check(text, "host").pack
+        logged = evaluations.window("host", start, end)
+        old, new = evaluations.replay(published, logged), evaluations.replay(draft, logged)
+        expected = [(row.id, o, n) for row, o, n in zip(logged, old, new, strict=True) if o != n]
+        assert expected, "the draft changes some cards on this day"
+        for _ in range(2):  # made from the JSON, then read from the stored columns
+            result = evaluations.backtest(published, draft, logcolumns.window("host", start, end))
+            assert result.evaluations == len(logged)
+            assert result.published_total == Counter(r for cards in old for r, _text in cards)
+            assert result.draft_total == Counter(r for cards in new for r, _text in cards)
+            assert [(d.evaluation_id, d.before, d.after) for d in result.examples] == expected
+            assert sum(result.differences.values()) == len(expected)
+            assert sum(result.draft_by_day.values(), Counter()) == result.draft_total
+            assert sum(result.published_by_day.values(), Counter()) == result.published_total
+            assert list(result.published_by_day) == result.days == [logged[0].at.date()]
+            assert (result.never_fire, result.shadowed, result.overlaps) == matched(draft, logged)
+        assert db.session.scalar(select(func.count()).select_from(EvaluationColumns)) == 1
+
+
+def matched(pack, logged) -> tuple[list, list, list]:
+    """Never-fire, shadowed and overlapping rules as the reference finds them: each logged
+    evaluation matched row by row."""
+    subjects = defaultdict(set)
+    for row in logged:
+        for rule_id in pack.match_ids(row.facts):
+            subjects[rule_id].add((row.subject_type, row.subject_id))
+    shown = Counter(r for cards in evaluations.replay(pack, logged) for r, _text in cards)
+    ids = sorted(subjects)
+    pairs = [
+        (a, b, len(subjects[a] & subjects[b])) for i, a in enumerate(ids) for b in ids[i + 1 :]
+    ]
+    return (
+        [r.id for r in pack.rules if r.id not in subjects],
+        [r.id for r in pack.rules if r.id in subjects and not shown[r.id]],
+        sorted([pair for pair in pairs if pair[2]], key=lambda pair: -pair[2])[:10],
+    )
+
+
+def test_a_day_written_to_again_is_read_from_its_json_again(app, client, workbench):
+    a_day_on_the_floor(app, client)
+    with app.app_context():
+        end = utcnow() + timedelta(minutes=1)
+        before = len(logcolumns.window("host", end - timedelta(days=1), end))
+    arrive_all(app, client, [arrival("G2"), arrival("G3")])
+    with app.app_context():
+        span = ("host", end - timedelta(days=1), end + timedelta(minutes=1))
+        after = logcolumns.window(*span)  # the kept columns and the two new rows
+        assert len(after) == before + 2
+        assert after.facts["guest.id"].python(len(after) - 1) == "G3"
+        assert db.session.scalar(select(EvaluationColumns.rows)) == len(after)
+        db.session.execute(delete(EvaluationColumns))
+        db.session.commit()
+        fresh = logcolumns.window(*span)  # the whole day from its JSON
+        assert after.ids.tolist() == fresh.ids.tolist() and set(after.facts) == set(fresh.facts)
+        for name in fresh.facts:
+            values = [after.facts[name].python(i) for i in range(len(after))]
+            assert values == [fresh.facts[name].python(i) for i in range(len(fresh))], name

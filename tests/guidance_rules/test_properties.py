@@ -127,6 +127,8 @@ tests = st.one_of(
     st.sampled_from(["HKG", "FRA", "-"]).map(lambda s: f'lane.code contains "{s}"'),
     st.sampled_from(["HKG", "SIN"]).map(lambda s: f'lane.code startswith "{s}"'),
     st.sampled_from(CUISINES).map(lambda c: f'guest.cuisines contains "{c}"'),
+    st.just("guest.cuisines contains dining.featured_cuisine"),
+    st.just("not (dining.featured_cuisine in guest.cuisines)"),
     st.just('overlaps(guest.cuisines, ["sushi", "thai"])'),
     st.sampled_from(["guest.self_excluded", "guest.do_not_market", "guest.self_excluded == false"]),
     st.sampled_from(NUMBERS + MONEY + ["guest.tier", "flight.departure"]).map(
@@ -193,6 +195,7 @@ facts_strategy = st.fixed_dictionaries(
         "guest.cuisines": maybe(
             sometimes(st.lists(st.sampled_from(CUISINES), max_size=3), "sushi", [1])
         ),
+        "dining.featured_cuisine": maybe(sometimes(st.sampled_from(CUISINES), 4)),
         "guest.self_excluded": maybe(sometimes(st.booleans(), 1, 0, "true")),
         "guest.do_not_market": maybe(sometimes(st.booleans(), 1, "no")),
         "guest.last_visit": maybe(sometimes(day, dt.datetime(2025, 1, 1, 12), "2025-01-01")),
