@@ -1,6 +1,6 @@
 """The analyst's workbench: a pack's versions, its draft with live checks, publish and rollback."""
 
-from flask import abort, flash, request, url_for
+from flask import Response, abort, flash, request, url_for
 from flask_login import current_user
 
 import guidance_rules
@@ -10,6 +10,7 @@ from ..extensions import db
 from ..guidance import evaluations, rulebook
 from ..guidance.packs import published_pack, shelf
 from ..rendering import render, see_other
+from ..scoreboard import charts
 from ..tables import Role, RulePack
 from . import bp
 
@@ -135,11 +136,29 @@ def backtest(audience: str):
     found = find_pack(audience)
     days = min(max(request.args.get("days", 30, type=int), 1), 365)
     draft_check = rulebook.check(found.draft, audience)
-    result = evaluations.backtest_recent(draft_check.pack, days) if draft_check.ok else None
+    result = (
+        evaluations.backtest_kept(draft_check.pack, found.draft, days, fresh=True)
+        if draft_check.ok
+        else None
+    )
     return render(
         "analyst/backtest.html", block="backtest", pack=found, days=days,
         draft_check=draft_check, result=result,
     )  # fmt: skip
+
+
+@bp.get("/packs/<audience>/backtest/cards-per-day.svg")
+@role_required(Role.ANALYST)
+def backtest_chart(audience: str):
+    """The chart of the backtest just shown (kept in this process; else replayed again)."""
+    found = find_pack(audience)
+    days = min(max(request.args.get("days", 30, type=int), 1), 365)
+    draft_check = rulebook.check(found.draft, audience)
+    if not draft_check.ok:
+        abort(404)
+    result = evaluations.backtest_kept(draft_check.pack, found.draft, days)
+    svg = charts.cards_per_day_chart(result.published_by_day, result.draft_by_day)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 def _refused(found: RulePack, message: str, status: int):

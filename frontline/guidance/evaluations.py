@@ -204,14 +204,18 @@ def backtest_recent(draft: guidance_rules.Pack, days: int) -> Backtest:
     return backtest(published_pack(draft.audience), draft, log)
 
 
-def backtest_kept(draft: guidance_rules.Pack, text: str, days: int) -> Backtest:
+def backtest_kept(
+    draft: guidance_rules.Pack, text: str, days: int, fresh: bool = False
+) -> Backtest:
     """`backtest_recent`, kept per (draft text, version in force, DAYS, today) in this app's
-    process, so that a page showing the same pending version again does not replay it."""
+    process, so that a page showing the same pending version again (or the chart of the
+    backtest just shown) does not replay it. FRESH replays whatever is kept (the analyst's
+    click: the log may have grown since)."""
     published = published_pack(draft.audience)
     digest = hashlib.sha256(text.encode()).hexdigest()
     key = (draft.audience, digest, published.version, days, utcnow().date())
     kept = current_app.extensions.setdefault("frontline.backtests", {})
-    if key not in kept:
+    if fresh or key not in kept:
         kept[key] = backtest_recent(draft, days)
         while len(kept) > KEPT:
             kept.pop(next(iter(kept)))  # the oldest first

@@ -125,6 +125,26 @@ def uplift_chart(results: list[Uplift]) -> bytes:
     return _svg(chart, "Outcome rate with and without the card", described or "No experiments.")
 
 
+def cards_per_day_chart(in_force: dict, draft: dict) -> bytes:
+    """A backtest's cards per day: the version in force against the draft (dates -> Counter)."""
+    days = sorted(set(in_force) | set(draft))
+    title = "Cards per day: in force and draft"
+    chart = pygal.Line(**OPTIONS | {"x_label_rotation": 0, "show_minor_x_labels": False},
+                       title=title)  # fmt: skip
+    chart.x_labels = [day.strftime("%d %b") for day in days]
+    chart.x_labels_major = chart.x_labels[:: max(1, len(days) // 6)]
+    before = [sum(in_force.get(day, Counter()).values()) for day in days]
+    after = [sum(draft.get(day, Counter()).values()) for day in days]
+    chart.add("In force", before)
+    chart.add("Draft", after)
+    described = (
+        f"Over {len(days)} days the version in force shows {sum(before):,} cards and the "
+        f"draft {sum(after):,}; per day from {min(after, default=0)} to {max(after, default=0)} "
+        "with the draft."
+    )
+    return _svg(chart, title, described)
+
+
 def _svg(chart: pygal.Graph, title: str, description: str) -> bytes:
     """The chart's SVG with its description for screen readers (pygal writes the title)."""
     svg = chart.render(is_unicode=True)

@@ -209,3 +209,15 @@ def test_a_backtest_difference_opens_the_case_with_its_facts_and_why(app, client
     assert f'data-outcome="{RULE}" data-status="no match"' in draft
     assert "`guest.tier == &#34;black&#34;` is false" in draft
     assert client.get("/analyst/packs/rep/evaluations/" + link.group(2)).status_code == 404
+
+
+def test_the_backtest_draws_cards_per_day_for_both_versions(app, client, analyst):
+    a_day_on_the_floor(app, client)
+    html = client.get("/analyst/packs/host/backtest?days=2").get_data(as_text=True)
+    chart_url = re.search(r'<img class="chart" src="([^"]+)"', html).group(1)
+    answer = client.get(chart_url.replace("&amp;", "&"))
+    svg = answer.get_data(as_text=True)
+    assert answer.mimetype == "image/svg+xml" and len(answer.data) <= 15_000
+    with app.app_context():
+        shown = sum(len(row.cards) for row in evaluations.recent("host", limit=1000))
+    assert f"the version in force shows {shown:,} cards" in svg and "<script" not in svg
