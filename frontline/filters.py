@@ -48,3 +48,10 @@ def width(value: float | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, percent=percent, ago=ago, label=label, width=width)
+    # >>> screens (issue 14): words people read for statuses and "why this card"
+    from .guidance.actions import STATUS_WORDS
+    from .guidance.explain import why_sentences
+
+    app.jinja_env.filters.update(status_words=STATUS_WORDS.get)
+    app.jinja_env.globals.update(why_sentences=why_sentences)
+    # <<< screens

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import and_, bindparam, select
@@ -21,6 +22,21 @@ def open_guest_cards(user_id: int, limit: int = 200) -> tuple[list[IssuedCard], 
     """A host's open cards and the guests they are about, in one query."""
     rows = db.session.execute(_open_guest_cards(), {"user_id": user_id, "limit": limit}).all()
     return [card for card, _ in rows], {guest.id: guest for _, guest in rows if guest}
+
+
+#: An alert nobody acted on for this long folds away under "Earlier".
+FRESH = timedelta(minutes=30)
+
+
+def now_and_earlier(
+    cards: list[IssuedCard], now: datetime
+) -> tuple[list[IssuedCard], list[IssuedCard]]:
+    """Alerts to show first (fresh or being worked on), most valuable then newest first; and
+    the old ones nobody acted on, newest first, to fold away."""
+    current = [c for c in cards if c.status != CardStatus.OPEN or now - c.created_at < FRESH]
+    earlier = [c for c in cards if c not in current]
+    current.sort(key=lambda c: (c.priority, c.created_at, c.id), reverse=True)
+    return current, earlier
 
 
 # Every phone runs these on each signal: built once (building costs more than running them).

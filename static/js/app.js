@@ -15,4 +15,19 @@
       document.dispatchEvent(new CustomEvent("frontline:visible"));
     }
   });
+  // >>> screens (issue 14): "moves on at 21:05 (in 3:12)" counts down on the card.
+  function countdowns() {
+    document.querySelectorAll("time[data-countdown]").forEach(function (time) {
+      var left = Math.round((Date.parse(time.getAttribute("datetime")) - Date.now()) / 1000);
+      var shown = time.parentNode.querySelector(".countdown");
+      if (!shown) return;
+      if (left <= 0) { shown.textContent = " (moving now)"; return; }
+      var seconds = String(left % 60).padStart(2, "0");
+      shown.textContent = " (in " + Math.floor(left / 60) + ":" + seconds + ")";
+    });
+  }
+  setInterval(countdowns, 1000);
+  document.addEventListener("htmx:afterSettle", countdowns);
+  document.addEventListener("DOMContentLoaded", countdowns);
+  // <<< screens
 })();

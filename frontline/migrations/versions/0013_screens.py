@@ -1,0 +1,26 @@
+"""screens: one alert per arrival keeps the other rules that fired on the card
+
+Revision ID: 0013
+Revises: 0008
+Create Date: 2026-11-29 21:30:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0013'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Plain ADD COLUMN: a batch copy would drop tables that others reference (SQLite).
+    op.add_column('cards', sa.Column('also_fired', sa.JSON(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('cards', schema=None) as batch_op:
+        batch_op.drop_column('also_fired')
