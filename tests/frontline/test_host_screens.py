@@ -13,8 +13,15 @@ from frontline.extensions import db
 from frontline.scoring.facts import save_facts
 from frontline.tables import Evaluation, IssuedCard, User, utcnow
 from tests.conftest import AuthActions
-from tests.factories import arrival, make_guest, make_shift, make_token, make_user, make_visit
-from tests.factories import make_zone
+from tests.factories import (
+    arrival,
+    make_guest,
+    make_shift,
+    make_token,
+    make_user,
+    make_visit,
+    make_zone,
+)
 
 
 @pytest.fixture
