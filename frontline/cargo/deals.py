@@ -11,6 +11,7 @@ from .. import push
 from ..extensions import db
 from ..guidance import evaluations
 from ..tables import (
+    Approval,
     ApprovalStatus,
     Booking,
     Flight,
@@ -212,3 +213,44 @@ def _unbook(quote: Quote) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(quote.flight, ["booked_kg", "booked_m3"])
+
+
+#: A rep's quotes by where they stand, in the order the "My quotes" screen lists them.
+QUOTE_STATES = {
+    "waiting": "Waiting for approval",
+    "declined": "Declined: quote again",
+    "open": "Open",
+    "decided": "Decided",
+}
+
+
+def quotes_by_state(
+    rep_id: int, limit: int = 100
+) -> dict[str, list[tuple[Quote, Approval | None]]]:
+    """The rep's newest quotes, each with its latest approval, grouped by `QUOTE_STATES`."""
+    quotes = list(
+        db.session.scalars(
+            select(Quote)
+            .where(Quote.rep_id == rep_id)
+            .order_by(Quote.quoted_at.desc(), Quote.id.desc())
+            .limit(limit)
+        )
+    )
+    latest: dict[int, Approval] = {}
+    asked = select(Approval).where(Approval.quote_id.in_([q.id for q in quotes]))
+    for approval in db.session.scalars(asked.order_by(Approval.created_at, Approval.id)):
+        latest[approval.quote_id] = approval
+    grouped: dict[str, list] = {state: [] for state in QUOTE_STATES}
+    for quote in quotes:
+        grouped[_state(quote, latest.get(quote.id))].append((quote, latest.get(quote.id)))
+    return grouped
+
+
+def _state(quote: Quote, approval: Approval | None) -> str:
+    if quote.outcome != QuoteOutcome.PENDING:
+        return "decided"
+    if approval is not None and approval.status == ApprovalStatus.PENDING:
+        return "waiting"
+    if approval is not None and approval.status == ApprovalStatus.DECLINED:
+        return "declined"
+    return "open"

@@ -11,8 +11,10 @@ from ..cargo.accounts import may_quote, quotable_customers
 from ..cargo.capacity import rep_lanes
 from ..cargo.deals import (
     LOST_REASONS,
+    QUOTE_STATES,
     DealRefused,
     give_quote,
+    quotes_by_state,
     record_outcome,
     undo_outcome,
     undo_until,
@@ -39,7 +41,6 @@ PICKS = 8
 @role_required(Role.REP)
 def quote():
     now, result, errors, form = utcnow(), None, {}, request.args
-    customers = quotable_customers(current_user.id)
     if any(form.get(name) for name in REQUIRED):
         try:
             result = advise(_mine(parse_request(form, now.date())), now)
@@ -47,25 +48,27 @@ def quote():
             asked = "go" in form  # the rep pressed "Get guidance": say what is missing too
             errors = {f: e for f, e in invalid.errors.items() if asked or form.get(f)}
     missing = [f for f in REQUIRED if not form.get(f)] if result is None else []
-    return render(
-        "rep/quote.html", block="guidance", result=result, errors=errors, form=form,
-        key=uuid.uuid4().hex, today=now.date(), handling=SPECIAL_HANDLING, missing=missing,
-        lanes=rep_lanes(current_user.id), chosen=_chosen(customers, form.get("customer", "")),
-        picks=[],
-    )  # fmt: skip
+    return _quote_screen("guidance", result=result, errors=errors, missing=missing)
 
 
 @bp.get("/quote/customers")
 @role_required(Role.REP)
 def pick_customer():
-    """Type-ahead: the rep's quotable customers whose name or code holds what was typed."""
+    """Type-ahead: the customer picker alone (the whole form without htmx)."""
+    return _quote_screen("customer_picks", result=None, errors={}, missing=[])
+
+
+def _quote_screen(block: str, **shown):
+    """The quote screen with the customers matching what was typed in the picker."""
+    form, now = request.args, utcnow()
     customers = quotable_customers(current_user.id)
-    typed = request.args.get("customer_q", "").strip().lower()
-    chosen = _chosen(customers, request.args.get("customer", ""))
+    typed = form.get("customer_q", "").strip().lower()
     picks = [c for c in customers if typed and (typed in c.name.lower() or typed in c.code.lower())]
     return render(
-        "rep/quote.html", block="customer_picks", chosen=chosen, picks=picks[:PICKS],
-        more=max(0, len(picks) - PICKS), typed=typed, form=request.args,
+        "rep/quote.html", block=block, form=form, key=uuid.uuid4().hex, today=now.date(),
+        handling=SPECIAL_HANDLING, lanes=rep_lanes(current_user.id), typed=typed,
+        chosen=_chosen(customers, form.get("customer", "")), picks=picks[:PICKS],
+        more=max(0, len(picks) - PICKS), **shown,
     )  # fmt: skip
 
 
@@ -105,6 +108,12 @@ def _reason() -> str:
 
 def _back(form) -> dict:
     return {k: v for k, v in form.to_dict().items() if k not in ("csrf_token", "key", "reason")}
+
+
+@bp.get("/quotes")
+@role_required(Role.REP)
+def my_quotes():
+    return render("rep/quotes.html", groups=quotes_by_state(current_user.id), states=QUOTE_STATES)
 
 
 @bp.get("/quotes/<int:quote_id>")

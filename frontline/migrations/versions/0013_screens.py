@@ -1,4 +1,4 @@
-"""screens: one alert per arrival keeps the other rules that fired on the card
+"""screens: one alert per arrival keeps the other rules that fired; a decline says why
 
 Revision ID: 0013
 Revises: 0008
@@ -19,8 +19,11 @@ depends_on = None
 def upgrade():
     # Plain ADD COLUMN: a batch copy would drop tables that others reference (SQLite).
     op.add_column('cards', sa.Column('also_fired', sa.JSON(), nullable=True))
+    op.add_column('approvals', sa.Column('decision_note', sa.Text(), nullable=False, server_default=''))
 
 
 def downgrade():
+    with op.batch_alter_table('approvals', schema=None) as batch_op:
+        batch_op.drop_column('decision_note')
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.drop_column('also_fired')
