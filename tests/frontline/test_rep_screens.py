@@ -231,6 +231,7 @@ def test_capacity_board_is_paged_and_light(world, client):
     html = page.get_data(as_text=True)
     counter = Counter()
     counter.feed(html)
+    print(f"capacity board page 1: {counter.nodes} elements, {len(page.data):,} bytes")
     assert counter.nodes <= 600 and len(page.data) <= 30_000, (counter.nodes, len(page.data))
     assert 'rel="next"' in html
     second = client.get("/rep/board?page=2").get_data(as_text=True)
