@@ -67,7 +67,9 @@ def open_the_card(phone, live_server, floor):
 def test_one_alert_per_arrival_and_status_only_forward(phone, live_server, floor, app):
     card_id = open_the_card(phone, live_server, floor)
     card = phone.locator("#card")
-    assert "Greet Ava Walsh" in card.inner_text()  # the other reason, inside the one alert
+    assert (
+        "Greet in person: worth about $8,000.00" in card.inner_text()
+    )  # the other reason, inside the one alert
     countdown = phone.locator(".moves .countdown")
     countdown.wait_for()
     phone.wait_for_function(
@@ -140,7 +142,9 @@ def test_type_ahead_customer_and_an_outcome_undone(phone, live_server, desk, app
     phone.get_by_label(re.compile("Nordlicht Logistics")).check()
     phone.select_option("select[name=lane]", "FRA-ORD")
     phone.fill("input[name=weight_kg]", "12x")
-    phone.locator("#err-weight_kg", has_text="whole kilograms").wait_for(timeout=3000)  # by the field
+    phone.locator("#err-weight_kg", has_text="whole kilograms").wait_for(
+        timeout=3000
+    )  # by the field
     screenshot(phone, "screens-rep-inline-error")
     phone.fill("input[name=weight_kg]", "2400")
     phone.locator(".rates").wait_for(timeout=5000)  # guidance as typed, no button

@@ -68,7 +68,9 @@ def test_one_alert_per_arrival_with_the_other_reasons_inside(app, client, world)
     fired = [rule["rule_id"] for rule in card.also_fired]
     assert fired == ["high-value-arrival"], fired
     assert all(rule["pack_version"] and rule["rule_title"] for rule in card.also_fired)
-    assert any("Greet Ava Walsh" in line for line in card.details), card.details
+    assert any("Greet in person: worth about $8,000.00" in line for line in card.details), (
+        card.details
+    )
     assert card.offer["description"].startswith("Comp a meal")  # one offer, by priority
     with app.app_context():
         logged = db.session.scalar(select(Evaluation))
