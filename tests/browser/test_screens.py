@@ -9,6 +9,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 import requests
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from frontline import demo
@@ -88,6 +89,15 @@ def test_one_alert_per_arrival_and_status_only_forward(phone, live_server, floor
     screenshot(phone, "screens-host-card-forward")
     with app.app_context():
         assert db.session.get(IssuedCard, card_id).status.value == "on_my_way"
+    phone.get_by_role("link", name="← Inbox").click()
+    phone.get_by_label("Find a guest").fill("montgomery")
+    rows = phone.locator("#guest-rows a.row")
+    expect(rows).to_have_count(1)
+    screenshot(phone, "screens-host-guest-book")
+    rows.first.click()
+    phone.get_by_role("heading", name="Recent alerts").wait_for()
+    assert "Waited 40 minutes" in phone.locator("main").inner_text()
+    screenshot(phone, "screens-host-guest-page")
 
 
 def test_a_card_moving_while_open_says_so_live_and_keeps_a_late_outcome(
@@ -162,6 +172,16 @@ def test_type_ahead_customer_and_an_outcome_undone(phone, live_server, desk, app
     with app.app_context():
         quote = db.session.scalars(select(Quote).order_by(Quote.id.desc())).first()
         assert quote.outcome.value == "pending"
+    phone.get_by_role("link", name="Quotes", exact=True).click()
+    open_quotes = phone.locator("[data-state=open]")
+    open_quotes.wait_for()
+    assert open_quotes.locator(f"[data-quote-id='{quote.id}']").count() == 1
+    screenshot(phone, "screens-rep-my-quotes")
+    phone.get_by_role("link", name="Inbox").click()
+    first_heading = phone.locator("main h1, main h2").first.inner_text()
+    assert first_heading == "Your next departures"
+    assert phone.locator("main .row.flight").first.is_visible()  # departures before the cards
+    screenshot(phone, "screens-rep-home")
 
 
 def test_analyst_navigates_without_typing_urls(phone, live_server, desk):

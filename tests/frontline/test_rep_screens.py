@@ -1,6 +1,7 @@
 """Issue 14, the rep's and approver's screens: undo, valid next steps, my quotes, decisions as
 cards, the type-ahead picker, checks as typed, rounded numbers, a paged board."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -214,6 +215,38 @@ def test_customer_type_ahead_finds_a_few_of_many(world, client):
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert "No customer you may quote matches “zzzz-nobody”." in nothing
+
+
+def test_type_ahead_among_300_customers_shows_a_few(world, client):
+    from frontline.tables import Customer, CustomerTier
+
+    with world.app_context():
+        rep = User.by_email("rep@demo.test")
+        for n in range(300):
+            db.session.add(
+                Customer(
+                    code=f"Q{n:04d}", name=f"Quantum Freight {n:03d}", tier=CustomerTier("small"),
+                    est_annual_spend=Decimal("1000.00"), rep_id=rep.id,
+                )
+            )  # fmt: skip
+        db.session.commit()
+    sign_in_rep(client)
+    page = client.get("/rep/quote").get_data(as_text=True)
+    assert "Quantum Freight" not in page  # no list of 300 names up front
+    found = client.get(
+        "/rep/quote/customers",
+        query_string={"customer_q": "quantum"},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert found.count('type="radio"') == 8 and re.search(
+        r"\d{3} more: type more of the name.", found
+    ), found[-300:]
+    one = client.get(
+        "/rep/quote/customers",
+        query_string={"customer_q": "freight 123"},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert one.count('type="radio"') == 1 and 'value="Q0123"' in one
 
 
 class Counter(HTMLParser):
