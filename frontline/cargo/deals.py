@@ -225,17 +225,18 @@ QUOTE_STATES = {
 
 
 def quotes_by_state(
-    rep_id: int, limit: int = 100
+    rep_id: int, decided: int = 20
 ) -> dict[str, list[tuple[Quote, Approval | None]]]:
-    """The rep's newest quotes, each with its latest approval, grouped by `QUOTE_STATES`."""
-    quotes = list(
-        db.session.scalars(
-            select(Quote)
-            .where(Quote.rep_id == rep_id)
-            .order_by(Quote.quoted_at.desc(), Quote.id.desc())
-            .limit(limit)
-        )
+    """The rep's undecided quotes and the newest DECIDED decided ones, each with its latest
+    approval, grouped by `QUOTE_STATES`."""
+    mine = (
+        select(Quote)
+        .where(Quote.rep_id == rep_id)
+        .order_by(Quote.quoted_at.desc(), Quote.id.desc())
     )
+    undecided = db.session.scalars(mine.where(Quote.outcome == QuoteOutcome.PENDING))
+    done = db.session.scalars(mine.where(Quote.outcome != QuoteOutcome.PENDING).limit(decided))
+    quotes = [*undecided, *done]
     latest: dict[int, Approval] = {}
     asked = select(Approval).where(Approval.quote_id.in_([q.id for q in quotes]))
     for approval in db.session.scalars(asked.order_by(Approval.created_at, Approval.id)):

@@ -31,8 +31,9 @@ from ..rendering import render, see_other
 from ..tables import Quote, Role, utcnow
 from . import bp
 
-#: Fields a rep must fill in: left empty, they are not an error until the rep asks for guidance.
-REQUIRED = ("customer", "lane", "weight_kg")
+#: Fields a rep must fill in (and their names): left empty, they are not an error until the rep
+#: asks for guidance.
+REQUIRED = {"customer": "customer", "lane": "lane", "weight_kg": "weight"}
 #: How many customers the type-ahead offers at once.
 PICKS = 8
 
@@ -47,7 +48,7 @@ def quote():
         except RequestInvalid as invalid:
             asked = "go" in form  # the rep pressed "Get guidance": say what is missing too
             errors = {f: e for f, e in invalid.errors.items() if asked or form.get(f)}
-    missing = [f for f in REQUIRED if not form.get(f)] if result is None else []
+    missing = [REQUIRED[f] for f in REQUIRED if not form.get(f)] if result is None else []
     return _quote_screen("guidance", result=result, errors=errors, missing=missing)
 
 

@@ -179,7 +179,9 @@ def test_the_form_opens_without_errors_and_checks_fields_as_typed(world, client)
     fresh = client.get("/rep/quote", query_string={"lane": lane.code, "flight_id": "1"}).get_data(
         as_text=True
     )
-    assert 'class="error"' not in fresh and "Fill in the customer, weight to see prices." in fresh
+    assert (
+        'class="error"' not in fresh and "Fill in the customer and weight to see prices." in fresh
+    )
     typed = client.get(
         "/rep/quote",
         query_string={"lane": lane.code, "weight_kg": "12x"},
