@@ -46,11 +46,15 @@ def width(value: float | None) -> str:
     return f"w-{min(100, max(0, whole))}"
 
 
+# >>> screens (issue 14)
 def cubic_metres(value: Decimal | float | None) -> str:
-    """As people say a volume: whole m³ from 10 up, one decimal below (screens, issue 14)."""
+    """As people say a volume: whole m³ from 10 up, one decimal below."""
     if value is None:
         return "—"
     return f"{value:,.0f} m³" if abs(value) >= 10 else f"{value:,.1f} m³".replace(".0 ", " ")
+
+
+# <<< screens
 
 
 def init_app(app: Flask) -> None:

@@ -15,14 +15,6 @@ MOVES = {
     "offer_sent": CardStatus.DONE,
 }
 OUTCOMES = {"accepted": "Offer accepted", "declined": "Offer declined", "no_contact": "No contact"}
-#: What a person reads for each status ("Not relevant" stays "Not relevant").
-STATUS_WORDS = {
-    CardStatus.OPEN: "Open",
-    CardStatus.ACKNOWLEDGED: "Acknowledged",
-    CardStatus.ON_MY_WAY: "On my way",
-    CardStatus.DONE: "Done",
-    CardStatus.DISMISSED: "Not relevant",
-}
 REASONS = {
     "not_here": "Guest not here",
     "already_handled": "Already handled",
@@ -35,7 +27,15 @@ class ActionRefused(ValueError):
     """The tap does not apply to this card now; the message says why."""
 
 
-# >>> screens (issue 14): a card's status only moves forward
+# >>> screens (issue 14): a card's status only moves forward, in words people read
+#: What a person reads for each status ("Not relevant" stays "Not relevant").
+STATUS_WORDS = {
+    CardStatus.OPEN: "Open",
+    CardStatus.ACKNOWLEDGED: "Acknowledged",
+    CardStatus.ON_MY_WAY: "On my way",
+    CardStatus.DONE: "Done",
+    CardStatus.DISMISSED: "Not relevant",
+}
 #: How far along each status is: a tap may only move a card further.
 PROGRESS = {
     CardStatus.OPEN: 0,
