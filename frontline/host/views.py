@@ -44,12 +44,13 @@ def card(card_id: int):
     found = _my_card(card_id)
     guest = db.session.get(Guest, found.subject_id)
     mine = found.assignee_id == current_user.id
+    moves_at = escalation.moves_at(found, current_app.config["ESCALATE_AFTER_MINUTES"])
     return render(
         "host/card.html", block="card", card=found, guest=guest, panel=guest_panel(guest),
         outcomes=actions.OUTCOMES, reasons=actions.REASONS,
         buttons=[a for a in actions.next_actions(found) if mine or a in LATE_ACTIONS],
         moved=None if mine else escalation.moved_from(found, current_user.id),
-        moves_at=escalation.moves_at(found, current_app.config["ESCALATE_AFTER_MINUTES"]),
+        moves_at=moves_at, heir=escalation.next_owner(found, guest, utcnow()) if moves_at else None,
     )  # fmt: skip
 
 

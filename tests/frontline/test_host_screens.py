@@ -109,8 +109,13 @@ def test_card_says_when_it_moves_on(app, auth, client, world):
     due = card.created_at + timedelta(minutes=app.config["ESCALATE_AFTER_MINUTES"])
     assert (
         f'Acknowledge by <time datetime="{due.isoformat()}" data-countdown>{due:%H:%M}</time>'
-        in html
+        " (nobody else on shift could take it now)" in html
     )
+    with app.app_context():
+        rita = make_user(role="host", email="rita@example.test", display_name="Rita Moreno")
+        make_shift(rita, manager=True)
+    html = client.get(f"/host/cards/{card.id}").get_data(as_text=True)
+    assert "or it moves to <strong>Rita Moreno</strong>" in html
     token = auth.csrf_token("/host/")
     client.post(
         f"/host/cards/{card.id}/actions", data={"action": "acknowledge", "csrf_token": token}
