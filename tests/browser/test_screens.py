@@ -159,6 +159,17 @@ def test_type_ahead_customer_and_an_outcome_undone(phone, live_server, desk, app
     phone.fill("input[name=weight_kg]", "2400")
     phone.locator(".rates").wait_for(timeout=5000)  # guidance as typed, no button
     assert phone.locator("#err-weight_kg:visible").count() == 0
+    give_rate = phone.locator("form.give input[name=rate]")
+    recommended = give_rate.input_value()
+    warning = phone.locator("[data-below-floor]")
+    assert not warning.is_visible()
+    give_rate.fill("0.10")  # below the floor: the warning and the reason, right there
+    warning.wait_for()
+    assert phone.locator("form.give textarea[name=reason]").evaluate("el => el.required")
+    warning.scroll_into_view_if_needed()
+    screenshot(phone, "screens-rep-below-floor")
+    give_rate.fill(recommended)
+    warning.wait_for(state="hidden")
     phone.get_by_role("button", name="Quote on").click()
     phone.locator(".outcome").wait_for()
     phone.get_by_role("button", name="Won", exact=True).click()
