@@ -42,5 +42,17 @@
     if (warning) warning.hidden = !below;
     if (reason) reason.required = below;
   });
+  // An open card follows its changes: a stream message re-reads it, except the sync that
+  // follows the page's own render (a swap then could take away the form being tapped).
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var signal = event.target;
+    if (!signal.matches || !signal.matches("[data-live-target]")) return;
+    event.preventDefault(); // the message only signals: nothing to swap in
+    if (event.detail.data === "sync" && !signal.hasAttribute("data-synced")) {
+      signal.setAttribute("data-synced", "");
+      return;
+    }
+    htmx.trigger(signal.getAttribute("data-live-target"), "frontline:changed");
+  });
   // <<< screens
 })();

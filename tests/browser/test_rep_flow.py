@@ -56,6 +56,7 @@ def fill_quote(page, customer: str, rate: str = "") -> None:
     page.fill("input[name=rate]", rate)
     page.get_by_role("button", name="Get guidance").click()
     page.locator(".rates").wait_for()
+    page.wait_for_load_state("networkidle")  # the checks as typed have all answered
 
 
 def test_rep_quotes_from_a_phone(phone, browser, live_server, world, app):
