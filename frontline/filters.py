@@ -56,7 +56,25 @@ def width(value: float | None) -> str:
     return f"w-{min(100, max(0, whole))}"
 
 
+# >>> screens (issue 14)
+def cubic_metres(value: Decimal | float | None) -> str:
+    """As people say a volume: whole m³ from 10 up, one decimal below."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f} m³" if abs(value) >= 10 else f"{value:,.1f} m³".replace(".0 ", " ")
+
+
+# <<< screens
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money, money_short=money_short, percent=percent, ago=ago, label=label, width=width
     )
+    # >>> screens (issue 14): words people read for statuses and "why this card"
+    from .guidance.actions import STATUS_WORDS
+    from .guidance.explain import why_sentences
+
+    app.jinja_env.filters.update(status_words=STATUS_WORDS.get, m3=cubic_metres)
+    app.jinja_env.globals.update(why_sentences=why_sentences)
+    # <<< screens

@@ -21,10 +21,11 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     """Render the page, or only `block` of it for htmx; the answer varies on HX-Request.
 
     A fragment carries the messages out of band (`partials/messages.html`), so what a view
-    flashed shows with the swap it belongs to.
+    flashed shows with the swap it belongs to; its template sees `fragment` (true), so it may
+    add out-of-band parts of its own.
     """
     if block and is_htmx():
-        html = render_block(template, block, **context)
+        html = render_block(template, block, fragment=True, **context)  # screens: OOB parts
         html += render_template("partials/messages.html", oob=True)
     else:
         html = render_template(template, **context)

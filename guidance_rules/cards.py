@@ -133,12 +133,33 @@ def _format_percent(fact: Fact, value: Any) -> str:
 
 def _format_number(fact: Fact, value: Any) -> str:
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if fact.unit in SAID_ROUNDED:
+        return SAID_ROUNDED[fact.unit](number)
     if number == round(number):
         text = f"{number:,.0f}"
     else:
         text = f"{round(number, 2):,f}".rstrip("0").rstrip(".")
     unit = UNIT_WORDS.get(fact.unit or "", fact.unit)
     return f"{text} {unit}" if unit else text
+
+
+def _say_days(days: Decimal) -> str:
+    """As people say a wait: "1 h" under a day, else days to the half day ("2.5 days")."""
+    if abs(days) < 1:
+        return f"{max(1, round(days * 24))} h"
+    halves = round(days * 2) / 2
+    shown = f"{halves:,.1f}".removesuffix(".0")
+    return f"{shown} day" if shown == "1" else f"{shown} days"
+
+
+def _say_volume(m3: Decimal) -> str:
+    """Whole cubic metres from 10 up ("97 m³"), one decimal below ("2.5 m³")."""
+    shown = f"{m3:,.0f}" if abs(m3) >= 10 else f"{m3:,.1f}".removesuffix(".0")
+    return f"{shown} m³"
+
+
+#: Units read out rounded, the way people say them.
+SAID_ROUNDED = {"d": _say_days, "m3": _say_volume}
 
 
 def _format_date(fact: Fact, value: Any) -> str:

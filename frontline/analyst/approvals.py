@@ -8,17 +8,29 @@ from ..auth import role_required, stream_channels
 from ..cargo import approvals
 from ..extensions import db
 from ..rendering import render, see_other
-from ..tables import Approval, Role
+from ..tables import Approval, Role, utcnow
 from . import bp
 
 
 @bp.get("/approvals")
 @role_required(Role.ANALYST)
 def approvals_inbox():
-    role = approvals.approver_role()
+    role, now = approvals.approver_role(), utcnow()
+    waiting = approvals.pending(role)
     return render(
-        "analyst/approvals.html", block="approvals", pending=approvals.pending(role),
+        "analyst/approvals.html", block="approvals", pending=waiting,
         decided=approvals.recent_decisions(role), grounds=approvals.GROUNDS,
+        context={a.id: approvals.context(a, now) for a in waiting},
+    )  # fmt: skip
+
+
+@bp.get("/approvals/<int:approval_id>")
+@role_required(Role.ANALYST)
+def approval(approval_id: int):
+    found = db.session.get(Approval, approval_id) or abort(404)
+    return render(
+        "analyst/approval.html", a=found, grounds=approvals.GROUNDS,
+        context=approvals.context(found, utcnow()),
     )  # fmt: skip
 
 
@@ -33,7 +45,8 @@ def stream():
 def decide(approval_id: int):
     found = db.session.get(Approval, approval_id) or abort(404)
     try:
-        approvals.decide(found, current_user, request.form.get("decision") == "approve")
+        approve = request.form.get("decision") == "approve"
+        approvals.decide(found, current_user, approve, request.form.get("note", ""))
     except approvals.DecisionRefused as refusal:
         flash(f"Not recorded: {refusal}.")
     return see_other(url_for("analyst.approvals_inbox"))

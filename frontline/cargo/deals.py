@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from .. import push
 from ..extensions import db
 from ..guidance import evaluations
 from ..tables import (
+    Approval,
     ApprovalStatus,
     Booking,
     Flight,
@@ -24,6 +25,8 @@ from .facts import transit_diff_hours
 from .quoting import CENT, QuoteAdvice
 
 LOST_REASONS = {r.value: r.value.replace("_", " ").capitalize() for r in LostReason}
+#: How long a recorded outcome can be taken back (a mistap during a customer call).
+UNDO_WINDOW = timedelta(seconds=10)
 
 
 class DealRefused(ValueError):
@@ -167,3 +170,88 @@ def _claim_pending(quote: Quote) -> None:
     )
     if claimed.rowcount != 1:
         raise DealRefused("this quote was decided meanwhile")
+
+
+def undo_until(quote: Quote) -> datetime | None:
+    """Until when the quote's outcome can be undone (None: nothing to undo)."""
+    if quote.outcome == QuoteOutcome.PENDING or quote.decided_at is None:
+        return None
+    return quote.decided_at + UNDO_WINDOW
+
+
+def undo_outcome(quote: Quote, user: User, now: datetime) -> None:
+    """Take a won or lost back to pending within the undo window; a win gives its space back."""
+    until = undo_until(quote)
+    if until is None or now > until:
+        raise DealRefused(f"an outcome can be undone for {UNDO_WINDOW.seconds} s only")
+    reopened = db.session.execute(
+        update(Quote)
+        .where(Quote.id == quote.id, Quote.outcome == quote.outcome)
+        .values(outcome=QuoteOutcome.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    if reopened.rowcount != 1:
+        raise DealRefused("this quote was changed meanwhile")
+    if quote.outcome == QuoteOutcome.WON:
+        _unbook(quote)
+    quote.outcome, quote.won_rate_per_kg, quote.lost_reason = QuoteOutcome.PENDING, None, None
+    quote.decided_at = None
+    db.session.commit()
+    push.publish(push.user_channel(user.id), "inbox", "changed")
+
+
+def _unbook(quote: Quote) -> None:
+    """The win's booking goes, and its kilos and volume are free on the flight again."""
+    db.session.execute(delete(Booking).where(Booking.quote_id == quote.id))
+    db.session.execute(
+        update(Flight)
+        .where(Flight.id == quote.flight_id)
+        .values(
+            booked_kg=Flight.booked_kg - quote.weight_kg,
+            booked_m3=Flight.booked_m3 - quote.volume_m3,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(quote.flight, ["booked_kg", "booked_m3"])
+
+
+#: A rep's quotes by where they stand, in the order the "My quotes" screen lists them.
+QUOTE_STATES = {
+    "waiting": "Waiting for approval",
+    "declined": "Declined: quote again",
+    "open": "Open",
+    "decided": "Decided",
+}
+
+
+def quotes_by_state(
+    rep_id: int, decided: int = 20
+) -> dict[str, list[tuple[Quote, Approval | None]]]:
+    """The rep's undecided quotes and the newest DECIDED decided ones, each with its latest
+    approval, grouped by `QUOTE_STATES`."""
+    mine = (
+        select(Quote)
+        .where(Quote.rep_id == rep_id)
+        .order_by(Quote.quoted_at.desc(), Quote.id.desc())
+    )
+    undecided = db.session.scalars(mine.where(Quote.outcome == QuoteOutcome.PENDING))
+    done = db.session.scalars(mine.where(Quote.outcome != QuoteOutcome.PENDING).limit(decided))
+    quotes = [*undecided, *done]
+    latest: dict[int, Approval] = {}
+    asked = select(Approval).where(Approval.quote_id.in_([q.id for q in quotes]))
+    for approval in db.session.scalars(asked.order_by(Approval.created_at, Approval.id)):
+        latest[approval.quote_id] = approval
+    grouped: dict[str, list] = {state: [] for state in QUOTE_STATES}
+    for quote in quotes:
+        grouped[_state(quote, latest.get(quote.id))].append((quote, latest.get(quote.id)))
+    return grouped
+
+
+def _state(quote: Quote, approval: Approval | None) -> str:
+    if quote.outcome != QuoteOutcome.PENDING:
+        return "decided"
+    if approval is not None and approval.status == ApprovalStatus.PENDING:
+        return "waiting"
+    if approval is not None and approval.status == ApprovalStatus.DECLINED:
+        return "declined"
+    return "open"

@@ -164,7 +164,7 @@ def act_on(event: Event, guest: Guest) -> list[IssuedCard]:
     facts, versions = guest_facts(guest, event, now)
     return issue_cards(
         "host", "guest", guest.id, facts, versions,
-        lambda: route_guest(guest, event.zone, now), now=now, event=event,
+        lambda: route_guest(guest, event.zone, now), now=now, event=event, fold=True,
     )  # fmt: skip
 
 

@@ -13,13 +13,13 @@ from ..scoring.facts import load_facts
 from ..tables import Event, Guest, Visit
 
 #: Where to send a guest for the food they like (the dining offer names a venue).
+#: What each restaurant really serves: an offer never names a venue that lacks the cuisine.
 VENUE_FOR_CUISINE = {
     "steak": "Prime steakhouse",
     "seafood": "Prime steakhouse",
-    "french": "Prime steakhouse",
-    "sushi": "Noodle bar",
     "chinese": "Noodle bar",
 }
+#: The buffet serves a bit of everything else.
 DEFAULT_VENUE = "Garden buffet"
 
 

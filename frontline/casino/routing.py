@@ -73,7 +73,9 @@ def route_guest(
     if covering:
         load = open_load(covering)
         chosen = min(covering, key=lambda user_id: (load.get(user_id, 0), user_id))
-        reason = "their host is off shift" if guest.host_id else "no host is coded to this guest"
+        reason = (
+            "their own host is off shift" if guest.host_id else "they have no host of their own"
+        )
         where = zone_name(zone).lower()
         return Route(
             db.session.get(User, chosen), RouteKind.COVERING, f"Covering the {where}: {reason}"

@@ -30,6 +30,34 @@ class ActionRefused(ValueError):
     """The tap does not apply to this card now; the message says why."""
 
 
+# >>> screens (issue 14): a card's status only moves forward, in words people read
+#: What a person reads for each status ("Not relevant" stays "Not relevant").
+STATUS_WORDS = {
+    CardStatus.OPEN: "Open",
+    CardStatus.ACKNOWLEDGED: "Acknowledged",
+    CardStatus.ON_MY_WAY: "On my way",
+    CardStatus.DONE: "Done",
+    CardStatus.DISMISSED: "Not relevant",
+}
+#: How far along each status is: a tap may only move a card further.
+PROGRESS = {
+    CardStatus.OPEN: 0,
+    CardStatus.ACKNOWLEDGED: 1,
+    CardStatus.ON_MY_WAY: 2,
+    CardStatus.DONE: 3,
+    CardStatus.DISMISSED: 3,
+}
+
+
+def next_actions(card: IssuedCard) -> list[str]:
+    """The card's actions that still move it forward, in the card's order."""
+    here = PROGRESS[card.status]
+    return [a for a in card.actions if a in MOVES and PROGRESS[MOVES[a]] > here]
+
+
+# <<< screens
+
+
 def tap(
     card: IssuedCard, user: User, action: str, outcome: str = "", reason: str = "", tap_id: str = ""
 ) -> None:
@@ -43,8 +71,8 @@ def tap(
     # --- end idempotency ---
     if action not in card.actions or action not in MOVES:
         raise ActionRefused(f"{action!r} is not an action of this card")
-    if not card.status.is_open:
-        raise ActionRefused(f"this card is already {card.status.value.replace('_', ' ')}")
+    if not card.status.is_open or action not in next_actions(card):  # screens (issue 14)
+        raise ActionRefused(f"this card is already {STATUS_WORDS[card.status].lower()}")
     detail = _detail(card, action, outcome, reason)
     card.status = MOVES[action]
     card.taps.append(

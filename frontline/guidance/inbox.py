@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import and_, bindparam, select
@@ -37,6 +38,19 @@ def version(cards: list[IssuedCard], guests: dict | None = None) -> str:
 
 def _zone(guest: Guest | None) -> str:
     return (guest.current_zone or "") if guest is not None else ""
+#: An alert nobody acted on for this long folds away under "Earlier".
+FRESH = timedelta(minutes=30)
+
+
+def now_and_earlier(
+    cards: list[IssuedCard], now: datetime
+) -> tuple[list[IssuedCard], list[IssuedCard]]:
+    """Alerts to show first (fresh or being worked on), most valuable then newest first; and
+    the old ones nobody acted on, newest first, to fold away."""
+    current = [c for c in cards if c.status != CardStatus.OPEN or now - c.created_at < FRESH]
+    earlier = [c for c in cards if c not in current]
+    current.sort(key=lambda c: (c.priority, c.created_at, c.id), reverse=True)
+    return current, earlier
 
 
 # Every phone runs these on each signal: built once (building costs more than running them).

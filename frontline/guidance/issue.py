@@ -57,7 +57,71 @@ def _cooldowns():
 def cooldown_history(subject_type: str, subject_id: int) -> dict[str, datetime]:
     """When each cooldown key last produced a card for this subject (pure input to the engine)."""
     subject = {"subject_type": subject_type, "subject_id": subject_id}
-    return dict(db.session.execute(_cooldowns(), subject).all())
+    history = dict(db.session.execute(_cooldowns(), subject).all())
+    # >>> screens (issue 14): rules folded into one alert keep their cooldowns
+    for also_fired, at in db.session.execute(_folded_cooldowns(), subject):
+        for rule in also_fired:
+            key = rule.get("cooldown_key")
+            if key and (key not in history or history[key] < at):
+                history[key] = at
+    # <<< screens
+    return history
+
+
+# >>> screens (issue 14): one alert per arrival
+@cache
+def _folded_cooldowns():
+    return select(IssuedCard.also_fired, IssuedCard.created_at).where(
+        IssuedCard.subject_type == bindparam("subject_type"),
+        IssuedCard.subject_id == bindparam("subject_id"),
+        IssuedCard.also_fired.is_not(None),
+    )
+
+
+#: The order a card's buttons are offered in (and a folded alert's actions are merged in).
+ACTION_ORDER = ["acknowledge", "on_my_way", "done", "call_logged", "offer_sent", "not_relevant"]
+
+
+def one_alert(shown: list[guidance_rules.Card]) -> tuple[guidance_rules.Card, list[dict]]:
+    """Cards shown for one arrival (best first) as one alert: the best card's headline, the
+    others as lines inside it, one offer (the best card's that has one), every action."""
+    top, others = shown[0], shown[1:]
+    offer = next((card.offer for card in shown if card.offer is not None), None)
+    actions = {action for card in shown for action in card.actions}
+    if offer is not None:
+        actions.add("done")
+    folded = guidance_rules.Card(
+        rule_id=top.rule_id,
+        rule_title=top.rule_title,
+        pack_id=top.pack_id,
+        pack_version=top.pack_version,
+        audience=top.audience,
+        priority=top.priority,
+        headline=top.headline,
+        details=[*top.details, *(card.headline for card in others)],
+        actions=sorted(actions, key=_action_rank),
+        offer=offer,
+        facts_read={name: v for card in shown for name, v in card.facts_read.items()},
+        cooldown_key=top.cooldown_key,
+    )
+    also = [
+        {
+            "rule_id": card.rule_id,
+            "rule_title": card.rule_title,
+            "pack_version": card.pack_version,
+            "headline": card.headline,
+            "cooldown_key": card.cooldown_key,
+        }
+        for card in others
+    ]
+    return folded, also
+
+
+def _action_rank(action: str) -> int:
+    return ACTION_ORDER.index(action) if action in ACTION_ORDER else len(ACTION_ORDER)
+
+
+# <<< screens
 
 
 def issue_cards(
@@ -70,8 +134,10 @@ def issue_cards(
     *,
     now: datetime,
     event: Event | None = None,
+    fold: bool = False,
 ) -> list[IssuedCard]:
-    """Evaluate the published pack and add its cards to the session (the caller commits)."""
+    """Evaluate the published pack and add its cards to the session (the caller commits);
+    with FOLD, everything shown becomes one alert (a guest's arrival)."""
     pack = published_pack(audience)
     shown = guidance_rules.evaluate(pack, facts, cooldown_history(subject_type, subject_id))
     shown = hold_out(pack, subject_type, subject_id, shown, now, event)
@@ -79,6 +145,14 @@ def issue_cards(
     if not shown:
         return []
     destination = route()
+    # >>> screens (issue 14): one alert per arrival
+    if fold:
+        top, also = one_alert(shown)
+        card = stored_card(top, subject_type, subject_id, versions, destination, now, event)
+        card.also_fired = also or None
+        db.session.add(card)
+        return [card]
+    # <<< screens
     cards = [
         stored_card(card, subject_type, subject_id, versions, destination, now, event)
         for card in shown

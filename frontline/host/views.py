@@ -1,19 +1,20 @@
 """The host's phone: a live inbox of guest alerts, one screen per card, one-tap actions."""
 
-from flask import abort, flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import push
 from ..auth import role_required, stream_channels
+from ..casino import escalation
 from ..casino.guest_panel import guest_panel
 from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
-from ..guidance.inbox import open_guest_cards
+from ..guidance.inbox import now_and_earlier, open_guest_cards
 from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
-from ..tables import Guest, IssuedCard, Role, Visit
+from ..tables import Guest, IssuedCard, Role, Visit, utcnow
 from . import bp
 
 
@@ -21,9 +22,10 @@ from . import bp
 @role_required(Role.HOST)
 def inbox():
     cards, guests = open_guest_cards(current_user.id)
+    current, earlier = now_and_earlier(cards, utcnow())
     return render(
-        "host/inbox.html", block="inbox", cards=cards, guests=guests,
-        zones=zone_names(), book=lambda: guest_book(current_user.id),
+        "host/inbox.html", block="inbox", cards=current, earlier=earlier, guests=guests,
+        zones=zone_names(), guest_book=lambda: guest_book(current_user.id),
         version=inbox_version(cards, guests),
     )  # fmt: skip
 
@@ -39,15 +41,24 @@ def stream():
     )
 
 
+#: What a host may still say about a card that moved on from them: how it ended.
+LATE_ACTIONS = ("done", "not_relevant")
+
+
 @bp.get("/cards/<int:card_id>")
 @role_required(Role.HOST)
 def card(card_id: int):
     found = _my_card(card_id)
     actions.seen(found, current_user)
     guest = db.session.get(Guest, found.subject_id)
+    mine = found.assignee_id == current_user.id
+    moves_at = escalation.moves_at(found, current_app.config["ESCALATE_AFTER_MINUTES"])
     return render(
         "host/card.html", block="card", card=found, guest=guest, panel=guest_panel(guest),
         outcomes=actions.OUTCOMES, reasons=actions.REASONS,
+        buttons=[a for a in actions.next_actions(found) if mine or a in LATE_ACTIONS],
+        moved=None if mine else escalation.moved_from(found, current_user.id),
+        moves_at=moves_at, heir=escalation.next_owner(found, guest, utcnow()) if moves_at else None,
     )  # fmt: skip
 
 
@@ -64,32 +75,55 @@ def seen(card_id: int):
 def act(card_id: int):
     found = _my_card(card_id)
     form = request.form
+    what = form.get("action", ""), form.get("outcome", ""), form.get("reason", "")
     try:
-        actions.tap(
-            found,
-            current_user,
-            form.get("action", ""),
-            form.get("outcome", ""),
-            form.get("reason", ""),
-            tap_id=form.get("tap_id", ""),
-        )
+        if found.assignee_id == current_user.id:
+            actions.tap(found, current_user, *what, tap_id=form.get("tap_id", ""))
+        else:  # it moved on while the host was looking at it
+            flash(escalation.late_tap(found, current_user, *what))
     except actions.ActionRefused as refusal:
+        db.session.rollback()
         flash(f"Not recorded: {refusal}.", "error")
     return see_other(url_for("host.card", card_id=card_id))
 
 
 def _my_card(card_id: int) -> IssuedCard:
-    """A host sees only the cards routed to them."""
+    """A host sees the cards routed to them, and the ones that moved on from them."""
     found = db.session.get(IssuedCard, card_id)
-    if found is None or found.assignee_id != current_user.id or found.subject_type != "guest":
+    if found is None or found.subject_type != "guest":
+        abort(404)
+    if found.assignee_id != current_user.id and not escalation.moved_from(found, current_user.id):
         abort(404)
     return found
 
 
-def guest_book(host_id: int) -> list:
-    """The host's own guests, most recently seen first."""
+@bp.get("/guests")
+@role_required(Role.HOST)
+def guests():
+    query = request.args.get("q", "").strip()[:80]
+    rows = guest_book(current_user.id, query)
+    return render("host/guests.html", block="rows", rows=rows, query=query)
+
+
+@bp.get("/guests/<int:guest_id>")
+@role_required(Role.HOST)
+def guest(guest_id: int):
+    found = db.session.get(Guest, guest_id)
+    if found is None or found.host_id != current_user.id:
+        abort(404)
+    cards = db.session.scalars(
+        select(IssuedCard)
+        .where(IssuedCard.subject_type == "guest", IssuedCard.subject_id == found.id)
+        .order_by(IssuedCard.created_at.desc())
+        .limit(10)
+    )
+    return render("host/guest.html", guest=found, panel=guest_panel(found), cards=list(cards))
+
+
+def guest_book(host_id: int, query: str = "") -> list:
+    """The host's own guests (those whose name or number holds QUERY), most recently seen first."""
     last_visit = func.max(Visit.visit_date).label("last_visit")
-    query = (
+    statement = (
         select(Guest, last_visit)
         .outerjoin(Visit, Visit.guest_id == Guest.id)
         .where(Guest.host_id == host_id)
@@ -97,4 +131,9 @@ def guest_book(host_id: int) -> list:
         .order_by(last_visit.desc().nulls_last(), Guest.name)
         .limit(50)
     )
-    return db.session.execute(query).all()
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            Guest.name.ilike(pattern, escape="\\") | Guest.external_id.ilike(pattern, escape="\\")
+        )
+    return db.session.execute(statement).all()

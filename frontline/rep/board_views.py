@@ -15,6 +15,9 @@ from ..scoring.facts import load_facts
 from ..tables import Booking, Flight, Role, utcnow
 from . import bp
 
+#: Departures per page of the board: a phone draws them fast and the rep scrolls little.
+PAGE = 20
+
 
 @bp.get("/board")
 @role_required(Role.REP)
@@ -23,11 +26,19 @@ def capacity():
     lane = next((x for x in lanes if x.code == request.args.get("lane")), None)
     day = _day(request.args.get("date", ""))
     rows = board(utcnow(), current_user.id, lane.id if lane else None, day)
+    pages = max(1, -(-len(rows) // PAGE))
+    page = min(_page(request.args.get("page", "")), pages)
+    shown = rows[(page - 1) * PAGE : page * PAGE]
     return render(
         "rep/board.html", block="board",
-        days=by_day(rows), lanes=lanes, lane=lane, day=day, count=len(rows),
+        days=by_day(shown), lanes=lanes, lane=lane, day=day, count=len(rows),
+        page=page, pages=pages,
         flight_href=url_for("rep.flight", flight_id=0)[:-1],  # one url_for, not one per row
     )  # fmt: skip
+
+
+def _page(text: str) -> int:
+    return int(text) if text.isdigit() and int(text) > 0 else 1
 
 
 def _day(text: str) -> date | None:

@@ -11,13 +11,13 @@ from ..guidance import actions
 from ..guidance.inbox import open_cards
 from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
-from ..tables import Customer, Flight, IssuedCard, Lane, Role, utcnow
+from ..tables import Customer, Flight, IssuedCard, Lane, Quote, Role, utcnow
 from . import bp
 
 #: The host reasons that make sense for a rep too.
 REASONS = {k: actions.REASONS[k] for k in ("already_handled", "wrong_person", "not_appropriate")}
 UPCOMING = 6
-SUBJECTS = {"flight": Flight, "customer": Customer, "lane": Lane}
+SUBJECTS = {"flight": Flight, "customer": Customer, "lane": Lane, "quote": Quote}
 
 
 @bp.get("/")
@@ -47,7 +47,10 @@ def card(card_id: int):
     found = _my_card(card_id)
     actions.seen(found, current_user)
     subject = db.session.get(SUBJECTS[found.subject_type], found.subject_id)
-    return render("rep/card.html", block="card", card=found, subject=subject, reasons=REASONS)
+    return render(
+        "rep/card.html", block="card", card=found, subject=subject, reasons=REASONS,
+        buttons=actions.next_actions(found),
+    )  # fmt: skip
 
 
 @bp.post("/cards/<int:card_id>/seen")

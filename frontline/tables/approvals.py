@@ -39,6 +39,8 @@ class Approval(db.Model):
     )
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The approver's words to the rep (a decline always says why).
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     quote: Mapped[Quote] = relationship()

@@ -82,6 +82,9 @@ class IssuedCard(db.Model):
     details: Mapped[list[str]] = mapped_column(JSON, default=list)
     actions: Mapped[list[str]] = mapped_column(JSON, default=list)
     offer: Mapped[dict | None] = mapped_column(JSON)
+    #: The other rules that fired on the same arrival, folded into this one alert:
+    #: [{rule_id, rule_title, pack_version, headline, cooldown_key}], best first.
+    also_fired: Mapped[list[dict] | None] = mapped_column(JSON(none_as_null=True))
     status: Mapped[CardStatus] = mapped_column(
         Enum(CardStatus, native_enum=False, length=16), default=CardStatus.OPEN
     )

@@ -47,7 +47,8 @@ def soften_a_departure() -> str:
 
 
 def fill_quote(page, customer: str, rate: str = "") -> None:
-    page.select_option("select[name=customer]", customer)
+    page.fill("#customer-q", customer)  # type-ahead by account code
+    page.locator(f"input[name=customer][value={customer}]").check()
     page.select_option("select[name=lane]", "FRA-ORD")
     page.fill("input[name=ready_date]", (date.today() + timedelta(days=1)).isoformat())
     page.fill("input[name=weight_kg]", "2400")
@@ -55,6 +56,7 @@ def fill_quote(page, customer: str, rate: str = "") -> None:
     page.fill("input[name=rate]", rate)
     page.get_by_role("button", name="Get guidance").click()
     page.locator(".rates").wait_for()
+    page.wait_for_load_state("networkidle")  # the checks as typed have all answered
 
 
 def test_rep_quotes_from_a_phone(phone, browser, live_server, world, app):
@@ -77,7 +79,8 @@ def test_rep_quotes_from_a_phone(phone, browser, live_server, world, app):
     assert phone.locator(".row.flight .bar").count() > 0
     screenshot(phone, "rep-capacity")
 
-    phone.get_by_role("link", name="Quote").click()
+    phone.get_by_role("link", name="Quotes", exact=True).click()
+    phone.get_by_role("link", name="New quote").click()
     fill_quote(phone, world["customer"])
     guidance = phone.locator("#guidance").inner_text()
     for word in ("Floor", "Recommended", "Stretch", "Competitors on FRA-ORD"):
@@ -108,7 +111,8 @@ def test_rep_quotes_from_a_phone(phone, browser, live_server, world, app):
     analyst.wait_for_function("document.querySelector('[data-pending-count]') !== null")
     time.sleep(0.3)
 
-    phone.get_by_role("link", name="Quote").click()
+    phone.get_by_role("link", name="Quotes", exact=True).click()
+    phone.get_by_role("link", name="New quote").click()
     fill_quote(phone, world["customer"], rate="0.50")
     assert phone.locator(".rule-card[data-rule=hold-the-floor]").count() == 1
     phone.fill("textarea[name=reason]", "Matching a tender; they move 40 t a week")

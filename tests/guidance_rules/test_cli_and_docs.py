@@ -31,7 +31,7 @@ def test_vocab_lists_every_fact():
 def test_check_validates_the_default_packs():
     result = run("check")
     assert result.exit_code == 0, result.output
-    assert "host-arrivals 2025.1, 9 rules" in result.output
+    assert "host-arrivals 2025.2, 9 rules" in result.output
     assert "rep-guidance 2025.1" in result.output
 
 
