@@ -38,6 +38,8 @@ def version(cards: list[IssuedCard], guests: dict | None = None) -> str:
 
 def _zone(guest: Guest | None) -> str:
     return (guest.current_zone or "") if guest is not None else ""
+
+
 #: An alert nobody acted on for this long folds away under "Earlier".
 FRESH = timedelta(minutes=30)
 

@@ -13,7 +13,7 @@ from frontline.extensions import db
 from frontline.guidance import rulebook
 from frontline.tables import Event, IssuedCard
 from tests.factories import arrival
-from tests.frontline.test_alert_reliability import floor, setup  # noqa: F401 (shapes, floor)
+from tests.frontline.test_alert_reliability import floor  # noqa: F401 (the floor)
 from tests.frontline.test_workbench import HEADLINE, NEW_HEADLINE, install_shipped_packs
 
 GUESTS = [f"G{n:03d}" for n in range(50)]  # the floor's guests, each with a fresh complaint
@@ -47,8 +47,8 @@ def card_version(app, event_id: str) -> str:
         return db.session.scalar(query.where(Event.external_id == event_id))
 
 
-def test_a_publish_reaches_every_worker_within_a_second(setup, published):  # noqa: F811
-    _url, server_for = setup
+def test_a_publish_reaches_every_worker_within_a_second(deployment, published):
+    _url, server_for = deployment
     app, token, guests = published["app"], published["token"], iter(GUESTS)
     with server_for() as server:
         assert card_version(app, arrive(server, token, next(guests))) == "v1"
