@@ -6,20 +6,41 @@ import hashlib
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 
 from ..extensions import db
 from ..tables import CardStatus, Guest, IssuedCard
 
 OPEN_STATUSES = [s for s in CardStatus if s.is_open]
 
+#: An inbox shows this many open cards at first, and this many more on each "Show more".
+PAGE = 200
+#: At most this many on one screen (beyond it a person searches, not scrolls).
+MOST = 2000
 
-def open_cards(user_id: int, audience: str, limit: int = 200) -> list[IssuedCard]:
+
+def shown_limit(asked: int | None) -> int:
+    """How many open cards an inbox asked to show `?limit=N` may show: whole pages, 1 to 10."""
+    pages = -(-(asked or PAGE) // PAGE)
+    return min(max(pages, 1) * PAGE, MOST)
+
+
+def open_cards(user_id: int, audience: str, limit: int = PAGE) -> list[IssuedCard]:
     wanted = {"user_id": user_id, "audience": audience, "limit": limit}
     return list(db.session.scalars(_open_cards(), wanted))
 
 
-def open_guest_cards(user_id: int, limit: int = 200) -> tuple[list[IssuedCard], dict]:
+def open_count(user_id: int, audience: str) -> int:
+    """How many open cards the person has in all (the inbox shows the newest `limit`)."""
+    query = select(func.count(IssuedCard.id)).where(
+        IssuedCard.assignee_id == user_id,
+        IssuedCard.audience == audience,
+        IssuedCard.status.in_(OPEN_STATUSES),
+    )
+    return db.session.scalar(query) or 0
+
+
+def open_guest_cards(user_id: int, limit: int = PAGE) -> tuple[list[IssuedCard], dict]:
     """A host's open cards and the guests they are about, in one query."""
     rows = db.session.execute(_open_guest_cards(), {"user_id": user_id, "limit": limit}).all()
     return [card for card, _ in rows], {guest.id: guest for _, guest in rows if guest}

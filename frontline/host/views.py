@@ -11,7 +11,7 @@ from ..casino.guest_panel import guest_panel
 from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
-from ..guidance.inbox import now_and_earlier, open_guest_cards
+from ..guidance.inbox import now_and_earlier, open_count, open_guest_cards, shown_limit
 from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Guest, IssuedCard, Role, Visit, utcnow
@@ -21,23 +21,28 @@ from . import bp
 @bp.get("/")
 @role_required(Role.HOST)
 def inbox():
-    cards, guests = open_guest_cards(current_user.id)
+    """The newest open alerts (`?limit=` pages of 200 more), and how many are open in all."""
+    limit = shown_limit(request.args.get("limit", type=int))
+    cards, guests = open_guest_cards(current_user.id, limit)
     current, earlier = now_and_earlier(cards, utcnow())
     return render(
         "host/inbox.html", block="inbox", cards=current, earlier=earlier, guests=guests,
         zones=zone_names(), guest_book=lambda: guest_book(current_user.id),
-        version=inbox_version(cards, guests),
+        version=inbox_version(cards, guests), limit=limit,
+        open_total=open_count(current_user.id, "host") if len(cards) >= limit else len(cards),
     )  # fmt: skip
 
 
 @bp.get("/stream")
 @role_required(Role.HOST)
 def stream():
-    """`v`: the inbox the page shows; the stream syncs the phone only if it is not current."""
+    """`v`: the inbox the page shows (`limit`: how much of it); the stream syncs the phone only
+    if it is not current."""
     page, user_id = request.args.get("v"), current_user.id
+    limit = shown_limit(request.args.get("limit", type=int))
     return push.stream(
         stream_channels(current_user),
-        shows_current=lambda: page == inbox_version(*open_guest_cards(user_id)),
+        shows_current=lambda: page == inbox_version(*open_guest_cards(user_id, limit)),
     )
 
 
