@@ -30,6 +30,7 @@ demo: $(VENV)/.installed
 	$(BIN)/frontline models train --if-missing
 	$(BIN)/frontline models score
 	$(BIN)/frontline demo history --if-missing
+	$(BIN)/frontline scoreboard fill --if-missing
 	$(BIN)/frontline guidance refresh
 	@echo "Live arrivals for the host's phone: .venv/bin/frontline demo arrivals --rate 0.5 (in another terminal)"
 	$(MAKE) --no-print-directory serve

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from ..demo import scoreboard as history
+from ..extensions import db
 from ..scoreboard import experiments, uplift
-from ..tables import utcnow
+from ..tables import IssuedCard, utcnow
 
 
 @click.group(cls=AppGroup, help="The shared scoreboard's data: holdout outcomes, experiments.")
@@ -39,8 +42,13 @@ def import_experiment(file: Path) -> None:
 @click.option("--days", default=90, show_default=True, help="Days of history to draw.")
 @click.option("--per-day", default=300, show_default=True, help="Cards a day.")
 @click.option("--seed", default=7, show_default=True)
-def fill(days: int, per_day: int, seed: int) -> None:
+@click.option("--if-missing", is_flag=True, help="Succeed quietly when cards have history.")
+def fill(days: int, per_day: int, seed: int, if_missing: bool) -> None:
     """Draw months of demo cards with taps and outcomes (for the scoreboard and its bench)."""
+    oldest = db.session.scalar(select(func.min(IssuedCard.created_at)))
+    if if_missing and oldest is not None and oldest < utcnow() - timedelta(days=1):
+        click.echo("Cards already have history; nothing to do.")
+        return
     try:
         added = history.fill(days, per_day, seed)
     except LookupError as error:
