@@ -19,8 +19,10 @@ class Message(NamedTuple):
 
 #: "Read your inbox from the database": sent on every connect and whenever signals may be lost.
 SYNC = Message("inbox", "sync")
-#: "Your session has ended": the phone refetches, is sent to sign-in, and the stream ends.
-SIGNED_OUT = Message("inbox", "signed-out")
+#: "Your session has ended": the stream's last event. No page listens for it (the tab that
+#: signed out is on its way to the sign-in page already); another tab finds out at its next
+#: tap or reconnect, which are sent to sign-in.
+SIGNED_OUT = Message("session", "ended")
 #: Not sent to the client: tells a stream to end (worker stopping).
 CLOSED = Message("", "closed")
 #: A subscriber this far behind is sent one SYNC instead of the backlog (the inbox is the truth).

@@ -2,7 +2,7 @@
 analyst sets reaches the sales lead with who set it and when."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -12,6 +12,7 @@ from frontline.cargo.refresh import refresh as refresh_outlook
 from frontline.extensions import db
 from frontline.tables import Customer, DirectoryEntry, Flight, Lane, User, utcnow
 from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.test_rep_flow import fill_quote
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -60,15 +61,9 @@ def test_the_reps_market_and_who_to_call_on_an_approval(phone, browser, live_ser
     assert fits(phone)
     screenshot(phone, "rep-my-market")
 
-    phone.get_by_role("link", name="Quote").click()
-    phone.select_option("select[name=customer]", world["customer"])
-    phone.select_option("select[name=lane]", "FRA-ORD")
-    phone.fill("input[name=ready_date]", (date.today() + timedelta(days=1)).isoformat())
-    phone.fill("input[name=weight_kg]", "2400")
-    phone.fill("input[name=volume_m3]", "12.5")
-    phone.fill("input[name=rate]", "0.50")
-    phone.get_by_role("button", name="Get guidance").click()
-    phone.locator(".rates").wait_for()
+    phone.get_by_role("link", name="Quotes").click()
+    phone.get_by_role("link", name="New quote").click()
+    fill_quote(phone, world["customer"], rate="0.50")
     line = phone.locator(".market-line[data-market=FRA-ORD]")
     line.wait_for()  # loaded after the guidance
     assert "FRA-ORD: ours" in line.inner_text()

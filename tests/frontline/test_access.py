@@ -44,6 +44,14 @@ ROUTES = {
     "analyst.preview_rule": ("POST", "/analyst/packs/host/rules/dining-offer/preview", {"analyst"}),
     "analyst.save_rule": ("POST", "/analyst/packs/host/rules/dining-offer", {"analyst"}),
     "analyst.evaluation": ("GET", "/analyst/packs/host/evaluations/1", {"analyst"}),
+    "analyst.backtest_chart": (
+        "GET",
+        "/analyst/packs/host/backtest/cards-per-day.svg",
+        {"analyst"},
+    ),
+    # Lock-screen alerts: anyone signed in subscribes their own phone.
+    "phone.subscribe": ("POST", "/phone/push-subscription", set(ROLES)),
+    "phone.unsubscribe": ("POST", "/phone/push-subscription/delete", set(ROLES)),
     "analyst.signoff": ("POST", "/analyst/packs/host/signoff", {"analyst"}),
     # Sales leads (a host or rep who signs off a pack): no plain role gets in.
     "leads.signoffs": ("GET", "/leads/signoffs", set()),
@@ -85,6 +93,8 @@ ROUTES = {
     "admin.delete_entry": ("POST", "/admin/directory/999999/delete", {"admin"}),
 }
 PUBLIC = {"static", "auth.index", "auth.login", "auth.logout", "auth.set_password"}
+#: The installable app's shell: the same for everyone, signed in or not.
+PUBLIC |= {"phone.manifest", "phone.service_worker", "phone.offline", "phone.favicon"}
 
 
 def test_every_route_is_in_the_table(app):

@@ -47,7 +47,10 @@ def test_a_tap_sent_twice_is_recorded_once(app, auth, alert):
         assert response.status_code == 303
     assert "Not recorded" not in auth.client.get(f"/host/cards/{alert}").get_data(as_text=True)
     with app.app_context():
-        taps = db.session.scalars(select(CardAction.action).where(CardAction.card_id == alert))
+        query = select(CardAction.action).where(CardAction.card_id == alert)
+        taps = db.session.scalars(
+            query.where(CardAction.action != "seen").order_by(CardAction.id)
+        )  # "seen": the card was viewed
         assert taps.all() == ["issued", "acknowledge"]
 
 

@@ -70,7 +70,7 @@ def test_sign_out_ends_that_browsers_stream_and_disabling_ends_every_other(deplo
 
         sign_out(pocket)
         assert pocket_stream.ends_within(ENDS_WITHIN), "the signed-out phone's stream stayed open"
-        assert pocket_stream.events[-1] == "signed-out"  # the page refetches and goes to sign-in
+        assert pocket_stream.events[-1] == "ended"  # the last event: the session ended
         assert not tablet_stream.ends_within(1.0), "another browser's session was ended too"
 
         admin = Phone(server.url, "admin@example.test", PASSWORD)
@@ -83,7 +83,7 @@ def test_sign_out_ends_that_browsers_stream_and_disabling_ends_every_other(deplo
         )
         assert response.status_code == 303, response.text
         assert tablet_stream.ends_within(ENDS_WITHIN), "a disabled person's stream stayed open"
-        assert tablet_stream.events[-1] == "signed-out"
+        assert tablet_stream.events[-1] == "ended"
 
         refused = tablet.session.get(f"{server.url}/host/stream", timeout=10, stream=True)
         assert "text/event-stream" not in refused.headers.get("Content-Type", "")
@@ -92,7 +92,7 @@ def test_sign_out_ends_that_browsers_stream_and_disabling_ends_every_other(deplo
 
 
 def test_a_signed_out_page_refetching_its_inbox_is_sent_to_sign_in(deployment, people):
-    """What the `signed-out` signal makes the page do: its refetch answers with HX-Redirect."""
+    """A page whose session ended is sent to sign-in at its next refetch (HX-Redirect)."""
     _, server_for = deployment
     with server_for() as server:
         phone = Phone(server.url, "maya@example.test", PASSWORD)
