@@ -61,8 +61,8 @@ def test_a_new_tap_id_is_a_new_tap(app, auth, alert):
     auth.client.post(url, data={"action": "acknowledge", "tap_id": "t1", "csrf_token": token})
     auth.client.post(url, data={"action": "on_my_way", "tap_id": "t2", "csrf_token": token})
     with app.app_context():
-        taps = db.session.scalars(select(CardAction.tap_id).where(CardAction.card_id == alert))
-        assert taps.all() == [None, "t1", "t2"]
+        query = select(CardAction.tap_id).where(CardAction.card_id == alert)
+        assert db.session.scalars(query.order_by(CardAction.id)).all() == [None, "t1", "t2"]
 
 
 def test_an_expired_session_mid_tap_sends_the_page_to_sign_in_and_back(app, auth, alert):
