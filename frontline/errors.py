@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .extensions import api, db
 from .rendering import render
+from .scoreboard.funnel import FilterError
 
 #: Said instead of Flask-WTF's "The CSRF token is missing.": what the person should do.
 CSRF_MESSAGE = "This form has expired or was sent from elsewhere. Reload the page and try again."
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     """Register after `api.init_app`: flask-smorest's own handler would answer JSON everywhere."""
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(FilterError, bad_scoreboard_filter)
 
 
 def _wants_json() -> bool:
@@ -51,6 +53,12 @@ def _smorest_answer(error: HTTPException) -> tuple[dict, int, dict]:
     body, status, headers = api.handle_http_exception(error)
     body.setdefault("message", error.description)
     return body, status or 500, headers
+
+
+def bad_scoreboard_filter(error: FilterError):
+    """A scoreboard filter it cannot use (a period it does not offer, an unknown rule...): 400,
+    naming the field, on whichever screen asked (the analyst's or the sales lead's)."""
+    return http_error(BadRequest(f"Scoreboard filter {error}."))
 
 
 def database_unavailable(error: OperationalError):

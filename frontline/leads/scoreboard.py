@@ -10,17 +10,10 @@ from ..tables import utcnow
 from . import bp
 
 
-def _filters() -> funnel.Filters:
-    try:
-        return funnel.Filters.from_args(request.args)
-    except funnel.FilterError as error:
-        abort(400, f"Scoreboard filter {error}.")
-
-
 @bp.get("/scoreboard")
 @lead_required
 def scoreboard():
-    filters = _filters()
+    filters = funnel.Filters.from_args(request.args)
     return render(
         "analyst/scoreboard.html", block="board", board=board(filters, utcnow()),
         people=funnel.people(filters.audience), side="leads",
@@ -30,11 +23,9 @@ def scoreboard():
 @bp.get("/scoreboard/cards")
 @lead_required
 def scoreboard_cards():
-    filters, stage = _filters(), request.args.get("stage", "issued")
-    try:
-        found = funnel.cards(filters, stage, utcnow())
-    except funnel.FilterError as error:
-        abort(400, f"Scoreboard filter {error}.")
+    filters = funnel.Filters.from_args(request.args)
+    stage = request.args.get("stage", "issued")
+    found = funnel.cards(filters, stage, utcnow())
     return render(
         "analyst/scoreboard_cards.html", cards=found, stage=stage, filters=filters, side="leads"
     )
@@ -44,7 +35,7 @@ def scoreboard_cards():
 @lead_required
 def scoreboard_chart(name: str):
     try:
-        svg = charts.chart(name, board(_filters(), utcnow()))
+        svg = charts.chart(name, board(funnel.Filters.from_args(request.args), utcnow()))
     except LookupError:
         abort(404)
     return Response(svg, mimetype="image/svg+xml")
