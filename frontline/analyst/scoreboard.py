@@ -1,12 +1,11 @@
 """The shared scoreboard, as the analyst sees it: funnels, dismissals, suggestions, uplift."""
 
-from flask import Response, abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 
 from ..auth import role_required
-from ..rendering import render, see_other
-from ..scoreboard import charts, feedback, funnel
-from ..scoreboard.board import board
+from ..rendering import see_other
+from ..scoreboard import feedback, funnel, pages
 from ..tables import Role, utcnow
 from . import bp
 
@@ -14,32 +13,19 @@ from . import bp
 @bp.get("/scoreboard")
 @role_required(Role.ANALYST)
 def scoreboard():
-    filters = funnel.Filters.from_args(request.args)
-    return render(
-        "analyst/scoreboard.html", block="board", board=board(filters, utcnow()),
-        people=funnel.people(filters.audience), side="analyst",
-    )  # fmt: skip
+    return pages.board_page("analyst")
 
 
 @bp.get("/scoreboard/cards")
 @role_required(Role.ANALYST)
 def scoreboard_cards():
-    filters = funnel.Filters.from_args(request.args)
-    stage = request.args.get("stage", "issued")
-    found = funnel.cards(filters, stage, utcnow())
-    return render(
-        "analyst/scoreboard_cards.html", cards=found, stage=stage, filters=filters, side="analyst"
-    )
+    return pages.cards_page("analyst")
 
 
 @bp.get("/scoreboard/charts/<name>.svg")
 @role_required(Role.ANALYST)
 def scoreboard_chart(name: str):
-    try:
-        svg = charts.chart(name, board(funnel.Filters.from_args(request.args), utcnow()))
-    except LookupError:
-        abort(404)
-    return Response(svg, mimetype="image/svg+xml")
+    return pages.chart_svg(name)
 
 
 @bp.post("/scoreboard/suggestions/<audience>/<rule>")
