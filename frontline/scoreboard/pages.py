@@ -35,3 +35,12 @@ def chart_svg(name: str) -> Response:
     except LookupError:
         abort(404)
     return Response(svg, mimetype="image/svg+xml")
+
+
+def my_numbers_page(audience: str, person_id: int):
+    """One person's own funnel on the phone ("My numbers"), over `?days=`."""
+    days = request.args.get("days", 30, type=int)
+    if days not in funnel.PERIODS:
+        abort(400, f"days: one of {', '.join(map(str, funnel.PERIODS))}")
+    filters = funnel.Filters(audience=audience, days=days, person=person_id)
+    return render("partials/numbers.html", rows=funnel.funnel(filters, utcnow()), days=days)
