@@ -342,15 +342,15 @@ class Parser:
             raise self.unexpected(self.peek(), f"expected `{text}` {why}")
         return self.advance()
 
-    def make(self, cls: type, start: int, end: int, *args: Any, below: int = 0) -> Node:
-        """A new node whose deepest child is `below` levels deep (0 for a leaf), within limits."""
-        node = cls(start, end, *args, depth=below + 1)
+    def count(self, node: Node) -> Node:
+        """A new node, counted against the size limits (its `depth` is one more than its deepest
+        child's, 1 for a leaf)."""
         self.nodes += 1
-        if below >= MAX_TREE_DEPTH or self.nodes > MAX_NODES:
+        if node.depth > MAX_TREE_DEPTH or self.nodes > MAX_NODES:
             raise RuleLimitError(
                 f"the condition is too large (at most {MAX_NODES} terms, "
                 f"{MAX_TREE_DEPTH} levels deep); split it into simpler rules",
-                span=(start, end),
+                span=(node.start, node.end),
             )
         return node
 
@@ -410,44 +410,42 @@ class Parser:
                 continue
             self.index += 1
             right = self.parse_level(level + 1)
-            below = max(left.depth, right.depth)
-            left = self.make(Binary, left.start, right.end, word, left, right, below=below)
+            depth = max(left.depth, right.depth) + 1
+            left = self.count(Binary(left.start, right.end, word, left, right, depth=depth))
 
     def parse_not(self) -> Node:
         token = self.advance()
         self.nested(token)
         operand = self.parse_not() if self.at("not") else self.parse_level(3)
         self.depth -= 1
-        return self.make(Unary, token.start, operand.end, "not", operand, below=operand.depth)
+        depth = operand.depth + 1
+        return self.count(Unary(token.start, operand.end, "not", operand, depth=depth))
 
     def parse_test(self, left: Node) -> Node:
-        token = self.peek()
-        if token.kind == "op" and token.text in COMPARISONS:
-            self.advance()
+        token = self.advance()
+        op = token.word
+        if token.kind == "op" and op in COMPARISONS:
             right = self.parse_sum()
-            below = max(left.depth, right.depth)
-            return self.make(Binary, left.start, right.end, token.text, left, right, below=below)
-        negated = self.at("not")
+            depth = max(left.depth, right.depth) + 1
+            return self.count(Binary(left.start, right.end, op, left, right, depth=depth))
+        negated = op == "not"
         if negated:
-            if self.peek(1).text not in ("in", "between"):
-                raise self.unexpected(self.peek(1), "expected `in` or `between` after `not`")
-            self.advance()
-        if self.at("in", "contains", "startswith", "endswith"):
-            op = self.advance().text
+            if self.peek().text not in ("in", "between"):
+                raise self.unexpected(self.peek(), "expected `in` or `between` after `not`")
+            op = self.advance().word
+        if op in ("in", "contains", "startswith", "endswith"):
             right = self.parse_sum()
-            below = max(left.depth, right.depth)
-            return self.make(Test, left.start, right.end, op, negated, left, [right], below=below)
-        if self.at("between"):
-            self.advance()
+            depth = max(left.depth, right.depth) + 1
+            return self.count(Test(left.start, right.end, op, negated, left, [right], depth=depth))
+        if op == "between":
             low = self.parse_sum()
             self.expect("and", "between the bounds of `between`")
             high = self.parse_sum()
-            below = max(left.depth, low.depth, high.depth)
-            return self.make(
-                Test, left.start, high.end, "between", negated, left, [low, high], below=below
+            depth = max(left.depth, low.depth, high.depth) + 1
+            return self.count(
+                Test(left.start, high.end, "between", negated, left, [low, high], depth=depth)
             )
-        self.advance()  # is
-        negated = self.at("not")
+        negated = self.at("not")  # after `is`
         if negated:
             self.advance()
         word = self.peek()
@@ -455,10 +453,11 @@ class Parser:
             raise self.unexpected(word, "expected `missing` or `present` after `is`")
         self.advance()
         negated ^= word.text == "present"
-        return self.make(Test, left.start, word.end, "missing", negated, left, [], below=left.depth)
+        depth = left.depth + 1
+        return self.count(Test(left.start, word.end, "missing", negated, left, [], depth=depth))
 
     def parse_unary(self) -> Node:
-        if not self.at("-"):
+        if self.tokens[self.index].word != "-":
             return self.parse_primary()
         token = self.advance()
         self.nested(token)
@@ -466,29 +465,34 @@ class Parser:
         self.depth -= 1
         if isinstance(operand, Literal) and operand.kind in ("number", "percent", "money"):
             text = self.text[token.start : operand.end]
-            return self.make(Literal, token.start, operand.end, -operand.value, operand.kind, text)
-        return self.make(Unary, token.start, operand.end, "-", operand, below=operand.depth)
+            return self.count(Literal(token.start, operand.end, -operand.value, operand.kind, text))
+        depth = operand.depth + 1
+        return self.count(Unary(token.start, operand.end, "-", operand, depth=depth))
 
     def parse_primary(self) -> Node:
         token = self.tokens[self.index]
         kind, word = token.kind, token.word
-        if kind == "number":
+        if kind == "name" and word not in _RESERVED:
+            if self.tokens[self.index + 1].word == "(":
+                node = self.parse_call()
+            else:
+                self.index += 1
+                node = self.count(Name(token.start, token.end, word))
+        elif kind == "number":
             self.index += 1
             kind, value = token.value
-            node = self.make(Literal, token.start, token.end, value, kind, token.text)
+            node = self.count(Literal(token.start, token.end, value, kind, token.text))
         elif kind == "string":
             self.index += 1
-            node = self.make(Literal, token.start, token.end, token.value, "string", token.text)
+            node = self.count(Literal(token.start, token.end, token.value, "string", token.text))
         elif word == "true" or word == "false":
             self.index += 1
             value = word == "true"
-            node = self.make(Literal, token.start, token.end, value, "boolean", token.text)
+            node = self.count(Literal(token.start, token.end, value, "boolean", token.text))
         elif word == "(":
             node = self.parse_group()
         elif word == "[":
             node = self.parse_list()
-        elif kind == "name" and word not in _RESERVED:
-            node = self.parse_name()
         else:
             raise self.unexpected(token, "expected a value")
         following = self.tokens[self.index]
@@ -536,12 +540,11 @@ class Parser:
                 self.expect(",", "between list items")
         closing = self.advance()
         self.depth -= 1
-        return self.make(ListLit, opening.start, closing.end, items, below=1 if items else 0)
+        depth = 2 if items else 1
+        return self.count(ListLit(opening.start, closing.end, items, depth=depth))
 
-    def parse_name(self) -> Node:
+    def parse_call(self) -> Node:
         token = self.advance()
-        if not self.at("("):
-            return self.make(Name, token.start, token.end, token.text)
         if token.text not in FUNCTIONS:
             hint = "method calls are" if "." in token.text else f"`{token.text}` is"
             raise RuleSyntaxError(
@@ -562,8 +565,8 @@ class Parser:
         self.depth -= 1
         if token.text in ("date", "datetime"):
             return self.date_literal(token, args, closing.end)
-        below = max([0, *(arg.depth for arg in args)])
-        return self.make(Call, token.start, closing.end, token.text, args, below=below)
+        depth = max([0, *(arg.depth for arg in args)]) + 1
+        return self.count(Call(token.start, closing.end, token.text, args, depth=depth))
 
     def date_literal(self, token: Token, args: list[Node], end: int) -> Node:
         arg = args[0] if len(args) == 1 else None
@@ -586,7 +589,8 @@ class Parser:
                 + ")",
                 span=(arg.start, arg.end),
             ) from None
-        return self.make(Literal, token.start, end, value, token.text, self.text[token.start : end])
+        text = self.text[token.start : end]
+        return self.count(Literal(token.start, end, value, token.text, text))
 
 
 def parse(text: str) -> Node:
