@@ -15,7 +15,9 @@ from typing import Any, NamedTuple
 import yaml
 
 from .errors import PackError, RuleError, Where, did_you_mean
-from .yamlsource import Source, is_null
+from .yamlsource import NULLS, Source, is_null
+
+ScalarNode = yaml.ScalarNode
 
 
 class Field(NamedTuple):
@@ -35,12 +37,16 @@ class Item(NamedTuple):
 # -- building items ----------
 def items_from_yaml(node: yaml.Node, source: Source) -> Item:
     """YAML nodes as items: text stays text, a plain `null` or empty value is None."""
+    if node.__class__ is ScalarNode:  # most nodes are scalars: one test for them
+        if not node.style and node.value in NULLS:
+            return Item(None, node)
+        return Item(node.value, node, not node.style)
     if isinstance(node, yaml.MappingNode):
         found: dict[str, Item] = {}
         keys: dict[str, yaml.Node] = {}
         twice: list[Item] = []
         for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else str(None)
+            name = key.value if isinstance(key, ScalarNode) else str(None)
             if name in found:
                 twice.append(Item(name, key))
                 continue
