@@ -345,11 +345,12 @@ def _unit_hint(a: Ty, b: Ty) -> str:
 
 def common(a: Ty, b: Ty) -> Ty | None:
     """The type two values are compared (or min/max/coalesce'd) in, or None if they don't mix."""
+    if a.kind == b.kind:
+        if a.kind == "money":
+            return _same_money(a, b)
+        if a.kind != "enum":
+            return a
     kinds = {a.kind, b.kind}
-    if a.kind == b.kind == "money":
-        return _same_money(a, b)
-    if a.kind == b.kind and a.kind != "enum":
-        return a
     if kinds <= {"number", "integer", "numlit"}:
         return _numeric(a, b)
     if kinds == {"money", "numlit"}:

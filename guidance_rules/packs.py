@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -703,14 +704,12 @@ def _version(read: Reader, item: Item) -> str:
     return read.text(item, "version")
 
 
+_SLUG = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # ASCII letters and digits, `-`, `_` and `.`
+
+
 def _slug(read: Reader, item: Item, what: str) -> str:
     text = read.text(item, what)
-    if (
-        not text
-        or len(text) > 64
-        or not all(c.isalnum() or c in "-_." for c in text)
-        or not text.isascii()
-    ):
+    if not _SLUG.fullmatch(text):
         raise read.fail(f"{what} uses letters, digits, `-`, `_` and `.` (at most 64)", item)
     return text
 

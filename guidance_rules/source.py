@@ -35,16 +35,22 @@ class Item(NamedTuple):
 
 
 # -- building items ----------
+# An item is made for every value of every pack loaded: `_new(Item, (value, place, plain))`
+# skips the named tuple's Python-level __new__, which is half the cost of making one.
+_new = tuple.__new__
+
+
 def items_from_yaml(node: yaml.Node, source: Source) -> Item:
     """YAML nodes as items: text stays text, a plain `null` or empty value is None."""
     if node.__class__ is ScalarNode:  # most nodes are scalars: one test for them
         if not node.style and node.value in NULLS:
-            return Item(None, node)
-        return Item(node.value, node, not node.style)
+            return _new(Item, (None, node, True))
+        return _new(Item, (node.value, node, not node.style))
     if isinstance(node, yaml.MappingNode):
-        found: dict[str, Item] = {}
+        found = Mapped()
         keys: dict[str, yaml.Node] = {}
         twice: list[Item] = []
+        found.key_nodes, found.twice = keys, twice
         for key, value in node.value:
             name = key.value if isinstance(key, ScalarNode) else str(None)
             if name in found:
@@ -52,7 +58,7 @@ def items_from_yaml(node: yaml.Node, source: Source) -> Item:
                 continue
             found[name] = items_from_yaml(value, source)
             keys[name] = key
-        return Item(Mapped(found, keys, twice), node)
+        return Item(found, node)
     if isinstance(node, yaml.SequenceNode):
         return Item([items_from_yaml(child, source) for child in node.value], node)
     if is_null(node):
@@ -64,9 +70,9 @@ def items_from_data(value: Any, path: str = "") -> Item:
     """Plain data (as JSON or a database row gives it) as items, each knowing its field."""
     kind = value.__class__
     if kind is str or kind is int or kind is bool or value is None:
-        return Item(value, Field(path))
+        return _new(Item, (value, _new(Field, (path,)), True))
     if kind is dict or (kind is not list and isinstance(value, Mapping)):
-        found = {}
+        found = Mapped()
         for key, child in value.items():
             name = key if key.__class__ is str else str(key)
             if path:
@@ -75,24 +81,19 @@ def items_from_data(value: Any, path: str = "") -> Item:
                 found[name] = Item([items_from_data(r, "") for r in child], Field(name))
             else:
                 found[name] = items_from_data(child, name)
-        return Item(Mapped(found), Field(path))
+        return Item(found, Field(path))
     if isinstance(value, list | tuple):
         return Item([items_from_data(c, f"{path}[{i}]") for i, c in enumerate(value)], Field(path))
     return Item(value, Field(path))
 
 
 class Mapped(dict):
-    """A mapping's items by key, and where each key was written (for errors about keys)."""
+    """A mapping's items by key, and where each key was written (for errors about keys).
 
-    def __init__(
-        self,
-        items: dict[str, Item],
-        key_nodes: dict[str, yaml.Node] | None = None,
-        twice: list[Item] = (),
-    ):
-        super().__init__(items)
-        self.key_nodes = key_nodes  # YAML keys' nodes; None for data
-        self.twice = twice  # YAML keys written a second time
+    Made empty and filled in place; a YAML mapping also sets `key_nodes` and `twice`."""
+
+    key_nodes: dict[str, yaml.Node] | None = None  # YAML keys' nodes; None for data
+    twice: list[Item] | tuple[()] = ()  # YAML keys written a second time
 
     @property
     def keys_at(self) -> dict[str, Item]:
