@@ -246,19 +246,23 @@ def pack_from_data(
     checks and errors as a YAML file; errors name the rule id, the field and the column."""
     if not isinstance(data, Mapping):
         raise PackError("a pack is a mapping of keys to values", Where(name))
-    return _build(Source(name, ""), items_from_data(data), vocabulary, run_examples)
+    return _build(Source(name, ""), data, vocabulary, run_examples)
 
 
 def _build(
-    source: Source, root: Item | None, vocabulary: Vocabulary | None, run_examples: bool
+    source: Source,
+    data: Mapping[str, Any] | None,
+    vocabulary: Vocabulary | None,
+    run_examples: bool,
 ) -> Pack:
+    """A pack from `data`, or else from the source's YAML text."""
     vocabulary = vocabulary or load_vocabulary()
     collecting = gc.isenabled()
     gc.disable()  # loading makes many small acyclic objects; collecting midway only costs time
     try:
-        if root is None:
-            root = items_from_yaml(compose(source), source)
+        root = items_from_yaml(compose(source), source) if data is None else items_from_data(data)
         pack = PackLoader(source, vocabulary).pack(root)
+        del root  # the items (and YAML nodes) are garbage: freed now, never scanned by a collection
     finally:
         if collecting:
             gc.enable()
