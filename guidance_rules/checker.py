@@ -90,10 +90,10 @@ class Checker:
         return Ty("list", elem=kinds.pop() if kinds else "string")
 
     def check_name(self, node: Name) -> Ty:
-        if node.name not in self.vocabulary:
+        fact = self.vocabulary.facts.get(node.name)
+        if fact is None:
             message = f"unknown fact `{node.name}`{did_you_mean(node.name, self.vocabulary.facts)}"
             raise self.fail(node, message, UnknownFactError)
-        fact = self.vocabulary[node.name]
         if node.name not in self.facts:
             self.facts.append(node.name)
         node.exact = fact.type == "money"
