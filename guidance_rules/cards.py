@@ -6,7 +6,6 @@ template logic. The output is plain text: the web layer escapes it like any othe
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -35,10 +34,10 @@ class Template:
     source: str
     parts: tuple[str | Fact, ...]
 
-    @functools.cached_property
-    def _names(self) -> tuple[str, ...]:
-        """The names of the facts shown (worked out on first use, not when a pack loads)."""
-        return tuple(part.name for part in self.parts if isinstance(part, Fact))
+    def __post_init__(self) -> None:
+        # Set here rather than as a cached property: rendering reads it for every card.
+        names = tuple(part.name for part in self.parts if isinstance(part, Fact))
+        object.__setattr__(self, "_names", names)
 
     def render(self, facts: Mapping[str, Any]) -> str:
         if not self._names:

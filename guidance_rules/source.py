@@ -17,8 +17,6 @@ import yaml
 from .errors import PackError, RuleError, Where, did_you_mean
 from .yamlsource import NULLS, Source, is_null
 
-ScalarNode = yaml.ScalarNode
-
 
 class Field(NamedTuple):
     """Where a value sits in pack data: a dotted path such as `card.details[1]`."""
@@ -42,7 +40,7 @@ _new = tuple.__new__
 
 def items_from_yaml(node: yaml.Node, source: Source) -> Item:
     """YAML nodes as items: text stays text, a plain `null` or empty value is None."""
-    if node.__class__ is ScalarNode:  # most nodes are scalars: one test for them
+    if node.__class__ is yaml.ScalarNode:  # most nodes are scalars: one test for them
         if not node.style and node.value in NULLS:
             return _new(Item, (None, node, True))
         return _new(Item, (node.value, node, not node.style))
@@ -52,7 +50,7 @@ def items_from_yaml(node: yaml.Node, source: Source) -> Item:
         twice: list[Item] = []
         found.key_nodes, found.twice = keys, twice
         for key, value in node.value:
-            name = key.value if isinstance(key, ScalarNode) else str(None)
+            name = key.value if isinstance(key, yaml.ScalarNode) else str(None)
             if name in found:
                 twice.append(Item(name, key))
                 continue

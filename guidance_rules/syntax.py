@@ -76,7 +76,7 @@ FUNCTIONS = (
 # it with the careful character-by-character code below.
 _TOKEN = re.compile(
     r"""
-    ([ \t\r\n]*+)
+    ([ \t\r\n]*)
     (?:
         (\$?[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:%|[A-Za-z_][A-Za-z0-9_]*)?)
       | ([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
