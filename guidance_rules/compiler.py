@@ -261,7 +261,12 @@ class Emitter:
             if not math.isfinite(factor):
                 return None
             size = self.number(abs(factor))
-            term = size if var is None else var if abs(factor) == 1 else f"{size} * {var}"
+            if var is None:
+                term = size
+            elif abs(factor) == 1:
+                term = var
+            else:
+                term = f"{size} * {var}"
             # In binary floating point `a - b` is `a + -b` and `-b` is `-1 * b`, to the last bit.
             if factor < 0:
                 t += f" - {term}" if t else f"-{term}"
@@ -270,9 +275,10 @@ class Emitter:
             sizes.append(term if var is None else f"abs({term})")
         eps = self.number((len(terms) + 8) * 2.0**-52)
         m = f"({' + '.join(sizes)}) * {eps} + 1e-300"
-        sign = {">": "_t > 0", ">=": "_t > 0", "<": "_t < 0", "<=": "_t < 0", "==": "False"}
+        # When |t| > m its sign decides: > and >= hold when t > 0, < and <= when t < 0, == never.
+        sure = {">": "_t > 0", ">=": "_t > 0", "<": "_t < 0", "<=": "_t < 0", "==": "False"}
         floats = " and ".join(f"{v}.__class__ is float" for v in dict.fromkeys(variables))
-        return f"({sign.get(op, 'True')} if {floats} and abs(_t := {t}) > {m} else {exact})"
+        return f"({sure.get(op, 'True')} if {floats} and abs(_t := {t}) > {m} else {exact})"
 
     def linear(self, node: Node, scale: Decimal, terms: list[tuple[Decimal, str | None]]) -> bool:
         """Add `scale * node` to terms when node is money made of facts, literals, + - and
