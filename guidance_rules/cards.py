@@ -35,6 +35,7 @@ class Template:
     parts: tuple[str | Fact, ...]
 
     def __post_init__(self) -> None:
+        # Set here rather than as a cached property: rendering reads it for every card.
         names = tuple(part.name for part in self.parts if isinstance(part, Fact))
         object.__setattr__(self, "_names", names)
 
@@ -68,31 +69,37 @@ def parse_template(text: str, vocabulary: Vocabulary, limit: int) -> Template:
             f"this text is far over the {limit}-character limit", span=(0, len(text))
         )
     parts: list[str | Fact] = []
-    last = 0
+    width = last = 0  # width: the text's length as shown, placeholders counted as above
     for match in _PLACEHOLDER.finditer(text):
-        parts.append(text[last : match.start()])
-        last = match.end()
+        start, end = match.span()
+        if start > last:
+            parts.append(text[last:start])
+            width += start - last
+        last = end
         token = match.group()
-        if token in ("{{", "}}"):
+        if token == "{{" or token == "}}":
             parts.append(token[0])
+            width += 1
             continue
-        name = match.group(1)
-        if name is None or not _FACT_NAME.fullmatch(name.strip()):
+        name = (match.group(1) or "").strip()  # no group for a lone brace
+        if not _FACT_NAME.fullmatch(name):
             raise RuleSyntaxError(
                 "placeholders are fact names in braces, e.g. {guest.name}; "
                 "write {{ or }} for a brace",
-                span=(match.start(), match.end()),
+                span=(start, end),
             )
-        name = name.strip()
-        if name not in vocabulary:
+        fact = vocabulary.facts.get(name)
+        if fact is None:
             raise UnknownFactError(
                 f"unknown fact `{name}`{did_you_mean(name, vocabulary.facts)}",
-                span=(match.start() + 1, match.end() - 1),
+                span=(start + 1, end - 1),
             )
-        parts.append(vocabulary.facts[name])
-    parts.append(text[last:])
-    template = Template(text, tuple(part for part in parts if part != ""))
-    width = sum(len(p) if isinstance(p, str) else PLACEHOLDER_WIDTH for p in template.parts)
+        parts.append(fact)
+        width += PLACEHOLDER_WIDTH
+    if last < len(text):
+        parts.append(text[last:])
+        width += len(text) - last
+    template = Template(text, tuple(parts))
     if width > limit:
         raise RuleSyntaxError(
             f"this text is about {width} characters as shown (a placeholder counts as "

@@ -83,6 +83,7 @@ class Emitter:
         self.values: dict[str, tuple[str, ...]] = {}  # enum values of enum facts
         self.constants: dict[str, Any] = {
             "_dec": to_decimal,
+            "_int_float": frozenset((int, float)),
             "_floor": _floor,
             "_ceil": _ceil,
             "_Decimal": Decimal,
@@ -238,9 +239,10 @@ class Emitter:
         For `quote.rate * 1.3 >= price.stretch` with float facts, t = 1.3*rate - stretch is
         computed in floats, and m bounds |t - exact value| (each float is within half an ulp of
         its shortest decimal, each literal of its float, each operation rounds once: all relative
-        errors of at most 2**-53 of the terms' magnitudes, summed generously in `_FILTER_EPS`).
-        When |t| > m the sign of t is the sign of the exact difference; otherwise (and for NaN or
+        errors of at most 2**-53 of the terms' magnitudes, summed generously in `eps`). When
+        |t| > m the sign of t is the sign of the exact difference; otherwise (and for NaN or
         overflow) the Decimal comparison decides. docs/rules.md, "Why float money is exact".
+        The exact comparison is spelled once, which keeps the source to compile short.
         """
         if not node.exact:
             return None
@@ -253,33 +255,30 @@ class Emitter:
         variables = [var for _, var in terms if var is not None]
         if not variables or len(terms) > 8:
             return None
-        parts, sizes = [], []
+        t, sizes = "", []
         for coefficient, var in terms:
             factor = float(coefficient)
             if not math.isfinite(factor):
                 return None
+            size = self.number(abs(factor))
             if var is None:
-                parts.append(self.number(factor))
-                sizes.append(self.number(abs(factor)))
-            elif factor == 1:
-                parts.append(var)
-                sizes.append(f"abs({var})")
+                term = size
+            elif abs(factor) == 1:
+                term = var
             else:
-                parts.append(f"{self.number(factor)} * {var}")
-                sizes.append(f"abs({self.number(factor)} * {var})")
+                term = f"{size} * {var}"
+            # In binary floating point `a - b` is `a + -b` and `-b` is `-1 * b`, to the last bit.
+            if factor < 0:
+                t += f" - {term}" if t else f"-{term}"
+            else:
+                t += f" + {term}" if t else term
+            sizes.append(term if var is None else f"abs({term})")
         eps = self.number((len(terms) + 8) * 2.0**-52)
-        t = f"(_t := {' + '.join(parts)})"
-        m = f"(_m := ({' + '.join(sizes)}) * {eps} + 1e-300)"
-        filtered = {
-            ">": f"({t} > {m} or (not _t < -_m and {exact}))",
-            ">=": f"({t} > {m} or (not _t < -_m and {exact}))",
-            "<": f"({t} < -{m} or (not _t > _m and {exact}))",
-            "<=": f"({t} < -{m} or (not _t > _m and {exact}))",
-            "==": f"(not ({t} > {m} or _t < -_m) and {exact})",
-            "!=": f"({t} > {m} or _t < -_m or {exact})",
-        }[op]
+        m = f"({' + '.join(sizes)}) * {eps} + 1e-300"
+        # When |t| > m its sign decides: > and >= hold when t > 0, < and <= when t < 0, == never.
+        sure = {">": "_t > 0", ">=": "_t > 0", "<": "_t < 0", "<=": "_t < 0", "==": "False"}
         floats = " and ".join(f"{v}.__class__ is float" for v in dict.fromkeys(variables))
-        return f"({filtered} if {floats} else {exact})"
+        return f"({sure.get(op, 'True')} if {floats} and abs(_t := {t}) > {m} else {exact})"
 
     def linear(self, node: Node, scale: Decimal, terms: list[tuple[Decimal, str | None]]) -> bool:
         """Add `scale * node` to terms when node is money made of facts, literals, + - and
@@ -313,8 +312,10 @@ class Emitter:
 
         For a float x and a decimal c with nearest float cf: x != cf implies that
         Decimal(repr(x)) compares with c as x compares with cf (rounding to the nearest float is
-        monotone), so only x == cf needs the exact comparison. Two floats compare as their
-        shortest decimals do for the same reason.
+        monotone), so only x == cf needs the exact comparison; and when c is the shortest decimal
+        of cf (as every literal of up to 15 digits is), x == cf means Decimal(repr(x)) == c, so
+        floats decide that case too. Two floats compare as their shortest decimals do for the
+        same reason.
         """
         if not (_plain_money(left) and _plain_money(right)):
             return None
@@ -338,6 +339,9 @@ class Emitter:
         def cmp(x: str, y: str) -> str:
             return f"{y} {op} {x}" if flipped else f"{x} {op} {y}"
 
+        if to_decimal(nearest) == exact:  # the literal is the shortest decimal of its float
+            text = f"({cmp(var, cf)} if {var}.__class__ is float else {cmp(var, c)})"
+            return [f"{var} is not None"], text
         text = (
             f"({cmp(var, c)} if {var}.__class__ is not float else {cmp(var, cf)} "
             f"if {var} != {cf} else {cmp(f'_dec({var})', c)})"
@@ -433,8 +437,7 @@ def compile_matcher(
         fix_function = cleaner(kind, emitter.values[name], name, problems)
         fix = emitter.const(fix_function)
         members = emitter.const(frozenset(emitter.values[name])) if kind == "enum" else ""
-        unfit = f"    if {var} is not None and {_unfit(kind, var, members)}: "
-        checks.append(f"    {var} = _get({name!r})")
+        unfit = f"    if ({var} := _get({name!r})) is not None and {_unfit(kind, var, members)}: "
         if kind == "money":  # text as integrations send it: read as a Decimal straight away
             text = emitter.const(money_reader(fix_function))
             checks.append(
@@ -442,7 +445,9 @@ def compile_matcher(
             )
         else:
             checks.append(f"{unfit}{var} = {fix}({var})")
-    lines = ["def match(facts, " + ", ".join(f"{n}={n}" for n in emitter.constants) + "):"]
+    # The constants are bound below as the defaults of the parameters after `facts` (fast local
+    # names); setting __defaults__ compiles faster than spelling `_c0=_c0, ...` in the source.
+    lines = ["def match(facts, " + ", ".join(emitter.constants) + "):"]
     lines.append("    _get = facts.get")
     lines.extend(checks)
     lines.append("    fired = []")
@@ -452,9 +457,10 @@ def compile_matcher(
         lines.append(f"    if {test}: {body}")
     lines.append("    return fired")
     source = "\n".join(lines)
-    namespace = dict(emitter.constants)
+    namespace: dict[str, Any] = {}
     exec(compile(source, "<guidance_rules pack>", "exec"), namespace)
     match = namespace["match"]
+    match.__defaults__ = tuple(emitter.constants.values())
     match.source = source
     return match
 
@@ -463,8 +469,8 @@ def _unfit(kind: str, var: str, members: str) -> str:
     """Python text true when a present value may not fit its type: then the slow check runs.
 
     It must let through only values that `values.clean` returns unchanged (property-tested)."""
-    if kind in FLOAT_KINDS:
-        return f"({var}.__class__ is not float or {var} - {var}) and {var}.__class__ is not int"
+    if kind in FLOAT_KINDS:  # an int, or a float whose difference with itself is 0 (not NaN)
+        return f"({var}.__class__ not in _int_float or {var} - {var})"
     if kind == "integer":
         return f"{var}.__class__ is not int"
     if kind == "money":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -245,19 +246,23 @@ def pack_from_data(
     checks and errors as a YAML file; errors name the rule id, the field and the column."""
     if not isinstance(data, Mapping):
         raise PackError("a pack is a mapping of keys to values", Where(name))
-    return _build(Source(name, ""), items_from_data(data), vocabulary, run_examples)
+    return _build(Source(name, ""), data, vocabulary, run_examples)
 
 
 def _build(
-    source: Source, root: Item | None, vocabulary: Vocabulary | None, run_examples: bool
+    source: Source,
+    data: Mapping[str, Any] | None,
+    vocabulary: Vocabulary | None,
+    run_examples: bool,
 ) -> Pack:
+    """A pack from `data`, or else from the source's YAML text."""
     vocabulary = vocabulary or load_vocabulary()
     collecting = gc.isenabled()
     gc.disable()  # loading makes many small acyclic objects; collecting midway only costs time
     try:
-        if root is None:
-            root = items_from_yaml(compose(source), source)
+        root = items_from_yaml(compose(source), source) if data is None else items_from_data(data)
         pack = PackLoader(source, vocabulary).pack(root)
+        del root  # the items (and YAML nodes) are garbage: freed now, never scanned by a collection
     finally:
         if collecting:
             gc.enable()
@@ -703,14 +708,12 @@ def _version(read: Reader, item: Item) -> str:
     return read.text(item, "version")
 
 
+_SLUG = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # ASCII letters and digits, `-`, `_` and `.`
+
+
 def _slug(read: Reader, item: Item, what: str) -> str:
     text = read.text(item, what)
-    if (
-        not text
-        or len(text) > 64
-        or not all(c.isalnum() or c in "-_." for c in text)
-        or not text.isascii()
-    ):
+    if not _SLUG.fullmatch(text):
         raise read.fail(f"{what} uses letters, digits, `-`, `_` and `.` (at most 64)", item)
     return text
 

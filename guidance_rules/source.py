@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import yaml
 
 from .errors import PackError, RuleError, Where, did_you_mean
-from .yamlsource import Source, is_null
+from .yamlsource import NULLS, Source, is_null
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """Where a value sits in pack data: a dotted path such as `card.details[1]`."""
 
-    path: str
+    path: str  # a named tuple: one is made per value of every pack loaded from data
 
 
 class Item(NamedTuple):
@@ -35,20 +33,30 @@ class Item(NamedTuple):
 
 
 # -- building items ----------
+# An item is made for every value of every pack loaded: `_new(Item, (value, place, plain))`
+# skips the named tuple's Python-level __new__, which is half the cost of making one.
+_new = tuple.__new__
+
+
 def items_from_yaml(node: yaml.Node, source: Source) -> Item:
     """YAML nodes as items: text stays text, a plain `null` or empty value is None."""
+    if node.__class__ is yaml.ScalarNode:  # most nodes are scalars: one test for them
+        if not node.style and node.value in NULLS:
+            return _new(Item, (None, node, True))
+        return _new(Item, (node.value, node, not node.style))
     if isinstance(node, yaml.MappingNode):
-        found: dict[str, Item] = {}
-        keys: dict[str, Item] = {}
+        found = Mapped()
+        keys: dict[str, yaml.Node] = {}
         twice: list[Item] = []
+        found.key_nodes, found.twice = keys, twice
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else str(None)
             if name in found:
                 twice.append(Item(name, key))
                 continue
             found[name] = items_from_yaml(value, source)
-            keys[name] = Item(name, key)
-        return Item(Mapped(found, keys, twice), node)
+            keys[name] = key
+        return Item(found, node)
     if isinstance(node, yaml.SequenceNode):
         return Item([items_from_yaml(child, source) for child in node.value], node)
     if is_null(node):
@@ -58,33 +66,40 @@ def items_from_yaml(node: yaml.Node, source: Source) -> Item:
 
 def items_from_data(value: Any, path: str = "") -> Item:
     """Plain data (as JSON or a database row gives it) as items, each knowing its field."""
-    place = Field(path)
     kind = value.__class__
     if kind is str or kind is int or kind is bool or value is None:
-        return Item(value, place)
+        return _new(Item, (value, _new(Field, (path,)), True))
     if kind is dict or (kind is not list and isinstance(value, Mapping)):
-        found, keys = {}, {}
+        found = Mapped()
         for key, child in value.items():
-            name = str(key)
-            inner = f"{path}.{name}" if path else name
-            if path == "" and name == "rules" and isinstance(child, list | tuple):
+            name = key if key.__class__ is str else str(key)
+            if path:
+                found[name] = items_from_data(child, f"{path}.{name}")
+            elif name == "rules" and isinstance(child, list | tuple):
                 found[name] = Item([items_from_data(r, "") for r in child], Field(name))
             else:
-                found[name] = items_from_data(child, inner)
-            keys[name] = Item(name, Field(inner))
-        return Item(Mapped(found, keys), place)
+                found[name] = items_from_data(child, name)
+        return Item(found, Field(path))
     if isinstance(value, list | tuple):
-        return Item([items_from_data(c, f"{path}[{i}]") for i, c in enumerate(value)], place)
-    return Item(value, place)
+        return Item([items_from_data(c, f"{path}[{i}]") for i, c in enumerate(value)], Field(path))
+    return Item(value, Field(path))
 
 
 class Mapped(dict):
-    """A mapping's items by key, and the items of the keys themselves (for errors about keys)."""
+    """A mapping's items by key, and where each key was written (for errors about keys).
 
-    def __init__(self, items: dict[str, Item], keys: dict[str, Item], twice: list[Item] = ()):
-        super().__init__(items)
-        self.keys_at = keys
-        self.twice = twice  # YAML keys written a second time
+    Made empty and filled in place; a YAML mapping also sets `key_nodes` and `twice`."""
+
+    key_nodes: dict[str, yaml.Node] | None = None  # YAML keys' nodes; None for data
+    twice: list[Item] | tuple[()] = ()  # YAML keys written a second time
+
+    @property
+    def keys_at(self) -> dict[str, Item]:
+        """The items of the keys themselves, made only when an error needs one: a YAML key sits
+        at its own node, a key in data at its value's field."""
+        if self.key_nodes is None:
+            return {name: Item(name, item.place) for name, item in self.items()}
+        return {name: Item(name, node) for name, node in self.key_nodes.items()}
 
 
 def plain(item: Item) -> Any:

@@ -69,17 +69,28 @@ FUNCTIONS = (
     "upper",
 )
 
+# One match is the whitespace before a token and the token, as the texts of the groups (space,
+# number, name, string, op, other): `findall` scans a whole condition in C, and each token's
+# position follows from the lengths before it. A well-formed string is matched whole; `other` is
+# any other character, including a quote that opens a malformed string, and `tokenize` explains
+# it with the careful character-by-character code below.
 _TOKEN = re.compile(
     r"""
-    (?P<space>[ \t\r\n]+)
-  | (?P<number>\$?[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:%|[A-Za-z_][A-Za-z0-9_]*)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<string>["'])
-  | (?P<op>\*\*|==|!=|<=|>=|&&|\|\||[-+*/<>()\[\],=%.!&|])
+    ([ \t\r\n]*)
+    (?:
+        (\$?[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:%|[A-Za-z_][A-Za-z0-9_]*)?)
+      | ([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+      | ("(?:[^"\\\n]|\\["'\\])*"|'(?:[^'\\\n]|\\["'\\])*')
+      | (\*\*|==|!=|<=|>=|&&|\|\||[-+*/<>()\[\],=%.!&|])
+      | ([^ \t\r\n])
+    )
     """,
     re.VERBOSE,
 )
+_SPACE = " \t\r\n"
+_NUMBER = re.compile(r"(\$?)([0-9_.]*)(.*)")  # a number token's money sign, digits and suffix
 _PYTHON_KEYWORDS = set(keyword.kwlist)
+_RESERVED = KEYWORDS | _PYTHON_KEYWORDS  # words that are never fact names
 _LEVELS = {"or": 1, "and": 2, "+": 4, "-": 4, "*": 5, "/": 5, "is": 3, "not": 3, "in": 3,
            "between": 3, "contains": 3, "startswith": 3, "endswith": 3}  # fmt: skip
 _LEVELS.update(dict.fromkeys(COMPARISONS, 3))
@@ -96,7 +107,9 @@ _HINTS = {
 }
 
 
-@dataclass(eq=False)
+# Slots: a condition is parsed into a few dozen nodes on every cold load, and a slotted
+# dataclass is built in well under half the time of one with a __dict__.
+@dataclass(eq=False, slots=True)
 class Node:
     """A node of a condition, with its [start, end) offsets in the condition text."""
 
@@ -107,37 +120,37 @@ class Node:
     exact: bool = field(default=False, kw_only=True, repr=False)  # a Decimal at run time
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Literal(Node):
     value: Any
     kind: str  # number, percent, money, duration, string, boolean, date, datetime
     text: str = ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ListLit(Node):
     items: list[Literal]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Name(Node):
     name: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Unary(Node):
     op: str  # "-" or "not"
     operand: Node
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Binary(Node):
     op: str  # + - * / and or, or a comparison
     left: Node
     right: Node
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Test(Node):
     op: str  # in, between, contains, startswith, endswith, missing
     negated: bool
@@ -145,7 +158,7 @@ class Test(Node):
     args: list[Node]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Call(Node):
     func: str
     args: list[Node]
@@ -183,25 +196,33 @@ def tokenize(text: str) -> list[Token]:
             span=(0, 1),
         )
     tokens: list[Token] = []
-    append, pos, size, match_at = tokens.append, 0, len(text), _TOKEN.match
-    while pos < size:
-        match = match_at(text, pos)
-        if match is None:
-            raise _bad_character(text, pos, tokens)
-        kind, raw, end = match.lastgroup, match.group(), match.end()
-        if kind == "name":
-            if raw[0] == "_" or "._" in raw:
-                raise _name_error(raw, pos)
-            append(Token("name", raw, pos, end, None, raw))
-        elif kind == "op":
-            append(Token("op", raw, pos, end, None, raw))
-        elif kind == "number":
-            append(_number(raw, pos))
-        elif kind == "string":
-            token = _string(text, pos)
-            append(token)
-            end = token.end
-        pos = end
+    append, end = tokens.append, 0
+    # tuple.__new__ skips the named tuple's Python-level __new__, half the cost of a token.
+    new = tuple.__new__
+    # Trailing whitespace is left out of the scan, so that every match ends in a token.
+    for space, number, name, string, op, other in _TOKEN.findall(text, 0, len(text.rstrip(_SPACE))):
+        start = end + len(space)
+        if name:
+            end = start + len(name)
+            if name[0] == "_" or "._" in name:
+                raise _name_error(name, start)
+            append(new(Token, ("name", name, start, end, None, name)))
+        elif op:
+            end = start + len(op)
+            append(new(Token, ("op", op, start, end, None, op)))
+        elif number:
+            end = start + len(number)
+            append(_number(number, start))
+        elif string:
+            end = start + len(string)
+            if "\\" in string or len(string) > MAX_STRING:  # escapes, or maybe over the limit
+                append(_string(text, start))
+            else:
+                append(Token("string", string, start, end, string[1:-1]))
+        else:
+            if other in "\"'":
+                _string(text, start)  # raises: a well-formed string was matched whole above
+            raise _bad_character(text, start, tokens)
     tokens.append(Token("end", "", len(text), len(text)))
     return tokens
 
@@ -246,11 +267,11 @@ def _number(raw: str, start: int) -> Token:
         raise RuleLimitError(
             f"number literals are limited to {MAX_DIGITS} characters", span=(start, end)
         )
-    money = raw.startswith("$")
-    body = raw[1:] if money else raw
-    digits = re.match(r"[0-9_.]*", body).group()
-    suffix = body[len(digits) :]
-    if digits.endswith("_") or "__" in digits or "_." in digits or "._" in digits:
+    sign, digits, suffix = _NUMBER.fullmatch(raw).groups()
+    money = sign == "$"
+    if "_" in digits and (
+        digits.endswith("_") or "__" in digits or "_." in digits or "._" in digits
+    ):
         raise RuleSyntaxError(f"malformed number `{raw}`", span=(start, end))
     value = Decimal(digits.replace("_", ""))
     kind = "money" if money else "number"
@@ -323,20 +344,15 @@ class Parser:
             raise self.unexpected(self.peek(), f"expected `{text}` {why}")
         return self.advance()
 
-    def make(self, cls: type, start: int, end: int, *args: Any) -> Node:
-        depth = 0
-        for arg in args:
-            if isinstance(arg, Node):
-                depth = arg.depth if arg.depth > depth else depth
-            elif isinstance(arg, list):
-                depth = max([depth, *(item.depth for item in arg)])
-        node = cls(start, end, *args, depth=depth + 1)
+    def count(self, node: Node) -> Node:
+        """A new node, counted against the size limits (its `depth` is one more than its deepest
+        child's, 1 for a leaf)."""
         self.nodes += 1
-        if depth >= MAX_TREE_DEPTH or self.nodes > MAX_NODES:
+        if node.depth > MAX_TREE_DEPTH or self.nodes > MAX_NODES:
             raise RuleLimitError(
                 f"the condition is too large (at most {MAX_NODES} terms, "
                 f"{MAX_TREE_DEPTH} levels deep); split it into simpler rules",
-                span=(start, end),
+                span=(node.start, node.end),
             )
         return node
 
@@ -396,38 +412,42 @@ class Parser:
                 continue
             self.index += 1
             right = self.parse_level(level + 1)
-            left = self.make(Binary, left.start, right.end, word, left, right)
+            depth = max(left.depth, right.depth) + 1
+            left = self.count(Binary(left.start, right.end, word, left, right, depth=depth))
 
     def parse_not(self) -> Node:
         token = self.advance()
         self.nested(token)
         operand = self.parse_not() if self.at("not") else self.parse_level(3)
         self.depth -= 1
-        return self.make(Unary, token.start, operand.end, "not", operand)
+        depth = operand.depth + 1
+        return self.count(Unary(token.start, operand.end, "not", operand, depth=depth))
 
     def parse_test(self, left: Node) -> Node:
-        token = self.peek()
-        if token.kind == "op" and token.text in COMPARISONS:
-            self.advance()
+        token = self.advance()
+        op = token.word
+        if token.kind == "op" and op in COMPARISONS:
             right = self.parse_sum()
-            return self.make(Binary, left.start, right.end, token.text, left, right)
-        negated = self.at("not")
+            depth = max(left.depth, right.depth) + 1
+            return self.count(Binary(left.start, right.end, op, left, right, depth=depth))
+        negated = op == "not"
         if negated:
-            if self.peek(1).text not in ("in", "between"):
-                raise self.unexpected(self.peek(1), "expected `in` or `between` after `not`")
-            self.advance()
-        if self.at("in", "contains", "startswith", "endswith"):
-            op = self.advance().text
+            if self.peek().text not in ("in", "between"):
+                raise self.unexpected(self.peek(), "expected `in` or `between` after `not`")
+            op = self.advance().word
+        if op in ("in", "contains", "startswith", "endswith"):
             right = self.parse_sum()
-            return self.make(Test, left.start, right.end, op, negated, left, [right])
-        if self.at("between"):
-            self.advance()
+            depth = max(left.depth, right.depth) + 1
+            return self.count(Test(left.start, right.end, op, negated, left, [right], depth=depth))
+        if op == "between":
             low = self.parse_sum()
             self.expect("and", "between the bounds of `between`")
             high = self.parse_sum()
-            return self.make(Test, left.start, high.end, "between", negated, left, [low, high])
-        self.advance()  # is
-        negated = self.at("not")
+            depth = max(left.depth, low.depth, high.depth) + 1
+            return self.count(
+                Test(left.start, high.end, "between", negated, left, [low, high], depth=depth)
+            )
+        negated = self.at("not")  # after `is`
         if negated:
             self.advance()
         word = self.peek()
@@ -435,10 +455,11 @@ class Parser:
             raise self.unexpected(word, "expected `missing` or `present` after `is`")
         self.advance()
         negated ^= word.text == "present"
-        return self.make(Test, left.start, word.end, "missing", negated, left, [])
+        depth = left.depth + 1
+        return self.count(Test(left.start, word.end, "missing", negated, left, [], depth=depth))
 
     def parse_unary(self) -> Node:
-        if not self.at("-"):
+        if self.tokens[self.index].word != "-":
             return self.parse_primary()
         token = self.advance()
         self.nested(token)
@@ -446,31 +467,37 @@ class Parser:
         self.depth -= 1
         if isinstance(operand, Literal) and operand.kind in ("number", "percent", "money"):
             text = self.text[token.start : operand.end]
-            return self.make(Literal, token.start, operand.end, -operand.value, operand.kind, text)
-        return self.make(Unary, token.start, operand.end, "-", operand)
+            return self.count(Literal(token.start, operand.end, -operand.value, operand.kind, text))
+        depth = operand.depth + 1
+        return self.count(Unary(token.start, operand.end, "-", operand, depth=depth))
 
     def parse_primary(self) -> Node:
-        token = self.peek()
-        if token.kind == "number":
-            self.advance()
+        token = self.tokens[self.index]
+        kind, word = token.kind, token.word
+        if kind == "name" and word not in _RESERVED:
+            if self.tokens[self.index + 1].word == "(":
+                node = self.parse_call()
+            else:
+                self.index += 1
+                node = self.count(Name(token.start, token.end, word))
+        elif kind == "number":
+            self.index += 1
             kind, value = token.value
-            node = self.make(Literal, token.start, token.end, value, kind, token.text)
-        elif token.kind == "string":
-            self.advance()
-            node = self.make(Literal, token.start, token.end, token.value, "string", token.text)
-        elif self.at("true", "false"):
-            self.advance()
-            value = token.text == "true"
-            node = self.make(Literal, token.start, token.end, value, "boolean", token.text)
-        elif self.at("("):
+            node = self.count(Literal(token.start, token.end, value, kind, token.text))
+        elif kind == "string":
+            self.index += 1
+            node = self.count(Literal(token.start, token.end, token.value, "string", token.text))
+        elif word == "true" or word == "false":
+            self.index += 1
+            value = word == "true"
+            node = self.count(Literal(token.start, token.end, value, "boolean", token.text))
+        elif word == "(":
             node = self.parse_group()
-        elif self.at("["):
+        elif word == "[":
             node = self.parse_list()
-        elif token.kind == "name" and token.text not in KEYWORDS | _PYTHON_KEYWORDS:
-            node = self.parse_name()
         else:
             raise self.unexpected(token, "expected a value")
-        following = self.peek()
+        following = self.tokens[self.index]
         if following.kind == "op" and following.text in ("[", ".", "("):
             what = {"[": "indexing", ".": "attribute access", "(": "calling a value"}
             raise RuleSyntaxError(
@@ -515,12 +542,11 @@ class Parser:
                 self.expect(",", "between list items")
         closing = self.advance()
         self.depth -= 1
-        return self.make(ListLit, opening.start, closing.end, items)
+        depth = 2 if items else 1
+        return self.count(ListLit(opening.start, closing.end, items, depth=depth))
 
-    def parse_name(self) -> Node:
+    def parse_call(self) -> Node:
         token = self.advance()
-        if not self.at("("):
-            return self.make(Name, token.start, token.end, token.text)
         if token.text not in FUNCTIONS:
             hint = "method calls are" if "." in token.text else f"`{token.text}` is"
             raise RuleSyntaxError(
@@ -541,7 +567,8 @@ class Parser:
         self.depth -= 1
         if token.text in ("date", "datetime"):
             return self.date_literal(token, args, closing.end)
-        return self.make(Call, token.start, closing.end, token.text, args)
+        depth = max([0, *(arg.depth for arg in args)]) + 1
+        return self.count(Call(token.start, closing.end, token.text, args, depth=depth))
 
     def date_literal(self, token: Token, args: list[Node], end: int) -> Node:
         arg = args[0] if len(args) == 1 else None
@@ -564,7 +591,8 @@ class Parser:
                 + ")",
                 span=(arg.start, arg.end),
             ) from None
-        return self.make(Literal, token.start, end, value, token.text, self.text[token.start : end])
+        text = self.text[token.start : end]
+        return self.count(Literal(token.start, end, value, token.text, text))
 
 
 def parse(text: str) -> Node:

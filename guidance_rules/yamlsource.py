@@ -6,6 +6,7 @@ anchors or aliases (they invite exponential expansion), no merge keys.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -47,8 +48,10 @@ class Source:
     path: str
     text: str
 
-    def __post_init__(self) -> None:
-        self.lines = self.text.splitlines() or [""]
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, split when an error first needs one."""
+        return self.text.splitlines() or [""]
 
     def where(self, node: yaml.Node | None, rule: str | None = None) -> Where:
         if node is None:
@@ -136,7 +139,9 @@ def compose(source: Source) -> yaml.Node:
         raise PackError(f"{source.path}: not valid YAML: {error}") from None
     if root is None:
         raise PackError("the pack is empty", Where(source.path))
-    if _TAG_OR_ANCHOR.search(source.text):  # without `&` or a `!` tag there is nothing to refuse
+    # Without `&` or a `!` tag there is nothing to refuse; `in` rules most packs out far faster
+    # than the regular expression scans them.
+    if ("&" in source.text or "!" in source.text) and _TAG_OR_ANCHOR.search(source.text):
         _refuse_tags_and_aliases(source, root)
     return root
 

@@ -11,6 +11,7 @@ same values as problems. Example counts are bounded to keep the run short.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from decimal import Decimal
 
@@ -332,4 +333,45 @@ def test_float_money_arithmetic_is_decided_exactly(a, b, c, k, limit, op):
     tree, _ = check(parse(condition), load_vocabulary())
     match = compile_matcher([(0, tree, None)], first_only=False)
     facts = {"quote.rate": a, "price.floor": b, "competitor.best_rate": c}
+    assert bool(match(facts)) == (interpreter.condition(tree, facts) is True), (condition, facts)
+
+
+LITERALS = [
+    "$0.10",
+    "$2.35",
+    "$2M",
+    "$0.3",
+    "-$1.1",
+    "$0.100000000000000005551",
+    "$2.0000000000000001",
+]
+
+
+@st.composite
+def near_literals(draw):
+    """A money literal and a float on it, next to it, or anywhere."""
+    literal = draw(st.sampled_from(LITERALS))
+    nearest = float(Decimal(literal.replace("$", "").replace("M", "e6")))
+    x = draw(
+        st.one_of(
+            st.just(nearest),
+            st.sampled_from(
+                [math.nextafter(nearest, math.inf), math.nextafter(nearest, -math.inf)]
+            ),
+            st.floats(-1e7, 1e7, allow_nan=False),
+        )
+    )
+    return literal, x
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=near_literals(), op=st.sampled_from(OPS), flipped=st.booleans())
+def test_float_money_against_a_literal_is_decided_exactly(case, op, flipped):
+    """A float money fact against a literal, on and next to it: every answer is the exact one,
+    also for literals with more digits than their float keeps."""
+    literal, x = case
+    condition = f"{literal} {op} quote.rate" if flipped else f"quote.rate {op} {literal}"
+    tree, _ = check(parse(condition), load_vocabulary())
+    match = compile_matcher([(0, tree, None)], first_only=False)
+    facts = {"quote.rate": x}
     assert bool(match(facts)) == (interpreter.condition(tree, facts) is True), (condition, facts)
