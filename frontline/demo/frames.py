@@ -202,8 +202,9 @@ def sell_out_truth(
     Beta(7, 2.2) x 1.15 of capacity, split into shipments that book at exponential lead
     times, earliest first, each only if it still fits. SIMS such flights per lane are drawn;
     a flight's probability is the share of simulated flights with about the same share
-    booked at the same days out (2%-of-capacity normal kernel) that end at >= 97% of
-    capacity, the displacement model's own definition of sold out.
+    booked at the same days out (to the quarter day, up to 31 days; 2%-of-capacity normal
+    kernel) that end at >= 97% of capacity, the displacement model's own definition of
+    sold out.
     """
     out = np.full(len(days), np.nan)
     lanes = np.asarray(lanes, dtype=str)
@@ -237,6 +238,7 @@ def _simulated_flights(code: str, sims: int, seed: int) -> tuple[np.ndarray, ...
         fits = size[:, n] <= room
         room -= np.where(fits, size[:, n], 0.0)
         size[:, n] = np.where(fits, size[:, n], 0.0)
-    grid = np.arange(0.0, 45.01, 0.25)
+    # the demo's departures are at most 30 days ahead; float32 keeps a lane's cache ~10 MB
+    grid = np.arange(0.0, 31.01, 0.25)
     booked = np.stack([(size * (lead >= d)).sum(axis=1) for d in grid]) / capacity
-    return grid, booked, (capacity - room) >= 0.97 * capacity
+    return grid, booked.astype(np.float32), (capacity - room) >= 0.97 * capacity
