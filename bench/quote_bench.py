@@ -13,6 +13,7 @@ measured runs are interleaved so machine noise hits both alike.
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,8 @@ from frontline.scoring.facts import load_facts
 from frontline.tables import Customer, Flight, Lane, User, utcnow
 from models import price_guidance
 
-TARGETS_MS = {"quote p95": 50.0, "board p95": 100.0}
+#: Issue 16: the quote endpoint p95 <= 40 ms, the model call in it p95 <= 20 ms.
+TARGETS_MS = {"quote p95": 40.0, "model p95": 20.0, "board p95": 100.0}
 SIZES = demo.Sizes(guests=60, shippers=120, quotes=1500, past_flight_days=90, future_flight_days=14)
 PER_DAY, DAYS = 30, 14
 QUOTE_RUNS, BOARD_RUNS = 200, 100
@@ -211,7 +213,8 @@ def main() -> None:
             q, base_q = interleave(quote, model_only(app, query), QUOTE_RUNS)
             b, base_b = interleave(get(client, "/rep/board"), naive_board(app, client), BOARD_RUNS)
             rows = get(client, "/rep/board")().data.count(b'class="row flight')
-            print(f"-- {label}")
+            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"-- {label} (load average {load} on {os.cpu_count()} cores)")
             report(q, base_q, b, base_b, rows)
 
 
@@ -220,14 +223,18 @@ def report(q, base_q, b, base_b, rows: int) -> None:
     mp50, mp95 = percentiles(base_q)
     bp50, bp95 = percentiles(b)
     np50, np95 = percentiles(base_b)
-    print(f"quote guidance endpoint  p50 {qp50:6.1f} ms  p95 {qp95:6.1f} ms  (target p95 <= 50)")
-    print(f"  model call alone       p50 {mp50:6.1f} ms  p95 {mp95:6.1f} ms  "
-          f"(endpoint / model p95 = {qp95 / mp95:.1f}x)")  # fmt: skip
+    print(f"quote guidance endpoint  p50 {qp50:6.1f} ms  p95 {qp95:6.1f} ms  (target p95 <= 40)")
+    print(f"  model call alone       p50 {mp50:6.1f} ms  p95 {mp95:6.1f} ms  (target p95 <= 20; "
+          f"endpoint / model p95 = {qp95 / mp95:.1f}x)")  # fmt: skip
     print(f"capacity board, {rows} departures  p50 {bp50:6.1f} ms  p95 {bp95:6.1f} ms  "
           "(target p95 <= 100)")  # fmt: skip
     print(f"  naive N+1 board data   p50 {np50:6.1f} ms  p95 {np95:6.1f} ms  "
           f"(naive / ours p95 = {np95 / bp95:.1f}x)")  # fmt: skip
-    ok = qp95 <= TARGETS_MS["quote p95"] and bp95 <= TARGETS_MS["board p95"]
+    ok = (
+        qp95 <= TARGETS_MS["quote p95"]
+        and mp95 <= TARGETS_MS["model p95"]
+        and bp95 <= TARGETS_MS["board p95"]
+    )
     print("targets met" if ok else "TARGET MISSED")
 
 

@@ -235,6 +235,7 @@ def bookings(
                 "rate_per_kg": money(rates[n]),
             }
             rows.append(_booking(fi, int(who[n]), None, shipment, at))
+        f["_final_kg"] = f["capacity_kg"] - room  # the truth: the load it will leave with
     _sum_loads(flight_rows, rows)
     _estimate_spend(rng, customer_rows, rows, now)
     return rows

@@ -8,6 +8,7 @@ rate and win probability.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -109,6 +110,7 @@ def _flights(rows: list[dict]) -> pd.DataFrame:
             "booked_m3": [float(f["booked_m3"]) for f in rows],
             "block_hours": [cargo.LANES[f["_lane_index"]][4] for f in rows],
             "true_demand_kg": [f["_demand_kg"] for f in rows],
+            "true_final_kg": [float(f["_final_kg"]) for f in rows],
         }
     )
 
@@ -189,3 +191,54 @@ def casino_world(seed: int, *, guests: int = 1500, days: int = 730) -> CasinoWor
         }
     )
     return CasinoWorld(guest_frame, visits, offers.sort_values("offered_on", ignore_index=True))
+
+
+def sell_out_truth(
+    lanes: pd.Series, days: np.ndarray, load: np.ndarray, *, sims: int = 20_000, seed: int = 0
+) -> np.ndarray:
+    """The generator's own P(a future flight sells out | lane, days out, share booked).
+
+    The demo's future flights book only the background load (`cargo.bookings`): demand
+    Beta(7, 2.2) x 1.15 of capacity, split into shipments that book at exponential lead
+    times, earliest first, each only if it still fits. SIMS such flights per lane are drawn;
+    a flight's probability is the share of simulated flights with about the same share
+    booked at the same days out (to the quarter day, up to 31 days; 2%-of-capacity normal
+    kernel) that end at >= 97% of capacity, the displacement model's own definition of
+    sold out.
+    """
+    out = np.full(len(days), np.nan)
+    lanes = np.asarray(lanes, dtype=str)
+    for code in sorted(set(lanes)):
+        at = lanes == code
+        grid, booked, sold = _simulated_flights(code, sims, seed)
+        step = np.clip(np.round(np.asarray(days)[at] / (grid[1] - grid[0])), 0, len(grid) - 1)
+        near = booked[step.astype(int)] - np.asarray(load)[at][:, None]
+        weight = np.exp(-0.5 * (near / 0.02) ** 2)
+        out[at] = (weight * sold).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-300)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _simulated_flights(code: str, sims: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Days grid, share booked at each (grid x sims), and sold out (sims) for one lane."""
+    rng = np.random.default_rng(seed)
+    capacity = next(lane[2] for lane in cargo.LANES if lane[0] == code)
+    demand = np.clip(rng.beta(7, 2.2, sims) * cargo.DEMAND_SCALE, 0.2, None) * capacity
+    parts = [cargo._split(rng, int(d)) for d in demand]
+    width = max(len(p) for p in parts)
+    size = np.zeros((sims, width))
+    for i, p in enumerate(parts):
+        size[i, : len(p)] = p
+    lead = np.maximum(rng.exponential(cargo.BOOKING_LEAD_DAYS, size.shape), 0.05)
+    order = np.argsort(-lead, axis=1, kind="stable")  # earliest booking first
+    size = np.take_along_axis(size, order, axis=1)
+    lead = np.take_along_axis(lead, order, axis=1)
+    room = np.full(sims, float(capacity))
+    for n in range(width):
+        fits = size[:, n] <= room
+        room -= np.where(fits, size[:, n], 0.0)
+        size[:, n] = np.where(fits, size[:, n], 0.0)
+    # the demo's departures are at most 30 days ahead; float32 keeps a lane's cache ~10 MB
+    grid = np.arange(0.0, 31.01, 0.25)
+    booked = np.stack([(size * (lead >= d)).sum(axis=1) for d in grid]) / capacity
+    return grid, booked.astype(np.float32), (capacity - room) >= 0.97 * capacity

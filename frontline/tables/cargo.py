@@ -160,7 +160,8 @@ class Booking(db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     flight_id: Mapped[int] = mapped_column(ForeignKey("flights.id"), index=True)
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
-    booked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Indexed: every quote's share of wallet asks when the booking history starts.
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     weight_kg: Mapped[int]
     volume_m3: Mapped[Decimal] = mapped_column(Fixed(3))
     rate_per_kg: Mapped[Decimal] = mapped_column(Money())

@@ -108,6 +108,43 @@ def test_displacement_rises_with_load_and_ranks_the_flights_that_sell_out(traine
     assert list(rising) == sorted(rising) and rising[-1] > rising[0]
 
 
+@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def demo_sized_world(request):
+    """The demo's own size (90 days of departed flights, 6,000 quotes): there, as in the
+    app, most of a flight's load is other shippers' bookings, not won quotes."""
+    w = world.cargo_world(request.param)
+    return w, cargo_pricing.train(w.quotes, w.flights, w.bookings)
+
+
+def test_sell_out_probability_matches_the_generators_by_days_out_and_load(demo_sized_world):
+    """Bug 2, against the truth: the model's P(sell out) for every future flight is compared
+    with the generator's own (`frames.sell_out_truth`), cell by cell of days to departure x
+    load factor. Displacement that ran backwards (far, empty flights dear; near, fuller ones
+    free) fails here even where it still rises with load at one fixed distance."""
+    w, model = demo_sized_world
+    future = w.flights[w.flights["departure"] > w.now].reset_index(drop=True)
+    days = ((future["departure"] - w.now).dt.total_seconds() / 86400).to_numpy()
+    load = (future["booked_kg"] / future["capacity_kg"]).to_numpy()
+    model_p = displacement.score(model, future, as_of=w.now)["p_demand_exceeds"].to_numpy()
+    truth = world.sell_out_truth(future["lane"], days, load)
+    sold_out = future["true_final_kg"] >= 0.97 * future["capacity_kg"]
+    assert abs(truth.mean() - sold_out.mean()) <= 0.05  # the truth's P is itself right
+    assert np.corrcoef(model_p, truth)[0, 1] >= 0.8
+    cells = pd.DataFrame(
+        {
+            "days": pd.cut(days, [0, 3, 7, 14, 31]),
+            "load": pd.cut(load, [0, 0.4, 0.6, 0.8, 1.01], right=False),
+            "model": model_p,
+            "truth": truth,
+        }
+    ).groupby(["days", "load"], observed=True)
+    table = cells.agg(n=("model", "size"), model=("model", "mean"), truth=("truth", "mean"))
+    big = table[table["n"] >= 20]
+    assert (big["model"] - big["truth"]).abs().max() <= 0.10, table
+    for _, by_load in table[table["n"] >= 5].groupby(level=0, observed=True):
+        assert (np.diff(by_load["model"].to_numpy()) >= -0.02).all(), table
+
+
 def test_guidance_earns_99_percent_of_the_truth_optimal_contribution(trained_world):
     w, model = trained_world
     requests = w.quotes.sample(300, random_state=0).reset_index(drop=True)
