@@ -1,6 +1,6 @@
 """bookings indexed by time: share of wallet's history start without a table scan
 
-Revision ID: 0015_pricing
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-30 00:45:00
 
@@ -9,7 +9,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_pricing'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
