@@ -84,6 +84,7 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
         assert response.status_code == 202, response.text
         alert = host.locator(".alert", has_text="Ivy Lake").first
         alert.wait_for(timeout=3000)  # live on her phone
+        assert host.get_by_role("link", name="Shifts").count() == 0  # a host, not the manager
         screenshot(host, "host-spa-alert")
 
         phone.once("dialog", lambda dialog: dialog.accept())
@@ -104,6 +105,9 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
             note = manager.locator("#card", has_text="Handed over from Zoe Hart: shift ended")
             note.wait_for()
             screenshot(manager, "manager-handed-over-card")
+            manager.get_by_role("link", name="Shifts").click()  # the manager on duty's roster
+            manager.wait_for_url(f"{base}/admin/shifts")
+            manager.locator("#cover section[aria-label='Spa']", has_text="Rita Moreno").wait_for()
         finally:
             manager_context.close()
     finally:
