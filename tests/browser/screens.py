@@ -118,8 +118,11 @@ class Screens:
         """Check the screens not yet checked this session; one line per screen that fails."""
         unchecked = [s for k, s in self.visited.items() if k not in results]
         for size in {(s.width, s.height) for s in unchecked}:
+            phone = size[0] < 600  # a phone's media queries (touch, no hover) as the test had them
             viewport = {"width": size[0], "height": size[1]}
-            context = self.new_context(self.browser, viewport=viewport)
+            context = self.new_context(
+                self.browser, viewport=viewport, is_mobile=phone, has_touch=phone
+            )
             try:
                 page = context.new_page()
                 for screen in (s for s in unchecked if (s.width, s.height) == size):
