@@ -34,6 +34,11 @@ def floor(app):
         return {"token": make_token()}
 
 
+#: How many lines an element's text takes.
+LINES = """el => { const range = document.createRange(); range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+
+
 def new_phone(browser):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                   has_touch=True)  # fmt: skip
@@ -98,6 +103,10 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
             assert cards and {c.assignee_id for c in cards} == {rita.id}
             card_id = cards[0].id
 
+        with app.app_context():
+            # she signs off the hosts' rule changes too: two extra links in her top bar
+            User.by_email("rita@example.test").signs_off = "host"
+            db.session.commit()
         manager_context, manager = new_phone(browser)
         try:
             sign_in(manager, base, "rita@example.test", "rita-pass-12")
@@ -105,6 +114,11 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
             note = manager.locator("#card", has_text="Handed over from Zoe Hart: shift ended")
             note.wait_for()
             screenshot(manager, "manager-handed-over-card")
+            bar = manager.locator(".topbar")
+            for name in ("Frontline", "Shifts", "Sign-off"):  # whole words: nothing squeezed
+                assert bar.get_by_role("link", name=name).evaluate(LINES) == 1, name
+            assert manager.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            screenshot(manager, "manager-top-bar")
             manager.get_by_role("link", name="Shifts").click()  # the manager on duty's roster
             manager.wait_for_url(f"{base}/admin/shifts")
             manager.locator("#cover section[aria-label='Spa']", has_text="Rita Moreno").wait_for()
