@@ -115,25 +115,36 @@ class Screens:
         self.visited.setdefault(screen_key(screen), screen)
 
     def failures(self, results: dict[tuple, list[str]]) -> list[str]:
-        """Check the screens not yet checked this session; one line per screen that fails."""
-        unchecked = [s for k, s in self.visited.items() if k not in results]
-        for size in {(s.width, s.height) for s in unchecked}:
-            phone = size[0] < 600  # a phone's media queries (touch, no hover) as the test had them
-            viewport = {"width": size[0], "height": size[1]}
-            context = self.new_context(
-                self.browser, viewport=viewport, is_mobile=phone, has_touch=phone
-            )
-            try:
-                page = context.new_page()
-                for screen in (s for s in unchecked if (s.width, s.height) == size):
-                    results[screen_key(screen)] = check(page, screen)
-            finally:
-                context.close()
+        """Check the screens not yet checked this session; one line per screen that fails.
+
+        The test's pages are still open and may send more copies while these checks run (a
+        live update, say): they are checked too, for a few rounds."""
+        for _round in range(5):
+            unchecked = [s for k, s in list(self.visited.items()) if k not in results]
+            for size in {(s.width, s.height) for s in unchecked}:
+                self.check_all([s for s in unchecked if (s.width, s.height) == size], results)
         return [
             f"{screen.url} (after {screen.why}): " + "; ".join(results[key])
-            for key, screen in self.visited.items()
-            if results[key]
+            for key, screen in list(self.visited.items())
+            if results.get(key)
         ]
+
+    def check_all(self, screens: list[Screen], results: dict[tuple, list[str]]) -> None:
+        """axe-core on screens of one size, in a fresh context of that size."""
+        width, height = screens[0].width, screens[0].height
+        phone = width < 600  # a phone's media queries (touch, no hover) as the test had them
+        context = self.new_context(
+            self.browser,
+            viewport={"width": width, "height": height},
+            is_mobile=phone,
+            has_touch=phone,
+        )
+        try:
+            page = context.new_page()
+            for screen in screens:
+                results[screen_key(screen)] = check(page, screen)
+        finally:
+            context.close()
 
 
 def screen_key(screen: Screen) -> tuple:
