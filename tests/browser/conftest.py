@@ -128,6 +128,11 @@ def phone(browser):
     assert not violations, f"the page broke its Content-Security-Policy: {violations}"
 
 
+#: How many lines an element's text takes.
+LINES = """el => { const range = document.createRange(); range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+
+
 def screenshot(page, name: str) -> Path:
     """Save what the browser showed under test-artifacts/screenshots/ (git-ignored)."""
     path = ARTIFACTS / "screenshots" / f"{name}.png"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from frontline.extensions import db
 from frontline.tables import IssuedCard, User
-from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.conftest import LINES, PHONE, screenshot, sign_in
 from tests.factories import arrival, make_guest, make_shift, make_token, make_user, make_visit
 from tests.factories import make_zone as zone
 
@@ -32,11 +32,6 @@ def floor(app):
         guest = make_guest(external_id="G-SPA", name="Ivy Lake", tier="platinum")
         make_visit(guest, days_ago=12, rating=1, complaint="Cold towels at the spa.", zone="spa")
         return {"token": make_token()}
-
-
-#: How many lines an element's text takes.
-LINES = """el => { const range = document.createRange(); range.selectNodeContents(el);
-  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
 
 
 def new_phone(browser):
