@@ -8,6 +8,7 @@ from .. import push
 from ..auth import role_required, stream_channels
 from ..casino import escalation
 from ..casino.guest_panel import guest_panel
+from ..casino.shifts import manager_on_duty
 from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
@@ -16,6 +17,12 @@ from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Guest, IssuedCard, Role, Visit, utcnow
 from . import bp
+
+
+@bp.context_processor
+def roster_link() -> dict:
+    """The shift manager on duty keeps the roster: every host screen links to it for them."""
+    return {"keeps_roster": lambda: manager_on_duty(current_user.id, utcnow())}
 
 
 @bp.get("/")

@@ -32,16 +32,17 @@ def axe_source() -> str:
 
 
 def violations(page) -> list[str]:
-    """Each violation as one line: rule, impact, and the first elements it found."""
+    """Each violation as one line: rule, impact, and the first elements it found (selector and
+    the start of their markup)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source())
     found = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
         ".then(r => r.violations.map(v => [v.id, v.impact, v.nodes.slice(0, 3)"
-        ".map(n => n.target.join(' '))]))",
+        ".map(n => n.target.join(' ') + ' ' + n.html.slice(0, 90))]))",
         TAGS,
     )
-    return [f"{rule} ({impact}): {', '.join(nodes)}" for rule, impact, nodes in found]
+    return [f"{rule} ({impact}): {' | '.join(nodes)}" for rule, impact, nodes in found]
 
 
 def assert_accessible(page) -> None:

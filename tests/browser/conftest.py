@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.screens import Screens
 from tests.conftest import ARTIFACTS, required
 from tests.servers import LiveServer
 
@@ -49,6 +50,57 @@ def browser():
         browser.close()
 
 
+#: Screens checked by axe-core this session, by shape: their violations (none, mostly).
+CHECKED: dict[tuple, list[str]] = {}
+SCREENS = pytest.StashKey[Screens]()
+VISITED: list[tuple] = []
+
+
+@pytest.fixture(autouse=True)
+def every_screen_checked(request, browser, monkeypatch):
+    """Every context a test opens records the screens it shows; axe checks them after the test
+    (see screens.py and pytest_runtest_call below)."""
+    from playwright.sync_api import Browser, BrowserType
+
+    new_context, persistent = Browser.new_context, BrowserType.launch_persistent_context
+    screens = request.node.stash[SCREENS] = Screens(browser, new_context)
+
+    def watched_context(self, *args, **kwargs):
+        context = new_context(self, *args, **kwargs)
+        screens.watch(context)
+        return context
+
+    def watched_profile(self, *args, **kwargs):
+        context = persistent(self, *args, **kwargs)
+        screens.watch(context)
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", watched_context)
+    monkeypatch.setattr(BrowserType, "launch_persistent_context", watched_profile)
+    return screens
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test that passed fails if a screen it visited has axe-core violations."""
+    result = yield
+    screens = item.stash.get(SCREENS, None)
+    if screens is not None:
+        failures = screens.failures(CHECKED)
+        VISITED.extend((item.nodeid, s.url, s.why, s.width) for s in screens.visited.values())
+        if failures:
+            raise AssertionError("axe-core found violations on:\n" + "\n".join(failures))
+    return result
+
+
+def pytest_sessionfinish(session):
+    """The list of screens axe checked, for a reader who wants to see the collector saw them."""
+    if VISITED:
+        path = ARTIFACTS / "axe-screens.tsv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join("\t".join(map(str, row)) + "\n" for row in VISITED))
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
@@ -74,6 +126,11 @@ def phone(browser):
     yield page
     context.close()
     assert not violations, f"the page broke its Content-Security-Policy: {violations}"
+
+
+#: How many lines an element's text takes.
+LINES = """el => { const range = document.createRange(); range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
 
 
 def screenshot(page, name: str) -> Path:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from frontline.extensions import db
 from frontline.tables import IssuedCard, User
-from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.conftest import LINES, PHONE, screenshot, sign_in
 from tests.factories import arrival, make_guest, make_shift, make_token, make_user, make_visit
 from tests.factories import make_zone as zone
 
@@ -84,6 +84,7 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
         assert response.status_code == 202, response.text
         alert = host.locator(".alert", has_text="Ivy Lake").first
         alert.wait_for(timeout=3000)  # live on her phone
+        assert host.get_by_role("link", name="Shifts").count() == 0  # a host, not the manager
         screenshot(host, "host-spa-alert")
 
         phone.once("dialog", lambda dialog: dialog.accept())
@@ -97,6 +98,10 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
             assert cards and {c.assignee_id for c in cards} == {rita.id}
             card_id = cards[0].id
 
+        with app.app_context():
+            # she signs off the hosts' rule changes too: two extra links in her top bar
+            User.by_email("rita@example.test").signs_off = "host"
+            db.session.commit()
         manager_context, manager = new_phone(browser)
         try:
             sign_in(manager, base, "rita@example.test", "rita-pass-12")
@@ -104,6 +109,14 @@ def test_admin_adds_a_host_whose_spa_shift_gets_the_alert_and_hands_it_over(
             note = manager.locator("#card", has_text="Handed over from Zoe Hart: shift ended")
             note.wait_for()
             screenshot(manager, "manager-handed-over-card")
+            bar = manager.locator(".topbar")
+            for name in ("Frontline", "Shifts", "Sign-off"):  # whole words: nothing squeezed
+                assert bar.get_by_role("link", name=name).evaluate(LINES) == 1, name
+            assert manager.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            screenshot(manager, "manager-top-bar")
+            manager.get_by_role("link", name="Shifts").click()  # the manager on duty's roster
+            manager.wait_for_url(f"{base}/admin/shifts")
+            manager.locator("#cover section[aria-label='Spa']", has_text="Rita Moreno").wait_for()
         finally:
             manager_context.close()
     finally:

@@ -309,3 +309,101 @@ def test_a_refusal_says_the_servers_reason(phone, app, live_server, floor):
     failure.wait_for()
     assert "Refused by the server (400): This form has expired" in failure.inner_text()
     assert taps(app, floor["card"]) == [("issued", None)]
+
+
+#: A tap on a notification, made in the service worker. No browser lets a test make a real one
+#: (DevTools has no command for it; web-platform-tests/wpt#51125 asks for one), so the event is
+#: made by script. Such an event's waitUntil throws (only the browser's own events may extend
+#: themselves): the handler's promise is kept instead, and awaited here. The handler itself,
+#: the notification it closes and the windows it reaches are Chromium's own.
+TAP_THE_NOTIFICATION = """async (noTabs) => {
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  for (let i = 0; noTabs && i < 100; i++) {  // until the app's last tab has left
+    const tabs = await self.clients.matchAll({type: "window", includeUncontrolled: true});
+    if (tabs.length === 0) break;
+    await pause(100);
+  }
+  const [notification] = await self.registration.getNotifications();
+  const event = new NotificationEvent("notificationclick", {notification});
+  const kept = [];
+  Object.defineProperty(event, "waitUntil", {value: (promise) => kept.push(promise)});
+  const opened = [];
+  const openWindow = Clients.prototype.openWindow;
+  self.clients.openWindow = (url) => (opened.push(url), openWindow.call(self.clients, url));
+  try {
+    self.dispatchEvent(event);
+    const late = pause(15000).then(() => { throw new Error("no answer in 15 s"); });
+    const settled = await Promise.allSettled(kept.map((p) => Promise.race([p, late])));
+    return {
+      settled: settled.map((s) =>
+        s.status === "fulfilled" ? "done" : s.reason.name + ": " + s.reason.message),
+      opened,
+      left: (await self.registration.getNotifications()).length,
+    };
+  } finally {
+    delete self.clients.openWindow;
+  }
+}"""
+
+
+def show_pushed_card(phone, app, live_server, card_id: int) -> dict:
+    """The server's payload for the card, handed to the worker as the push service would; the
+    worker shows it. Returns the payload."""
+    with app.app_context():
+        payload = web.notification(db.session.get(IssuedCard, card_id))
+    cdp = phone.context.new_cdp_session(phone)
+    registrations: list[dict] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    scope = phone.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    phone.wait_for_timeout(300)
+    registration_id = next(r["registrationId"] for r in registrations if r["scopeURL"] == scope)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_server.url, "registrationId": registration_id, "data": json.dumps(payload)},
+    )
+    until(
+        phone,
+        "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(l => l.length === 1)",
+    )
+    return payload
+
+
+def test_a_tap_on_the_notification_opens_the_card_in_the_open_tab(phone, app, live_server, floor):
+    phone.context.grant_permissions(["notifications"], origin=live_server.url)
+    sign_in(phone, live_server.url, "maya@example.test")
+    phone.wait_for_url(f"{live_server.url}/host/")
+    until(phone, "navigator.serviceWorker.controller !== null")
+    payload = show_pushed_card(phone, app, live_server, floor["card"])
+    assert payload["url"] == f"/host/cards/{floor['card']}"
+
+    [worker] = phone.context.service_workers
+    tapped = worker.evaluate(TAP_THE_NOTIFICATION, False)
+    phone.wait_for_url(
+        f"{live_server.url}{payload['url']}", timeout=5000
+    )  # the inbox tab, to the card
+    phone.get_by_role("heading", name="Ava Walsh").wait_for()
+    assert tapped["left"] == 0 and tapped["opened"] == []  # closed; no second window
+    # The tab is navigated, then focused: Chromium lets a worker focus a window only during a
+    # real tap, so here (and only here) focus() is refused; on a phone the tab comes forward.
+    assert tapped["settled"] == ["InvalidAccessError: Not allowed to focus a window."]
+    screenshot(phone, "phone-notification-opened-card")
+
+
+def test_a_tap_on_the_notification_with_no_tab_open_opens_one(phone, app, live_server, floor):
+    phone.context.grant_permissions(["notifications"], origin=live_server.url)
+    sign_in(phone, live_server.url, "maya@example.test")
+    phone.wait_for_url(f"{live_server.url}/host/")
+    until(phone, "navigator.serviceWorker.controller !== null")
+    payload = show_pushed_card(phone, app, live_server, floor["card"])
+    # The app's last tab leaves while the worker is busy with the tap (an idle worker with no
+    # tab may be stopped under it): the tap waits until no Frontline tab is left.
+    [worker] = phone.context.service_workers
+    phone.evaluate("setTimeout(() => { location.href = 'about:blank'; }, 300)")
+    tapped = worker.evaluate(TAP_THE_NOTIFICATION, True)
+    assert tapped["opened"] == [f"{live_server.url}{payload['url']}"] and tapped["left"] == 0
+    # openWindow, like focus, needs a real tap in Chromium: asked from a script it is refused.
+    assert tapped["settled"] == ["InvalidAccessError: Not allowed to open a window."]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from frontline.cargo.refresh import refresh as refresh_outlook
 from frontline.extensions import db
 from frontline.tables import Customer, Flight, Lane, User, utcnow
-from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.conftest import LINES, PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +87,8 @@ def test_rep_quotes_from_a_phone(phone, browser, live_server, world, app):
         assert word in guidance, guidance
     assert phone.locator(".rule-card").count() >= 1
     assert "Why:" in phone.locator(".rule-card").first.inner_text()
+    for label in phone.locator(".rate > span:first-child").all():  # "Recommende / d" was seen
+        assert label.evaluate(LINES) == 1, label.inner_text()
     screenshot(phone, "rep-quote-guidance")
     phone.locator(".rule-cards").scroll_into_view_if_needed()
     screenshot(phone, "rep-quote-cards")
