@@ -70,11 +70,25 @@ def test_error_page(client):
     assert_secured(response)
 
 
-def test_static_file_may_be_cached_but_is_secured(client):
+def test_static_file_may_be_cached_and_carries_only_a_subresources_headers(client):
+    """A style sheet is never rendered as a page: no CSP or framing policy, still nosniff."""
     with client.get("/static/css/app.css") as response:
         assert response.status_code == 200
-        assert_secured(response, private=False)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        for name in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
+            assert name not in response.headers, name
         assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_an_empty_answer_carries_only_a_subresources_headers(app):
+    """A 204 (as the inbox's "seen" answers) has no body for a page's policies to protect."""
+    app.add_url_rule("/_test/empty", "empty", lambda: ("", 204))
+    answer = app.test_client().get("/_test/empty")
+    assert answer.status_code == 204
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in answer.headers
+    assert answer.headers["Cache-Control"] == "no-store"
 
 
 def test_cdn_scripts_are_allowed_by_exact_url_with_sri(app):
