@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, make_response, redirect, render_template, request, session
 from jinja2_fragments.flask import render_block
 
 
@@ -20,13 +20,16 @@ def is_htmx() -> bool:
 def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
     """Render the page, or only `block` of it for htmx; the answer varies on HX-Request.
 
-    A fragment carries the messages out of band (`partials/messages.html`), so what a view
-    flashed shows with the swap it belongs to; its template sees `fragment` (true), so it may
-    add out-of-band parts of its own.
+    A fragment carries the messages out of band (`partials/messages.html`) when there are any,
+    so what a view flashed shows with the swap it belongs to, and a live re-read in the
+    background never wipes a message the person has not read (the page clears old messages when
+    the person taps: `static/js/app.js`). Its template sees `fragment` (true), so it may add
+    out-of-band parts of its own.
     """
     if block and is_htmx():
         html = render_block(template, block, fragment=True, **context)  # screens: OOB parts
-        html += render_template("partials/messages.html", oob=True)
+        if session.get("_flashes"):
+            html += render_template("partials/messages.html", oob=True)
     else:
         html = render_template(template, **context)
     response = make_response(html, status)

@@ -15,6 +15,13 @@
       document.dispatchEvent(new CustomEvent("frontline:visible"));
     }
   });
+  // A tap (any request that changes something) clears the messages of earlier taps; its own
+  // answer brings its message. Live re-reads (GETs) carry only new messages, never a blank.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    var messages = document.getElementById("messages");
+    if (messages && config && config.verb !== "get") messages.replaceChildren();
+  });
   // >>> screens (issue 14): "moves on at 21:05 (in 3:12)" counts down; an undo goes at zero.
   function countdowns() {
     document.querySelectorAll("time[data-countdown]").forEach(function (time) {

@@ -124,6 +124,33 @@ def test_a_card_moving_while_open_says_so_live_and_keeps_a_late_outcome(
         assert any(t.action == "after_move" for t in card.taps)
 
 
+def test_a_late_tap_while_the_card_is_being_reread_still_says_so(phone, live_server, floor, app):
+    """The card moved on; a live change re-reads it just as the host taps an outcome. The tap
+    wins and its message shows (a re-read swapped in over the tapped form would leave the tap's
+    answer nowhere to go: the outcome recorded, the host told nothing)."""
+    card_id = open_the_card(phone, live_server, floor)
+    time.sleep(0.5)  # the card's stream is connected
+    with app.app_context():
+        assert escalate_overdue(utcnow() + timedelta(minutes=6), minutes=5) == 1
+    phone.locator(".moved").wait_for(timeout=3000)
+    phone.evaluate(
+        """() => {
+          htmx.trigger('#card-live', 'frontline:changed');
+          document.querySelector('button[value=accepted]').click();
+        }"""
+    )
+    message = phone.locator("#messages .flash")
+    message.wait_for(timeout=3000)
+    assert "Your outcome is recorded on it" in message.inner_text()
+    # a later live re-read (another change on the card) leaves the unread message in place
+    with phone.expect_response(lambda r: r.url.endswith(f"/host/cards/{card_id}")):
+        phone.evaluate("htmx.trigger('#card-live', 'frontline:changed')")
+    phone.wait_for_timeout(200)  # the swap settles
+    assert "Your outcome is recorded on it" in message.inner_text()
+    with app.app_context():
+        assert db.session.get(IssuedCard, card_id).outcome == "accepted"
+
+
 @pytest.fixture
 def desk(cargo_world):
     app = cargo_world
