@@ -43,6 +43,10 @@ STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     *((k.lower().encode(), v.encode()) for k, v in push.STREAM_HEADERS.items()),
 ]
+#: Headers of the Flask answer a granted stream does not take over (they describe that answer).
+OWN_HEADERS = {name for name, _ in STREAM_HEADERS} | {
+    *(b"content-length", b"content-encoding", b"transfer-encoding", b"vary", b"date", b"server")
+}
 
 
 class Frontline:
@@ -96,12 +100,14 @@ class Frontline:
         if channels is not None:
             last_event_id = dict(scope["headers"]).get(b"last-event-id", b"").decode("latin-1")
             shown = shown_version(last_event_id or None, query.get("v", [None])[0])
+            headers = STREAM_HEADERS
         else:
             grant = await self._grant(scope, receive, send)
             if not grant:
                 return  # Flask answered: sign in, forbidden, busy
             channels, shown = grant["channels"], grant["shown"]
-        await self._serve_stream(channels, shown, receive, send)
+            headers = STREAM_HEADERS + grant["headers"]
+        await self._serve_stream(channels, shown, receive, send, headers)
 
     async def _grant(self, scope, receive, send) -> dict:
         """Run the stream's Flask view: it authenticates, and hands the grant back here."""
@@ -110,6 +116,8 @@ class Frontline:
         async def send_unless_granted(message) -> None:
             if not grant:
                 await send(message)
+            elif message["type"] == "http.response.start":  # what Flask added (security)
+                grant["headers"] = [(k, v) for k, v in message["headers"] if k not in OWN_HEADERS]
 
         token = push.GRANT.set(grant)
         try:
@@ -118,7 +126,7 @@ class Frontline:
             push.GRANT.reset(token)
         return grant
 
-    async def _serve_stream(self, channels: list[str], shown, receive, send) -> None:
+    async def _serve_stream(self, channels: list[str], shown, receive, send, headers) -> None:
         config = self.flask.config
         limit = config.get("PUSH_MAX_STREAMS")
         if limit is not None and self.streams >= limit:
@@ -140,7 +148,7 @@ class Frontline:
             if current is None:
                 current = await loop.run_in_executor(None, broker.version, channels[0])
             first, _ = opening(shown, current)
-            await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
             await _write(send, first)
             await self._pump(subscription, send, config)
             await _write(send, b"", more=False)
