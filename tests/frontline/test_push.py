@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -84,7 +85,8 @@ def test_a_subscriber_far_behind_gets_one_sync_instead_of_the_backlog():
 
     # The message that overflowed and all before it are covered by the SYNC (the inbox has them).
     assert messages[0] == push.SYNC
-    assert pairs(messages[1:]) == [("inbox", str(n)) for n in range(MAX_BACKLOG + 1, MAX_BACKLOG + 5)]
+    expected = [("inbox", str(n)) for n in range(MAX_BACKLOG + 1, MAX_BACKLOG + 5)]
+    assert pairs(messages[1:]) == expected
 
 
 def test_close_ends_every_stream_and_refuses_new_ones():
@@ -289,6 +291,44 @@ def test_gunicorn_answers_quickly_with_many_streams_open(tmp_path):
         for reader, response in zip(readers[:50], responses, strict=False):
             assert [e for e in reader if not e.comment] == []
             response.close()
+
+
+#: A stream request that asks the server to close afterwards (a proxy, an HTTP/1.0 client).
+LOST_PHONE_REQUEST = (
+    b"GET /_test/stream?channel=lost HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+)
+
+
+def test_refused_streams_their_phones_never_close_stall_nobody(tmp_path):
+    """Phones that lost their Wi-Fi: refused at the cap, they never read the answer or close.
+    Under the thread-per-stream worker, each such socket held gunicorn's accepting thread for
+    up to 2 s (GET /login took 2-6 s); the event loop closes them without waiting."""
+    app = "tests.servers:push_test_app()"
+    database = f"sqlite:///{tmp_path / 'push.sqlite3'}"
+    env = {"FRONTLINE_THREADS": "8", "FRONTLINE_PUSH_MAX_STREAMS": "4"}  # a cap of 4 either way
+    with GunicornServer(database, app=app, env=env) as server, many_connections() as http:
+        held = [open_stream(http, server.url, [f"user:{n}"]) for n in range(4)]
+        assert all(response.status_code == 200 for response in held)
+        host, port = server.url.removeprefix("http://").split(":")
+        silent = []
+        for _ in range(6):
+            phone = socket.create_connection((host, int(port)))
+            phone.sendall(LOST_PHONE_REQUEST)
+            silent.append(phone)  # never read, never closed
+        time.sleep(0.3)
+
+        started = time.monotonic()
+        for _ in range(5):
+            assert requests.get(f"{server.url}/login", timeout=15).status_code == 200
+        took = time.monotonic() - started
+
+        for phone in silent:
+            phone.settimeout(5)
+            assert b" 503 " in phone.recv(100)  # they were refused, not left hanging
+            phone.close()
+        for response in held:
+            response.close()
+    assert took < 1.0, f"5 page loads took {took:.1f} s behind refused, unclosed streams"
 
 
 def test_gunicorn_refuses_several_workers_without_redis(tmp_path):
