@@ -78,10 +78,21 @@ class Frontline:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                await self._listen_from_the_start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _listen_from_the_start(self) -> None:
+        """With Redis, hear every sign-out from the start, not from this worker's first stream:
+        a ticket of a session signed out meanwhile must not be taken here."""
+        broker = push.broker(self.flask)
+        if hasattr(broker, "wait_listening"):
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, broker.wait_listening)
+            except PushUnavailable as error:  # streams are refused until Redis is back
+                self.flask.logger.warning("%s", error)
 
     async def _flask(self, scope, receive, send) -> None:
         if self.in_flask >= self.queue_limit:
