@@ -155,8 +155,11 @@ class Pool:
         for _ in range(size):
             self.idle.put_nowait(None)
 
-    async def get(self, path: str, headers: dict) -> tuple[int, dict, bytes]:
+    async def get(self, path: str, headers: dict, took: list | None = None):
+        """(status, headers, body); appends to `took` how long the server took (from when a
+        connection of this client's pool was free)."""
         connection = await self.idle.get()
+        started = time.perf_counter()
         try:
             for attempt in (1, 2):  # the server may have closed an idle one
                 if connection is None:
@@ -176,6 +179,8 @@ class Pool:
                 if answer[1].get("connection") == "close":
                     writer.close()
                     connection = None
+                if took is not None:
+                    took.append(time.perf_counter() - started)
                 return answer
         finally:
             self.idle.put_nowait(connection)
@@ -245,6 +250,8 @@ class Phone:
         except (TimeoutError, ConnectionError, ValueError, IndexError):
             status = 0
         if status != 200:
+            if os.environ.get("BENCH_DEBUG"):
+                print(status_line, await reader.read(300), file=sys.stderr)
             writer.close()
             return status
         self.writer, self.connected_at = writer, time.perf_counter()
@@ -280,11 +287,10 @@ class Phone:
             self.writer.transport.abort()
             self.writer = None
 
-    async def fetch(self, sync: bool = False) -> None:
-        started = time.perf_counter()
-        status, _, body = await self.pool.get("/host/", self.cookie | {"HX-Request": "true"})
+    async def fetch(self, sync: bool = False, timed: bool = True) -> None:
+        headers = self.cookie | {"HX-Request": "true"}
+        status, _, body = await self.pool.get("/host/", headers, self.fetches if timed else None)
         done = time.perf_counter()
-        self.fetches.append(done - started)
         if status == 200:
             self.absorb(body, done)
         if sync:
@@ -302,21 +308,27 @@ class Phone:
 async def connect_phones(phones: list[Phone], per_second: float) -> dict:
     """Phones come on shift: each loads its page and opens its stream, spread over time."""
     statuses: list[int] = []
+    retried: list[int] = []
 
     async def one(phone: Phone, delay: float) -> None:
         await asyncio.sleep(delay)
-        try:
-            await phone.load_page()
-            statuses.append(await phone.connect())
-        except (OSError, RuntimeError, TimeoutError, asyncio.IncompleteReadError) as error:
-            statuses.append(0)
-            print(f"  phone {phone.index}: {error}", file=sys.stderr)
+        status, deadline = 0, time.perf_counter() + 120
+        while status != 200 and time.perf_counter() < deadline:
+            try:
+                await phone.load_page()
+                status = await phone.connect()
+            except (OSError, RuntimeError, TimeoutError, asyncio.IncompleteReadError):
+                status = 0
+            if status != 200:  # busy (503, Retry-After): the page tries again, as a phone does
+                retried.append(status)
+                await asyncio.sleep(1.0 + random.random())
+        statuses.append(status)
 
     started = time.perf_counter()
     await asyncio.gather(*(one(p, n / per_second) for n, p in enumerate(phones)))
     await asyncio.sleep(2.0)  # the first syncs' fetches
     refused = sum(1 for s in statuses if s != 200)
-    return {"seconds": time.perf_counter() - started, "refused": refused}
+    return {"seconds": time.perf_counter() - started, "refused": refused, "retried": len(retried)}
 
 
 # -- arrivals and what the phones saw ------------------------------------------------------
@@ -403,7 +415,7 @@ async def latency_step(port, token, phones, guests, guests_each, rate, seconds) 
     sent = await post_arrivals(port, token, guests, guests_each, rate, seconds)
     await asyncio.sleep(3.0)  # a card not on its phone by now counts as lost
     touched = {e.phone for e in sent}
-    await asyncio.gather(*(phones[i].fetch() for i in touched))  # the final word: each inbox
+    await asyncio.gather(*(phones[i].fetch(timed=False) for i in touched))  # the final word
     return measure(sent, phones)
 
 
@@ -437,10 +449,13 @@ async def storm_step(port, token, phones, all_phones, guests, guests_each, rate)
     for phone in phones:
         phone.drop()
 
+    failed: list[int] = []
+
     async def back(phone: Phone) -> int:
         await asyncio.sleep(random.random())
         status = await phone.connect()
         while status != 200 and time.perf_counter() - dropped_at < 30:
+            failed.append(status)
             await asyncio.sleep(1.0 + random.random())  # what EventSource does after a 503
             status = await phone.connect()
         return status
@@ -452,12 +467,13 @@ async def storm_step(port, token, phones, all_phones, guests, guests_each, rate)
     stop.set()
     pages = await sampler
     touched = {e.phone for e in sent}
-    await asyncio.gather(*(all_phones[i].fetch() for i in touched))
+    await asyncio.gather(*(all_phones[i].fetch(timed=False) for i in touched))
     result = measure(sent, all_phones)
     resynced = [p.syncs[-1] - dropped_at for p in phones if len(p.syncs) > syncs_before[p.index]]
     result.update(
         phones=len(phones), back=sum(1 for s in statuses if s == 200), back_seconds=back_at,
         resyncs=len(resynced), resync_max=max(resynced, default=0.0), pages=pages,
+        failed={str(s): failed.count(s) for s in set(failed)},
     )  # fmt: skip
     return result
 
@@ -566,13 +582,16 @@ async def run_all(port: int, server, cookies, guests, token, args) -> None:
     pool = Pool(port, args.fetchers)
     phones = [Phone(i, c, port, pool) for i, c in enumerate(cookies)]
     connected, refused, saturation, restarts0 = 0, 0, None, booted(server)
-    print(HEADER)
     for count in args.steps:
         ramp = await connect_phones(phones[connected:count], args.connect_rate)
         refused, connected = ramp["refused"], count
         print(f"  ({count:,} phones on their streams: {ramp['seconds']:.0f} s to connect, "
-              f"{refused} refused)", flush=True)  # fmt: skip
+              f"{ramp['retried']} tries answered busy and retried, {refused} never connected)",
+              flush=True)  # fmt: skip
         reachable = guests[: count * args.guests_each]
+        if count == args.steps[0]:  # the first requests load templates, rules, query plans
+            await latency_step(port, token, phones, reachable, args.guests_each, 20, 5)
+            print(HEADER)
         for rate in args.rates:
             row = await latency_step(port, token, phones, reachable, args.guests_each, rate,
                                      args.seconds)  # fmt: skip
@@ -590,7 +609,8 @@ async def run_all(port: int, server, cookies, guests, token, args) -> None:
     print(
         f"\nreconnect storm: {storm['phones']:,} phones dropped, back within 1 s (50 arrivals/s)\n"
         f"  back on their streams {storm['back']:,}/{storm['phones']:,} "
-        f"(last after {storm['back_seconds']:.1f} s); "
+        f"(last after {storm['back_seconds']:.1f} s; attempts refused or failed, by status: "
+        f"{storm['failed'] or 'none'}); "
         f"resynced (inbox changed) {storm['resyncs']:,}, "
         f"last done {storm['resync_max']:.1f} s after the drop\n"
         f"  cards: lost {storm['lost']}, duplicated {storm['duplicated']}; "
@@ -621,7 +641,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="arrivals per step")
     parser.add_argument("--storm", type=int, default=5000, help="phones in the reconnect storm")
     parser.add_argument("--guests-each", type=int, default=3)
-    parser.add_argument("--connect-rate", type=float, default=400, help="phones joining per s")
+    parser.add_argument("--connect-rate", type=float, default=200, help="phones joining per s")
     parser.add_argument("--fetchers", type=int, default=64, help="keep-alive fetch connections")
     parser.add_argument("--redis", action="store_true", help="PostgreSQL + Redis, 2 workers")
     args = parser.parse_args()

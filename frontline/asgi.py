@@ -10,9 +10,11 @@ The worker class (`Worker`, a uvicorn worker) wraps the Flask app in `Frontline`
 * A stream without a good ticket (none, expired, its session signed out) goes through its
   Flask view as always (session cookie, role, database); the view hands the grant back
   (push.GRANT) and the stream itself still runs here.
-* Everything else runs in Flask on a pool of FRONTLINE_THREADS threads (a2wsgi). When more
-  than `queue_limit` requests are already waiting or running, a new one is answered 503 with
-  Retry-After at once instead of waiting seconds in the queue.
+* Everything else runs in Flask on a pool of FRONTLINE_THREADS threads (a2wsgi); the JSON API
+  (/api/, what integrations send) on a pool of its own (FRONTLINE_API_THREADS), so an
+  arrival never queues behind the inbox fetches its own signal set off. When a pool already
+  has 4 requests per thread running or waiting, a new one is answered 503 with Retry-After
+  at once instead of waiting seconds in the queue.
 
 Wire format and stream rules are push/sse.py's, shared with the WSGI stream (push.stream).
 """
@@ -20,6 +22,7 @@ Wire format and stream rules are push/sse.py's, shared with the WSGI stream (pus
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 from urllib.parse import parse_qs
@@ -52,11 +55,10 @@ OWN_HEADERS = {name for name, _ in STREAM_HEADERS} | {
 class Frontline:
     """The ASGI app: stream routes natively, the rest through the Flask app in threads."""
 
-    def __init__(self, flask: Flask, threads: int = 32) -> None:
-        self.flask, self.threads = flask, threads
-        self.wsgi = WSGIMiddleware(flask, workers=threads)
-        self.queue_limit = threads * QUEUE_PER_THREAD
-        self.in_flask = 0
+    def __init__(self, flask: Flask, threads: int = 16, api_threads: int = 8) -> None:
+        self.flask = flask
+        self.pages = Pool(flask, threads)
+        self.api = Pool(flask, api_threads)
         self.streams = 0
         self.stream_paths = {
             rule.rule for rule in flask.url_map.iter_rules() if rule.endpoint.endswith(".stream")
@@ -95,14 +97,8 @@ class Frontline:
                 self.flask.logger.warning("%s", error)
 
     async def _flask(self, scope, receive, send) -> None:
-        if self.in_flask >= self.queue_limit:
-            await refuse(send, f"busy: {self.in_flask} requests are waiting; try again")
-            return
-        self.in_flask += 1
-        try:
-            await self.wsgi(scope, receive, send)
-        finally:
-            self.in_flask -= 1
+        pool = self.api if scope["path"].startswith("/api/") else self.pages
+        await pool(scope, receive, send)
 
     async def _stream(self, scope, receive, send) -> None:
         query = parse_qs(scope["query_string"].decode("latin-1"))
@@ -183,6 +179,24 @@ class Frontline:
                 return
 
 
+class Pool:
+    """Flask on a pool of threads, refusing work (503) beyond QUEUE_PER_THREAD per thread."""
+
+    def __init__(self, flask: Flask, threads: int) -> None:
+        self.wsgi = WSGIMiddleware(flask, workers=threads)
+        self.limit, self.busy = threads * QUEUE_PER_THREAD, 0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.busy >= self.limit:
+            await refuse(send, f"busy: {self.busy} requests are waiting; try again")
+            return
+        self.busy += 1
+        try:
+            await self.wsgi(scope, receive, send)
+        finally:
+            self.busy -= 1
+
+
 async def _write(send, body: bytes, more: bool = True) -> None:
     async with asyncio.timeout(SEND_TIMEOUT):
         await send({"type": "http.response.body", "body": body, "more_body": more})
@@ -212,7 +226,8 @@ class Worker(UvicornWorker):
     def load_wsgi(self) -> None:
         super().load_wsgi()
         self.flask = self.wsgi
-        self.wsgi = Frontline(self.flask, threads=self.cfg.threads)
+        api_threads = int(os.environ.get("FRONTLINE_API_THREADS", "8"))
+        self.wsgi = Frontline(self.flask, threads=self.cfg.threads, api_threads=api_threads)
 
     async def _serve(self) -> None:
         self.config.app = self.wsgi

@@ -6,8 +6,11 @@ The worker class is frontline.asgi.Worker (uvicorn on uvloop): an open SSE strea
 coroutine and a subscription on the worker's event loop, not a thread (see frontline/asgi.py
 and docs/push.md for the measurements). So:
 
-* threads (FRONTLINE_THREADS, default 32) is the pool that runs Flask for every other request;
-  requests beyond 4 per thread waiting at once are answered 503 + Retry-After at once.
+* threads (FRONTLINE_THREADS, default 16) is the pool that runs Flask for pages and fragments,
+  FRONTLINE_API_THREADS (default 8) the one for /api/ (integrations); requests beyond 4 per
+  thread waiting at once are answered 503 + Retry-After at once. Fewer threads than a
+  thread-per-stream server: Flask's work is CPU under one GIL, and every extra runnable thread
+  delays the event loop that writes the signals.
 * PUSH_MAX_STREAMS (FRONTLINE_PUSH_MAX_STREAMS, default 15000) caps the streams of one worker;
   beyond it a stream is answered 503 + Retry-After (the page retries later).
 * A refused or half-open connection costs nothing: closing is non-blocking on the loop, and a
@@ -23,14 +26,16 @@ and docs/push.md for the measurements). So:
 import gc
 import os
 import resource
+import sys
 import threading
 
+SWITCH_SECONDS = 0.001
 MAX_STREAMS = int(os.environ.get("FRONTLINE_PUSH_MAX_STREAMS", "15000"))
 
 _redis = bool(os.environ.get("FRONTLINE_REDIS_URL"))
 workers = int(os.environ.get("FRONTLINE_WORKERS", "2" if _redis else "1"))
 worker_class = "frontline.asgi.Worker"
-threads = int(os.environ.get("FRONTLINE_THREADS", "32"))
+threads = int(os.environ.get("FRONTLINE_THREADS", "16"))
 worker_connections = MAX_STREAMS + 1000
 backlog = 4096
 timeout = 60
@@ -67,6 +72,10 @@ def post_worker_init(worker):
     else:
         cap = "no push"
     _start_scheduler(app)
+    # The event loop (every stream, every accept) shares one GIL with the Flask threads: hand
+    # the GIL over every SWITCH_SECONDS (1 ms) rather than Python's 5 ms, or a loop waiting behind a
+    # few busy threads answers late (a 503 that should take 1 ms took 1-2 s).
+    sys.setswitchinterval(SWITCH_SECONDS)
     # Everything loaded so far (app, models, packs) lives for the worker's life: keep it out of
     # the collector's scans, which otherwise pause a request now and then for 150-200 ms.
     gc.freeze()
