@@ -1,26 +1,33 @@
-"""Alert latency: N phones hold push streams while arrivals are posted through the API.
+"""Alert latency under load: phones hold push streams while integrations post arrivals.
 
-    .venv/bin/python bench/alert_latency.py [--phones 1000] [--rate 50] [--seconds 20] [--redis]
+    .venv/bin/python bench/alert_latency.py            # embedded: SQLite, one worker
+    .venv/bin/python bench/alert_latency.py --redis    # PostgreSQL + Redis, FRONTLINE_WORKERS (2)
 
-Measures, per event: POST sent -> the card's host's phone gets the signal, and -> its inbox
-fetch shows the new card; p50/p95/p99; events lost (no signal or card missing) and cards
-duplicated (shown twice). Baseline, same run, same server: a bare publish through the push
-layer's test endpoint (no database, no rules). Also ingestion alone: events/s with no phones,
-against authenticated no-op requests/s as its baseline, and moves sent 50 per
-POST /api/v1/events/batch.
+The production path: gunicorn with frontline.gunicorn_conf serving 'frontline:create_app()'
+(your FRONTLINE_* variables are passed on; --redis takes FRONTLINE_TEST_POSTGRES_URL and
+FRONTLINE_TEST_REDIS_URL, or the local defaults, and drops its schema afterwards). Arrivals are
+real POST /api/v1/events, as an integration sends them. A phone loads its inbox page, opens the
+stream the page names (ticket and inbox version), and re-reads its inbox fragment on every
+signal, as the page does.
 
-Embedded: SQLite, one gunicorn worker, in-process push. --redis: PostgreSQL + Redis, two
-workers (FRONTLINE_TEST_POSTGRES_URL and FRONTLINE_TEST_REDIS_URL, or the local defaults).
+Per step (1,000 / 3,000 / 10,000 phones, each at 50 / 100 / 150 arrivals/s): POST -> signal on
+the phone, POST -> card in the inbox it fetched, the fetch itself (p50/p99), lost, duplicated,
+refused (streams and POSTs), memory and threads of the server processes; the first step that
+misses a target is the saturation point. Then a reconnect storm (5,000 phones dropped and
+back within 1 s while arrivals go on), and a step beyond capacity (floods of POSTs and pages:
+503 + Retry-After, how fast, any hang, any worker restart).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
 import os
+import random
 import re
-import statistics
+import resource
 import sys
 import tempfile
 import time
@@ -30,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,8 +50,10 @@ from frontline.tables import Guest, Role, Shift, User, UserSession, Visit, Zone 
 from tests.factories import make_token  # noqa: E402
 from tests.servers import TEST_SECRET, GunicornServer  # noqa: E402
 
-BATCH = 50  # events per POST in the batched ingestion run
 CARD_ID = re.compile(rb'data-card-id="(\d+)"')
+STREAM_URL = re.compile(rb'sse-connect="([^"]+)"')
+TARGETS = {"signal_p99": 0.100, "inbox_p99": 0.150}
+HTTP_TIMEOUT = 20.0  # a request not answered by then is a hang
 #: asyncio keeps only weak references to tasks: hold them here until they finish.
 BACKGROUND: set[asyncio.Task] = set()
 
@@ -58,8 +68,11 @@ def spawn(coro) -> asyncio.Task:
 # -- the world -----------------------------------------------------------------------------
 
 
-def build_world(url: str, phones: int, guests_each: int) -> tuple[list[str], dict, str]:
-    """Hosts on shift, each with guests who complained (so every arrival makes a card)."""
+def build_world(url: str, phones: int, guests_each: int) -> tuple[list[str], list[str], str]:
+    """Hosts on shift, each with guests who complained (so every arrival makes a card).
+
+    Returns each host's session cookie, each guest's external id (guest i*guests_each + j
+    belongs to host i), and an API token."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_SECRET})
     with app.app_context():
         db.create_all()
@@ -67,117 +80,117 @@ def build_world(url: str, phones: int, guests_each: int) -> tuple[list[str], dic
         start = datetime.now(UTC) - timedelta(hours=1)
         cheap = generate_password_hash("x", method="pbkdf2:sha256:1000")
         hosts = [
-            User(
-                email=f"h{i}@bench.test",
-                display_name=f"Host {i}",
-                role=Role.HOST,
-                password_hash=cheap,
-            )
+            User(email=f"h{i}@bench.test", display_name=f"Host {i}", role=Role.HOST,
+                 password_hash=cheap)
             for i in range(phones)
-        ]
+        ]  # fmt: skip
         db.session.add_all(hosts)
         db.session.flush()
-        owner: dict[str, int] = {}
-        for i, host in enumerate(hosts):
-            db.session.add(
-                Shift(
-                    user_id=host.id,
-                    starts_at=start,
-                    ends_at=start + timedelta(hours=8),
-                    zones=["main_floor"],
-                )
-            )
-            for j in range(guests_each):
-                guest = Guest(
-                    external_id=f"B{i}-{j}", name=f"Guest {i}-{j}", tier="gold", host_id=host.id
-                )
-                db.session.add(guest)
-                db.session.flush()
-                db.session.add(
-                    Visit(
-                        guest_id=guest.id,
-                        visit_date=start.date() - timedelta(days=3),
-                        zone="main_floor",
-                        rating=1,
-                        complaint="Slow bar.",
-                    )
-                )
-                owner[guest.external_id] = i
+        shift = {"starts_at": start, "ends_at": start + timedelta(hours=8), "zones": ["main_floor"]}
+        db.session.add_all(Shift(user_id=host.id, **shift) for host in hosts)
+        guests = [
+            Guest(external_id=f"B{i}-{j}", name=f"Guest {i}-{j}", tier="gold", host_id=host.id)
+            for i, host in enumerate(hosts)
+            for j in range(guests_each)
+        ]
+        db.session.add_all(guests)
+        db.session.flush()
+        visit_day = start.date() - timedelta(days=3)
+        db.session.add_all(
+            Visit(guest_id=g.id, visit_date=visit_day, zone="main_floor", rating=1,
+                  complaint="Slow bar.")
+            for g in guests
+        )  # fmt: skip
         serializer = app.session_interface.get_signing_serializer(app)
         cookies = [
             serializer.dumps({"_user_id": UserSession.start(h), "_fresh": True}) for h in hosts
         ]
         token = make_token()
         db.session.commit()
-    return cookies, owner, token
+        external = [g.external_id for g in guests]
+    return cookies, external, token
 
 
 # -- a minimal HTTP/1.1 client on asyncio (thousands of streams in one thread) ---------------
 
 
-async def request(
-    port: int, method: str, path: str, headers: dict, body: bytes = b""
-) -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    head += f"Content-Length: {len(body)}\r\n\r\n"
-    writer.write(head.encode() + body)
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict, bytes]:
     status_line = await reader.readline()
-    raw = await reader.read()
-    writer.close()
-    return int(status_line.split()[1]), raw
+    if not status_line:
+        raise ConnectionError("closed before answering")
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while size := int((await reader.readline()).strip() or b"0", 16):
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+        await reader.readline()
+    else:
+        body = await reader.read()
+    return int(status_line.split()[1]), headers, body
 
 
-class PhoneStream:
-    """One phone: its push stream, and its inbox read after each signal."""
+async def request(port: int, method: str, path: str, headers: dict, body: bytes = b""):
+    """One request on a connection of its own, closed afterwards (whatever the answer)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        return await asyncio.wait_for(read_response(reader), HTTP_TIMEOUT)
+    finally:
+        writer.close()
 
-    def __init__(self, index: int, cookie: str, port: int, lost_timeout: float) -> None:
-        self.index, self.cookie, self.port = index, cookie, port
-        self.signals: list[float] = []
-        self.seen: set[int] = set()
-        self.duplicates = 0
-        self.arrivals: list[tuple[float, set[int]]] = []  # (fetch done, new card ids)
-        self.ready = asyncio.Event()
 
-    async def run(self) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        head = f"GET /host/stream HTTP/1.1\r\nHost: x\r\nCookie: session={self.cookie}\r\n\r\n"
-        writer.write(head.encode())
-        status = await reader.readline()
-        if b" 200 " not in status:
-            raise RuntimeError(f"phone {self.index}: stream refused: {status!r}")
-        while (await reader.readline()) not in (b"\r\n", b""):
-            pass
+class Pool:
+    """Keep-alive connections shared by the phones' inbox fetches (sockets are scarce here)."""
+
+    def __init__(self, port: int, size: int) -> None:
+        self.port, self.idle = port, asyncio.Queue()
+        for _ in range(size):
+            self.idle.put_nowait(None)
+
+    async def get(self, path: str, headers: dict, took: list | None = None):
+        """(status, headers, body); appends to `took` how long the server took (from when a
+        connection of this client's pool was free)."""
+        connection = await self.idle.get()
+        started = time.perf_counter()
         try:
-            async for data in sse_data(reader):
-                if data == "sync":
-                    await self.fetch()
-                    self.ready.set()
-                else:
-                    self.signals.append(time.perf_counter())
-                    spawn(self.fetch())
+            for attempt in (1, 2):  # the server may have closed an idle one
+                if connection is None:
+                    connection = await asyncio.open_connection("127.0.0.1", self.port)
+                reader, writer = connection
+                head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                writer.write((head + "".join(f"{k}: {v}\r\n" for k, v in headers.items()))
+                             .encode() + b"\r\n")  # fmt: skip
+                try:
+                    answer = await asyncio.wait_for(read_response(reader), HTTP_TIMEOUT)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    writer.close()
+                    connection = None
+                    if attempt == 2:
+                        raise
+                    continue
+                if answer[1].get("connection") == "close":
+                    writer.close()
+                    connection = None
+                if took is not None:
+                    took.append(time.perf_counter() - started)
+                return answer
         finally:
-            writer.close()
-
-    async def fetch(self) -> None:
-        headers = {"Cookie": f"session={self.cookie}", "HX-Request": "true"}
-        _, body = await request(self.port, "GET", "/host/", headers)
-        ids = [int(i) for i in CARD_ID.findall(body)]
-        self.duplicates += len(ids) - len(set(ids))
-        new = set(ids) - self.seen
-        self.seen |= new
-        if new:
-            self.arrivals.append((time.perf_counter(), new))
+            self.idle.put_nowait(connection)
+        raise AssertionError("unreachable")
 
 
-async def sse_data(reader: asyncio.StreamReader):
-    """The data of each SSE event from a chunked response."""
+async def sse_blocks(reader: asyncio.StreamReader):
+    """(event, data, id) of each SSE block of a chunked response, as it arrives."""
     buffer = b""
-    while True:
-        size_line = await reader.readline()
-        if not size_line:
-            return
+    while size_line := await reader.readline():
         size = int(size_line.strip() or b"0", 16)
         if size == 0:
             return
@@ -185,79 +198,200 @@ async def sse_data(reader: asyncio.StreamReader):
         await reader.readexactly(2)
         while b"\n\n" in buffer:
             block, buffer = buffer.split(b"\n\n", 1)
+            fields: dict[str, str] = {}
             for line in block.decode().splitlines():
-                if line.startswith("data:"):
-                    yield line[5:].strip()
+                name, _, value = line.partition(":")
+                if name:
+                    fields[name] = value.strip()
+            yield fields.get("event", ""), fields.get("data"), fields.get("id")
 
 
-# -- the runs ------------------------------------------------------------------------------
+# -- a phone -------------------------------------------------------------------------------
 
 
-def percentiles(values: list[float]) -> str:
-    if not values:
-        return "no samples"
-    ms = sorted(v * 1000 for v in values)
-    p50, p95, p99 = (ms[min(len(ms) - 1, int(q * len(ms)))] for q in (0.50, 0.95, 0.99))
-    return f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  (n={len(ms)})"
+class Phone:
+    """A host's phone: its inbox page, its stream, and an inbox fetch after each signal."""
+
+    def __init__(self, index: int, cookie: str, port: int, pool: Pool) -> None:
+        self.index, self.port, self.pool = index, port, pool
+        self.cookie = {"Cookie": f"session={cookie}"}
+        self.stream_path = ""
+        self.last_id: str | None = None
+        self.seen: set[int] = set()
+        self.duplicates = 0
+        self.writer: asyncio.StreamWriter | None = None
+        self.connected_at = 0.0
+        self.syncs: list[float] = []  # when each sync's fetch finished
+        self.reset()
+
+    def reset(self) -> None:
+        self.signals: list[float] = []
+        self.arrivals: list[tuple[float, set[int]]] = []  # (fetch done, new card ids)
+        self.fetches: list[float] = []  # how long each inbox fetch took
+
+    async def load_page(self) -> None:
+        status, _, body = await self.pool.get("/host/", self.cookie)
+        if status != 200:
+            raise RuntimeError(f"phone {self.index}: inbox page answered {status}")
+        self.stream_path = html.unescape(STREAM_URL.search(body).group(1).decode())
+        self.absorb(body)
+
+    async def connect(self) -> int:
+        """Open the stream; its HTTP status (a refused one is read and closed at once)."""
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        last = f"Last-Event-ID: {self.last_id}\r\n" if self.last_id else ""
+        writer.write(f"GET {self.stream_path} HTTP/1.1\r\nHost: x\r\n{last}{self.cookie_line}\r\n"
+                     .encode())  # fmt: skip
+        try:
+            status_line = await asyncio.wait_for(reader.readline(), HTTP_TIMEOUT)
+            status = int(status_line.split()[1]) if status_line else 0
+            while (await reader.readline()) not in (b"\r\n", b""):
+                pass
+        except (TimeoutError, ConnectionError, ValueError, IndexError):
+            status = 0
+        if status != 200:
+            if os.environ.get("BENCH_DEBUG"):
+                print(status_line, await reader.read(300), file=sys.stderr)
+            writer.close()
+            return status
+        self.writer, self.connected_at = writer, time.perf_counter()
+        spawn(self.listen(reader, writer))
+        return status
+
+    @property
+    def cookie_line(self) -> str:
+        return f"Cookie: {self.cookie['Cookie']}\r\n"
+
+    async def listen(self, reader, writer) -> None:
+        try:
+            async for event, data, id_ in sse_blocks(reader):
+                if id_:
+                    self.last_id = id_
+                if event != "inbox" or data is None:
+                    continue
+                if data == "sync":
+                    spawn(self.fetch(sync=True))
+                else:
+                    self.signals.append(time.perf_counter())
+                    spawn(self.fetch())
+        except (ConnectionError, asyncio.IncompleteReadError, OSError):
+            pass
+        finally:
+            writer.close()
+            if self.writer is writer:
+                self.writer = None
+
+    def drop(self) -> None:
+        """The Wi-Fi blinked: the connection is gone without a goodbye."""
+        if self.writer is not None:
+            self.writer.transport.abort()
+            self.writer = None
+
+    async def fetch(self, sync: bool = False, timed: bool = True) -> None:
+        headers = self.cookie | {"HX-Request": "true"}
+        status, _, body = await self.pool.get("/host/", headers, self.fetches if timed else None)
+        done = time.perf_counter()
+        if status == 200:
+            self.absorb(body, done)
+        if sync:
+            self.syncs.append(done)
+
+    def absorb(self, body: bytes, at: float = 0.0) -> None:
+        ids = [int(i) for i in CARD_ID.findall(body)]
+        self.duplicates += len(ids) - len(set(ids))
+        new = set(ids) - self.seen
+        self.seen |= new
+        if new:
+            self.arrivals.append((at or time.perf_counter(), new))
+
+
+async def connect_phones(phones: list[Phone], per_second: float) -> dict:
+    """Phones come on shift: each loads its page and opens its stream, spread over time."""
+    statuses: list[int] = []
+    retried: list[int] = []
+
+    async def one(phone: Phone, delay: float) -> None:
+        await asyncio.sleep(delay)
+        status, deadline = 0, time.perf_counter() + 120
+        while status != 200 and time.perf_counter() < deadline:
+            try:
+                await phone.load_page()
+                status = await phone.connect()
+            except (OSError, RuntimeError, TimeoutError, asyncio.IncompleteReadError):
+                status = 0
+            if status != 200:  # busy (503, Retry-After): the page tries again, as a phone does
+                retried.append(status)
+                await asyncio.sleep(1.0 + random.random())
+        statuses.append(status)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(p, n / per_second) for n, p in enumerate(phones)))
+    await asyncio.sleep(2.0)  # the first syncs' fetches
+    refused = sum(1 for s in statuses if s != 200)
+    return {"seconds": time.perf_counter() - started, "refused": refused, "retried": len(retried)}
+
+
+# -- arrivals and what the phones saw ------------------------------------------------------
 
 
 @dataclass
 class Sent:
     posted: float
     phone: int
-    cards: int = 0  # how many cards the API said the event made
     status: int = 0
+    cards: int = 0
+    answered: float = 0.0
+    retry_after: bool = False
+    started: float = 0.0  # when the client began this POST (the flood starts them all at once)
 
 
-async def post_arrival(port: int, headers: dict, body: dict, sent: Sent) -> None:
-    status, raw = await request(port, "POST", "/api/v1/events", headers, json.dumps(body).encode())
-    sent.status = status
-    if status in (200, 202):
-        sent.cards = json.loads(raw.split(b"\r\n\r\n", 1)[1])["cards"]
-
-
-async def latency_run(port: int, cookies, owner, token, rate: float, seconds: float) -> dict:
-    phones = [PhoneStream(i, c, port, 5.0) for i, c in enumerate(cookies)]
-    tasks = []
-    for phone in phones:  # connect gradually, like a shift starting
-        tasks.append(asyncio.create_task(phone.run()))
-        await asyncio.sleep(0.002)
-    await asyncio.wait_for(asyncio.gather(*(p.ready.wait() for p in phones)), timeout=120)
-    guests = list(owner)
-    sent: list[Sent] = []
+async def post_arrival(port: int, token: str, guest: str, sent: Sent) -> None:
+    body = {
+        "id": str(uuid.uuid4()), "type": "guest.arrived",
+        "occurred_at": datetime.now(UTC).isoformat(), "guest_id": guest,
+        "location": {"zone": "main_floor"}, "source": "card_in",
+    }  # fmt: skip
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    sent.started = time.perf_counter()
+    try:
+        status, answer_headers, raw = await request(
+            port, "POST", "/api/v1/events", headers, json.dumps(body).encode()
+        )
+    except (OSError, TimeoutError, asyncio.IncompleteReadError):
+        status, answer_headers, raw = 0, {}, b""
+    sent.status, sent.answered = status, time.perf_counter()
+    sent.retry_after = "retry-after" in answer_headers
+    if status in (200, 202):
+        sent.cards = json.loads(raw)["cards"]
+
+
+async def post_arrivals(port, token, guests, guests_each, rate, seconds) -> list[Sent]:
+    sent: list[Sent] = []
     start = time.perf_counter()
     for n in range(int(rate * seconds)):
-        guest = guests[n % len(guests)]
-        body = {
-            "id": str(uuid.uuid4()),
-            "type": "guest.arrived",
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "guest_id": guest,
-            "location": {"zone": "main_floor"},
-            "source": "card_in",
-        }
+        guest = random.choice(guests)
         await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
-        sent.append(Sent(time.perf_counter(), owner[guest]))
-        spawn(post_arrival(port, headers, body, sent[-1]))
-    await asyncio.sleep(5.0)  # a card not on its phone by now counts as lost
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*(phone.fetch() for phone in phones))  # the final word: each inbox
-    return measure(sent, phones)
+        sent.append(Sent(time.perf_counter(), int(guest.split("-")[0][1:])))
+        spawn(post_arrival(port, token, guest, sent[-1]))
+    return sent
 
 
-def measure(sent: list[Sent], phones: list[PhoneStream]) -> dict:
+def measure(sent: list[Sent], phones: list[Phone]) -> dict:
     """Per phone, in order: an event's latency is when its phone first had all its cards."""
     signal_lat, inbox_lat, lost = [], [], 0
-    for phone in phones:
-        events = [e for e in sent if e.phone == phone.index]
+    by_phone: dict[int, list[Sent]] = {}
+    for event in sent:
+        by_phone.setdefault(event.phone, []).append(event)
+    for index, events in by_phone.items():
+        phone = phones[index]
         cumulative, shown = 0, np.cumsum([len(ids) for _, ids in phone.arrivals])
         for event in events:
+            if event.status not in (200, 202):
+                continue
             cumulative += event.cards
             reached = int(np.searchsorted(shown, cumulative)) if event.cards else None
             if reached is None or reached >= len(shown):
-                lost += event.cards > 0 or event.status >= 300
+                lost += event.cards > 0
                 continue
             inbox_lat.append(max(phone.arrivals[reached][0] - event.posted, 0.0))
             later = [t for t in phone.signals if t >= event.posted]
@@ -266,192 +400,305 @@ def measure(sent: list[Sent], phones: list[PhoneStream]) -> dict:
     return {
         "signal": signal_lat,
         "inbox": inbox_lat,
+        "fetch": [f for p in phones for f in p.fetches],
         "lost": lost,
         "duplicated": sum(p.duplicates for p in phones),
         "sent": len(sent),
-        "failed": sum(1 for e in sent if e.status >= 300 or e.status == 0),
+        "refused_posts": sum(1 for e in sent if e.status == 503),
+        "failed_posts": sum(1 for e in sent if e.status not in (200, 202, 503)),
     }
 
 
-async def bare_push_run(port: int, samples: int = 200) -> list[float]:
-    """Baseline: publish through the push layer alone and time the stream's delivery."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET /_test/stream?channel=bench HTTP/1.1\r\nHost: x\r\n\r\n")
-    while (await reader.readline()) not in (b"\r\n", b""):
-        pass
-    stream = sse_data(reader)
-    await anext(stream)  # sync
-    latencies = []
-    for n in range(samples):
+async def latency_step(port, token, phones, guests, guests_each, rate, seconds) -> dict:
+    for phone in phones:
+        phone.reset()
+    sent = await post_arrivals(port, token, guests, guests_each, rate, seconds)
+    await asyncio.sleep(3.0)  # a card not on its phone by now counts as lost
+    touched = {e.phone for e in sent}
+    await asyncio.gather(*(phones[i].fetch(timed=False) for i in touched))  # the final word
+    return measure(sent, phones)
+
+
+# -- the storm and beyond capacity ---------------------------------------------------------
+
+
+async def page_sampler(port: int, cookie: dict, stop: asyncio.Event) -> list[float]:
+    """An ordinary page (a host's full inbox page) every 50 ms, on a fresh connection."""
+    times = []
+    while not stop.is_set():
         started = time.perf_counter()
-        body = f"channel=bench&event=inbox&data={n}".encode()
-        form = {"Content-Type": "application/x-www-form-urlencoded"}
-        await request(port, "POST", "/_test/publish", form, body)
-        while (await anext(stream)) != str(n):
-            pass
-        latencies.append(time.perf_counter() - started)
-    writer.close()
-    return latencies
+        try:
+            status, _, _ = await request(port, "GET", "/host/", cookie)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            status = 0
+        times.append(time.perf_counter() - started if status == 200 else HTTP_TIMEOUT)
+        await asyncio.sleep(0.05)
+    return times
 
 
-class KeepAlive:
-    """One persistent HTTP/1.1 connection, as an integration's client library would hold."""
+async def storm_step(port, token, phones, all_phones, guests, guests_each, rate) -> dict:
+    """Drop every phone's stream at once; each comes back within 1 s, arrivals going on."""
+    for phone in all_phones:
+        phone.reset()
+    stop = asyncio.Event()
+    sampler = spawn(page_sampler(port, phones[0].cookie, stop))
+    arrivals = spawn(post_arrivals(port, token, guests, guests_each, rate, 12.0))
+    await asyncio.sleep(1.0)
+    dropped_at = time.perf_counter()
+    syncs_before = {p.index: len(p.syncs) for p in phones}
+    for phone in phones:
+        phone.drop()
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
+    failed: list[int] = []
 
-    async def send(self, method: str, path: str, headers: dict, body: bytes) -> int:
-        if self.reader is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        self.writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        status = int((await self.reader.readline()).split()[1])
-        length = 0
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await self.reader.readexactly(length)
+    async def back(phone: Phone) -> int:
+        await asyncio.sleep(random.random())
+        status = await phone.connect()
+        while status != 200 and time.perf_counter() - dropped_at < 30:
+            failed.append(status)
+            await asyncio.sleep(1.0 + random.random())  # what EventSource does after a 503
+            status = await phone.connect()
         return status
 
+    statuses = await asyncio.gather(*(back(p) for p in phones))
+    back_at = max(p.connected_at for p in phones) - dropped_at
+    sent = await arrivals
+    await asyncio.sleep(3.0)
+    stop.set()
+    pages = await sampler
+    touched = {e.phone for e in sent}
+    await asyncio.gather(*(all_phones[i].fetch(timed=False) for i in touched))
+    result = measure(sent, all_phones)
+    resynced = [p.syncs[-1] - dropped_at for p in phones if len(p.syncs) > syncs_before[p.index]]
+    result.update(
+        phones=len(phones), back=sum(1 for s in statuses if s == 200), back_seconds=back_at,
+        resyncs=len(resynced), resync_max=max(resynced, default=0.0), pages=pages,
+        failed={str(s): failed.count(s) for s in set(failed)},
+    )  # fmt: skip
+    return result
 
-async def throughput(
-    port: int, path: str, make_body, headers: dict, count: int, concurrency: int
-) -> float:
-    queue = asyncio.Queue()
-    for n in range(count):
-        queue.put_nowait(n)
-    statuses: list[int] = []
 
-    async def worker():
-        connection = KeepAlive(port)
-        while not queue.empty():
-            n = queue.get_nowait()
-            method = "POST" if make_body else "GET"
-            body = json.dumps(make_body(n)).encode() if make_body else b""
-            statuses.append(await connection.send(method, path, headers, body))
+async def beyond_capacity(port: int, token: str, guests: list[str], cookie: dict) -> dict:
+    """Far more than the box takes, at once: every answer fast, 503 with Retry-After."""
+    sent = [Sent(time.perf_counter(), 0) for _ in range(1500)]
+    await asyncio.gather(
+        *(post_arrival(port, token, random.choice(guests), s) for s in sent)
+    )  # 1,500 POSTs at once
+    pages: list[tuple[int, float, bool]] = []
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    bad = [s for s in statuses if s >= 300]
-    if bad:
-        print(f"  warning: {len(bad)} requests answered {sorted(set(bad))}")
-    return count / elapsed
+    async def page() -> None:
+        started = time.perf_counter()
+        try:
+            status, headers, _ = await request(port, "GET", "/host/", cookie)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            status, headers = 0, {}
+        pages.append((status, time.perf_counter() - started, "retry-after" in headers))
+
+    await asyncio.gather(*(page() for _ in range(1000)))  # 1,000 pages at once
+    refused = [s.answered - s.started for s in sent if s.status == 503]
+    refused_pages = [t for status, t, _ in pages if status == 503]
+    return {
+        "posts": len(sent),
+        "posts_ok": sum(1 for s in sent if s.status in (200, 202)),
+        "posts_503": len(refused),
+        "posts_503_retry_after": sum(1 for s in sent if s.status == 503 and s.retry_after),
+        "posts_other": sum(1 for s in sent if s.status not in (200, 202, 503)),
+        "posts_503_p99": quantile(refused, 0.99),
+        "pages": len(pages),
+        "pages_ok": sum(1 for status, _, _ in pages if status == 200),
+        "pages_503": len(refused_pages),
+        "pages_503_retry_after": sum(1 for status, _, r in pages if status == 503 and r),
+        "pages_other": sum(1 for status, _, _ in pages if status not in (200, 503)),
+        "pages_503_p99": quantile(refused_pages, 0.99),
+        "slowest": max([s.answered - s.started for s in sent] + [t for _, t, _ in pages]),
+    }
+
+
+# -- the server and its processes ----------------------------------------------------------
+
+
+def process_stats(server: GunicornServer) -> tuple[float, int]:
+    """Memory (MB, proportional set size: shared pages counted once) and threads of gunicorn's
+    master and workers, together."""
+    pss, threads = 0.0, 0
+    for pid in [server.process.pid, *server.worker_pids()]:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue  # a worker that was replaced
+        pss += int(re.search(r"Pss:\s+(\d+)", rollup).group(1)) / 1024
+        threads += int(re.search(r"Threads:\s+(\d+)", status).group(1))
+    return pss, threads
+
+
+def quantile(values: list[float], q: float) -> float:
+    return float(np.quantile(values, q)) if values else float("nan")
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "     -/-     "
+    return f"{quantile(values, 0.5) * 1000:5.0f}/{quantile(values, 0.99) * 1000:<5.0f}"
+
+
+def misses(row: dict) -> list[str]:
+    """Which targets a step missed."""
+    missed = []
+    if quantile(row["signal"], 0.99) > TARGETS["signal_p99"] or not row["signal"]:
+        missed.append("signal p99")
+    if row["rate"] <= 50 and (quantile(row["inbox"], 0.99) > TARGETS["inbox_p99"]):
+        missed.append("inbox p99")
+    if row["lost"] or row["duplicated"]:
+        missed.append("lost/duplicated")
+    if row["refused_streams"] or row["refused_posts"] or row["failed_posts"]:
+        missed.append("refused")
+    if row["rss"] > 1024:
+        missed.append("memory")
+    return missed
+
+
+HEADER = (
+    f"{'phones':>7} {'rate/s':>6} | {'signal p50/p99':>14} {'card p50/p99':>13} "
+    f"{'fetch p50/p99':>13} | {'lost':>4} {'dup':>4} {'refused':>7} | {'mem MB':>7} {'thr':>4}"
+)
+
+
+def print_row(row: dict) -> None:
+    refused = row["refused_streams"] + row["refused_posts"] + row["failed_posts"]
+    missed = misses(row)
+    print(
+        f"{row['phones']:>7} {row['rate']:>6g} | {ms(row['signal']):>14} {ms(row['inbox']):>13} "
+        f"{ms(row['fetch']):>13} | {row['lost']:>4} {row['duplicated']:>4} {refused:>7} | "
+        f"{row['rss']:>7.0f} {row['threads']:>4}  {'MISSED ' + ', '.join(missed) if missed else 'ok'}",  # noqa: E501
+        flush=True,
+    )
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+async def run_all(port: int, server, cookies, guests, token, args) -> None:
+    pool = Pool(port, args.fetchers)
+    phones = [Phone(i, c, port, pool) for i, c in enumerate(cookies)]
+    connected, refused, saturation, restarts0 = 0, 0, None, booted(server)
+    for count in args.steps:
+        ramp = await connect_phones(phones[connected:count], args.connect_rate)
+        refused, connected = ramp["refused"], count
+        print(f"  ({count:,} phones on their streams: {ramp['seconds']:.0f} s to connect, "
+              f"{ramp['retried']} tries answered busy and retried, {refused} never connected)",
+              flush=True)  # fmt: skip
+        reachable = guests[: count * args.guests_each]
+        if count == args.steps[0]:  # the first requests load templates, rules, query plans
+            await latency_step(port, token, phones, reachable, args.guests_each, 20, 5)
+            print(HEADER)
+        for rate in args.rates:
+            row = await latency_step(port, token, phones, reachable, args.guests_each, rate,
+                                     args.seconds)  # fmt: skip
+            rss, threads = process_stats(server)
+            row.update(phones=count, rate=rate, refused_streams=refused, rss=rss, threads=threads)
+            print_row(row)
+            refused = 0
+            if saturation is None and misses(row):
+                saturation = f"{count:,} phones at {rate:g} arrivals/s"
+    print(f"\nsaturation: {saturation or 'not reached within these steps'}")
+    storm_phones = phones[: min(args.storm, connected)]
+    reachable = guests[: connected * args.guests_each]
+    storm = await storm_step(port, token, storm_phones, phones, reachable, args.guests_each, 50)
+    rss, threads = process_stats(server)
+    print(
+        f"\nreconnect storm: {storm['phones']:,} phones dropped, back within 1 s (50 arrivals/s)\n"
+        f"  back on their streams {storm['back']:,}/{storm['phones']:,} "
+        f"(last after {storm['back_seconds']:.1f} s; attempts refused or failed, by status: "
+        f"{storm['failed'] or 'none'}); "
+        f"resynced (inbox changed) {storm['resyncs']:,}, "
+        f"last done {storm['resync_max']:.1f} s after the drop\n"
+        f"  cards: lost {storm['lost']}, duplicated {storm['duplicated']}; "
+        f"signal p50/p99 {ms(storm['signal'])} ms\n"
+        f"  an ordinary page during the storm: p50/p99 {ms(storm['pages'])} ms "
+        f"(n={len(storm['pages'])}); memory {rss:.0f} MB, {threads} threads"
+    )  # fmt: skip
+    over = await beyond_capacity(port, token, guests[:connected], phones[0].cookie)
+    print(
+        f"\nbeyond capacity: {over['posts']} POSTs at once: {over['posts_ok']} stored, "
+        f"{over['posts_503']} answered 503 ({over['posts_503_retry_after']} with Retry-After, "
+        f"p99 {over['posts_503_p99'] * 1000:.0f} ms), {over['posts_other']} other\n"
+        f"  {over['pages']} pages at once: {over['pages_ok']} served, {over['pages_503']} "
+        f"answered 503 ({over['pages_503_retry_after']} with Retry-After, p99 "
+        f"{over['pages_503_p99'] * 1000:.0f} ms), {over['pages_other']} other\n"
+        f"  slowest answer {over['slowest']:.2f} s; worker restarts: {booted(server) - restarts0}"
+    )  # fmt: skip
+
+
+def booted(server: GunicornServer) -> int:
+    return server.output().count("Booting worker")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phones", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--ingest", type=int, default=3000, help="events for the ingestion run")
-    parser.add_argument(
-        "--connections", type=int, default=32, help="keep-alive connections posting at once"
-    )
-    parser.add_argument("--redis", action="store_true", help="PostgreSQL + Redis + 2 workers")
+    parser.add_argument("--steps", type=int, nargs="+", default=[1000, 3000, 10000])
+    parser.add_argument("--rates", type=float, nargs="+", default=[50, 100, 150])
+    parser.add_argument("--seconds", type=float, default=10.0, help="arrivals per step")
+    parser.add_argument("--storm", type=int, default=5000, help="phones in the reconnect storm")
+    parser.add_argument("--guests-each", type=int, default=3)
+    parser.add_argument("--connect-rate", type=float, default=200, help="phones joining per s")
+    parser.add_argument("--fetchers", type=int, default=64, help="keep-alive fetch connections")
+    parser.add_argument("--redis", action="store_true", help="PostgreSQL + Redis, 2 workers")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        url, server_kwargs = setup(args.redis, scratch)
-        shape = "PostgreSQL + Redis, 2 workers" if args.redis else "SQLite, 1 worker"
-        print(f"Setting up {args.phones} hosts ({shape})...")
-        cookies, owner, token = build_world(url, args.phones, guests_each=3)
-        app = "tests.servers:push_test_app()"
-        with GunicornServer(url, app=app, **server_kwargs) as server:
+    raise_open_files()
+    with tempfile.TemporaryDirectory() as scratch, deployment(args.redis, scratch) as setup:
+        url, server_kwargs, shape = setup
+        phones = max(args.steps)
+        print(f"Setting up {phones:,} hosts ({shape})...", flush=True)
+        cookies, guests, token = build_world(url, phones, args.guests_each)
+        with GunicornServer(url, start_timeout=120, **server_kwargs) as server:
             port = int(server.url.rsplit(":", 1)[1])
-            report(asyncio.run(run_all(port, cookies, owner, token, args)), args)
+            uvloop.run(run_all(port, server, cookies, guests, token, args))
 
 
-def setup(redis: bool, scratch: str) -> tuple[str, dict]:
-    threads = {"FRONTLINE_THREADS": "1200"}
-    if not redis:
-        return f"sqlite:///{scratch}/bench.sqlite3", {"env": threads}
-    import sqlalchemy as sa
-
-    base = os.environ.get(
-        "FRONTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with sa.create_engine(base).begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    redis_url = os.environ.get("FRONTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    env = threads | {"FRONTLINE_THREADS": "700", "FRONTLINE_PUSH_REDIS_PREFIX": f"bench:{schema}:"}
-    return f"{base}?options=-csearch_path%3D{schema}", {
-        "env": env,
-        "redis_url": redis_url,
-        "workers": 2,
-    }
+def raise_open_files() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def run_all(port, cookies, owner, token, args) -> dict:
-    bare = await bare_push_run(port)
-    latency = await latency_run(port, cookies, owner, token, args.rate, args.seconds)
-    auth = {"Authorization": f"Bearer {token}"}
-    connections = args.connections
-    noop = await throughput(port, "/api/v1/token", None, auth, args.ingest, connections)
-    guests = list(owner)
+class deployment:
+    """(database URL, GunicornServer arguments, description); drops the --redis schema after."""
 
-    def events_of(kind: str):
-        def body(n: int) -> dict:
-            return {
-                "id": f"ingest-{kind}-{n}",
-                "type": kind,
-                "occurred_at": datetime.now(UTC).isoformat(),
-                "guest_id": guests[n % len(guests)],
-                "location": {"zone": "main_floor"},
-                "source": "beacon",
-            }
+    def __init__(self, redis: bool, scratch: str) -> None:
+        self.redis, self.scratch, self.schema = redis, scratch, None
 
-        return body
+    def __enter__(self):
+        env = {k: v for k, v in os.environ.items() if k.startswith("FRONTLINE_")}
+        env.pop("FRONTLINE_DATABASE_URL", None)
+        if not self.redis:
+            env.pop("FRONTLINE_REDIS_URL", None)
+            url = f"sqlite:///{self.scratch}/bench.sqlite3"
+            return url, {"env": env}, "embedded: SQLite, 1 worker"
+        import sqlalchemy as sa
 
-    async def post_all(kind: str) -> float:
-        headers = auth | {"Content-Type": "application/json"}
-        return await throughput(
-            port, "/api/v1/events", events_of(kind), headers, args.ingest, connections
+        self.base = env.get(
+            "FRONTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         )
+        self.schema = f"bench_{uuid.uuid4().hex[:8]}"
+        with sa.create_engine(self.base).begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
+        redis_url = env.get("FRONTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        env.setdefault("FRONTLINE_PUSH_REDIS_PREFIX", f"bench:{self.schema}:")
+        workers = int(env.get("FRONTLINE_WORKERS", "2"))
+        url = f"{self.base}?options=-csearch_path%3D{self.schema}"
+        kwargs = {"env": env, "redis_url": redis_url, "workers": workers}
+        return url, kwargs, f"PostgreSQL + Redis, {workers} workers"
 
-    ingest = await post_all("guest.moved")
-    arrivals = await post_all("guest.arrived")
-    moves = events_of("guest.moved-batch")
+    def __exit__(self, *exc) -> None:
+        if self.schema is None:
+            return
+        import sqlalchemy as sa
 
-    def batch(n: int) -> dict:
-        events = [moves(n * BATCH + k) | {"type": "guest.moved"} for k in range(BATCH)]
-        return {"events": events}
-
-    batched = BATCH * await throughput(
-        port, "/api/v1/events/batch", batch, auth | {"Content-Type": "application/json"},
-        args.ingest // BATCH, min(connections, 8),
-    )  # fmt: skip
-    return {
-        "bare": bare,
-        "latency": latency,
-        "noop": noop,
-        "ingest": ingest,
-        "arrivals": arrivals,
-        "batched": batched,
-    }
-
-
-def report(results: dict, args) -> None:
-    lat = results["latency"]
-    load = f"{args.rate:g} events/s for {args.seconds:g} s ({lat['sent']} events)"
-    print(f"\n{args.phones} phones connected, {load}")
-    print(f"  POST -> signal on the phone   {percentiles(lat['signal'])}")
-    print(f"  POST -> card in inbox fetch   {percentiles(lat['inbox'])}")
-    print(f"  baseline: bare push publish   {percentiles(results['bare'])}")
-    if lat["signal"] and results["bare"]:
-        ratio = statistics.median(lat["signal"]) / statistics.median(results["bare"])
-        print(f"  signal p50 / bare push p50    {ratio:.1f}x")
-    print(f"  lost {lat['lost']}   duplicated {lat['duplicated']}   POSTs failed {lat['failed']}")
-    print(f"\ningestion, {args.connections} connections posting one event per request:")
-    print(f"  moves (stored, no cards)       {results['ingest']:,.0f} events/s")
-    print(f"  arrivals (rules, cards, push)  {results['arrivals']:,.0f} events/s")
-    print(f"{f'  moves, {BATCH} per batch POST':<33}{results['batched']:,.0f} events/s")
-    print(
-        f"  baseline: authenticated no-op  {results['noop']:,.0f} requests/s "
-        f"(moves are {results['ingest'] / results['noop']:.2f}x of it)"
-    )
+        engine = sa.create_engine(self.base)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -1,42 +1,46 @@
-"""Gunicorn settings: threads keep ordinary requests answering while push streams stay open.
+"""Gunicorn settings: push streams on an event loop, ordinary requests in a thread pool.
 
     gunicorn --config python:frontline.gunicorn_conf 'frontline:create_app()'
 
-Every open SSE stream holds one thread of a gthread worker for as long as the phone is
-connected (up to PUSH_MAX_STREAM_SECONDS). So:
+The worker class is frontline.asgi.Worker (uvicorn on uvloop): an open SSE stream is a
+coroutine and a subscription on the worker's event loop, not a thread (see frontline/asgi.py
+and docs/push.md for the measurements). So:
 
-* threads (FRONTLINE_THREADS, default 1200) is sized for the target of about 1,000 phones
-  on one worker. The pool starts threads only when needed, and an idle stream thread waits
-  on a lock, so a large number costs memory (~0.1 MB each) only while streams are open.
-* Each worker refuses streams beyond threads - RESERVED_THREADS (answering 503; the page
-  retries), so RESERVED_THREADS threads (at most half) are always left for ordinary requests.
-* worker_connections must exceed threads: gunicorn's default (1000) would stop accepting
-  at 1,000 open connections, and the difference is what it keeps for idle keep-alive ones.
+* threads (FRONTLINE_THREADS, default 16) is the pool that runs Flask for pages and fragments,
+  FRONTLINE_API_THREADS (default 8) the one for /api/ (integrations); requests beyond 4 per
+  thread waiting at once are answered 503 + Retry-After at once. Fewer threads than a
+  thread-per-stream server: Flask's work is CPU under one GIL, and every extra runnable thread
+  delays the event loop that writes the signals.
+* PUSH_MAX_STREAMS (FRONTLINE_PUSH_MAX_STREAMS, default 15000) caps the streams of one worker;
+  beyond it a stream is answered 503 + Retry-After (the page retries later).
+* A refused or half-open connection costs nothing: closing is non-blocking on the loop, and a
+  stream write that cannot go out within 10 s ends that stream.
 * workers (FRONTLINE_WORKERS): without FRONTLINE_REDIS_URL push fans out inside one process,
   so there must be exactly one (the embedded SQLite set-up); gunicorn refuses to start with
-  more. With Redis, one per core (default 2) share the streams, each up to its own cap.
-* timeout does not cut streams: a gthread worker reports alive from its main loop.
-* On SIGTERM the worker ends its streams at once (browsers reconnect after 2 s to a fresh
-  worker) instead of holding them until graceful_timeout.
-
-The measured figures are in docs/push.md.
+  more. With Redis, one per core (default 2) share the streams.
+* The open-files limit is raised to what the streams need (up to the hard limit).
+* On SIGTERM the worker ends its streams at once (browsers reconnect to a fresh worker)
+  instead of holding them until graceful_timeout.
 """
 
 import gc
 import os
 import resource
-import signal
+import sys
 import threading
 
-RESERVED_THREADS = 64
-KEEPALIVE_CONNECTIONS = 200
+SWITCH_SECONDS = 0.005
+#: Ten thousand streams are a few hundred thousand long-lived objects: collect the young
+#: generation less often, so the collector does not pause the loop every few requests.
+GC_THRESHOLDS = (20_000, 20, 20)
+MAX_STREAMS = int(os.environ.get("FRONTLINE_PUSH_MAX_STREAMS", "15000"))
 
 _redis = bool(os.environ.get("FRONTLINE_REDIS_URL"))
 workers = int(os.environ.get("FRONTLINE_WORKERS", "2" if _redis else "1"))
-worker_class = "gthread"
-threads = int(os.environ.get("FRONTLINE_THREADS", "1200"))
-worker_connections = threads + KEEPALIVE_CONNECTIONS
-backlog = 2048
+worker_class = "frontline.asgi.Worker"
+threads = int(os.environ.get("FRONTLINE_THREADS", "16"))
+worker_connections = MAX_STREAMS + 1000
+backlog = 4096
 timeout = 60
 graceful_timeout = 10
 keepalive = 5
@@ -62,20 +66,23 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Cap streams below the thread count, and end them when the worker is told to stop."""
-    app = worker.wsgi
+    """Cap the streams of this worker (frontline.asgi.Worker ends them on SIGTERM)."""
+    app = getattr(worker, "flask", worker.wsgi)
     if "push" in getattr(app, "extensions", {}):
         if app.config.get("PUSH_MAX_STREAMS") is None:
-            reserved = min(RESERVED_THREADS, worker.cfg.threads // 2)
-            app.config["PUSH_MAX_STREAMS"] = worker.cfg.threads - reserved
-        _end_streams_on_sigterm(worker, app)
+            app.config["PUSH_MAX_STREAMS"] = MAX_STREAMS
         cap = app.config["PUSH_MAX_STREAMS"]
     else:
         cap = "no push"
     _start_scheduler(app)
+    # The event loop shares one GIL with the Flask threads. Python's 5 ms switch interval
+    # measured better than 1 ms here (more switches cost the CPU-bound writer more than
+    # they saved the loop); it is set explicitly so the choice is visible.
+    sys.setswitchinterval(SWITCH_SECONDS)
     # Everything loaded so far (app, models, packs) lives for the worker's life: keep it out of
     # the collector's scans, which otherwise pause a request now and then for 150-200 ms.
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     # tests/servers.py waits for this line from every worker.
     worker.log.info(
         "Frontline worker ready: pid %s, %s threads, streams cap %s",
@@ -92,14 +99,3 @@ def _start_scheduler(app):
         from frontline.casino import scheduler
 
         scheduler.start(app, interval, threading.Event())
-
-
-def _end_streams_on_sigterm(worker, app):
-    def stop(signum, frame):
-        from frontline import push
-
-        # Not in the signal handler itself: closing takes locks the handler may interrupt.
-        threading.Thread(target=push.shutdown, args=(app,), daemon=True).start()
-        worker.handle_exit(signum, frame)
-
-    signal.signal(signal.SIGTERM, stop)

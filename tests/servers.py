@@ -243,18 +243,17 @@ def add_push_test_routes(app: Flask) -> None:
 
 
 def push_test_app(
-    heartbeat_seconds: float = 15, redis_prefix: str = "frontline:push:", **config
+    heartbeat_seconds: float = 15, redis_prefix: str | None = None, **config
 ) -> Flask:
-    """The real app with push and the test-only endpoints (a gunicorn `app=` factory)."""
+    """The real app with push and the test-only endpoints (a gunicorn `app=` factory).
+
+    `redis_prefix` left out keeps FRONTLINE_PUSH_REDIS_PREFIX (or the default)."""
     from frontline import create_app, push
 
-    app = create_app(
-        {
-            "PUSH_HEARTBEAT_SECONDS": heartbeat_seconds,
-            "PUSH_REDIS_PREFIX": redis_prefix,
-            **config,
-        }
-    )
+    overrides = {"PUSH_HEARTBEAT_SECONDS": heartbeat_seconds, **config}
+    if redis_prefix is not None:
+        overrides["PUSH_REDIS_PREFIX"] = redis_prefix
+    app = create_app(overrides)
     if "push" not in app.extensions:  # until create_app calls push.init_app itself
         push.init_app(app)
     add_push_test_routes(app)

@@ -70,6 +70,10 @@ class AcceptedSchema(Schema):
     cards = fields.Integer()
 
 
+#: Seconds an integration waits before sending a refused event again.
+RETRY_AFTER = "1"
+
+
 @blp.route("")
 class Events(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
@@ -85,7 +89,8 @@ class Events(MethodView):
         try:
             outcome = intake.submit(Incoming(payload, sender=g.api_token.name))
         except intake.IntakeBusy as error:
-            abort(503, message=f"{error}; send it again (the same id is stored once).")
+            message = f"{error}; send it again (the same id is stored once)."
+            abort(503, message=message, headers={"Retry-After": RETRY_AFTER})
         if isinstance(outcome, UnknownGuest):
             abort(422, errors={"json": {"guest_id": [_unknown(outcome)]}})
         if isinstance(outcome, EventConflict):

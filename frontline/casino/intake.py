@@ -42,6 +42,10 @@ WAIT_SECONDS = 30.0
 #: Events queued beyond this answer 503 at once: a writer that fell behind must not be handed
 #: minutes of work nobody waits for any more.
 MAX_PENDING = 5000
+#: The overload brake: when the oldest waiting event has waited this long, the writer has
+#: fallen behind, and new events answer 503 (Retry-After) at once instead of queueing for
+#: seconds while every phone's latency grows.
+MAX_LAG_SECONDS = 1.0
 
 
 class IntakeBusy(RuntimeError):
@@ -60,6 +64,7 @@ class _Job:
     item: Incoming
     done: threading.Event = field(default_factory=threading.Event)
     result: Outcome | Failed | None = None
+    queued_at: float = field(default_factory=time.monotonic)
     abandoned: bool = False  # the request gave up waiting (set and read under Intake._wake)
 
     def finish(self, result: Outcome | Failed) -> None:
@@ -92,9 +97,9 @@ class Intake:
         db.session.close()
         jobs = [_Job(item) for item in items]
         with self._wake:
-            if len(self._pending) + len(jobs) > MAX_PENDING:
-                full = IntakeBusy(f"{len(self._pending)} events are waiting to be stored")
-                return [Failed(full) for _ in jobs]
+            busy = self._behind(len(jobs))
+            if busy is not None:
+                return [Failed(busy) for _ in jobs]
             self._pending.extend(jobs)
             if self._running:
                 self._wake.notify()
@@ -103,6 +108,16 @@ class Intake:
                 threading.Thread(target=self._run, name="frontline-intake", daemon=True).start()
         deadline = time.monotonic() + wait
         return [self._result(job, deadline, wait) for job in jobs]
+
+    def _behind(self, more: int) -> IntakeBusy | None:
+        """Why new events cannot be taken now (called holding _wake), or None."""
+        if len(self._pending) + more > MAX_PENDING:
+            return IntakeBusy(f"{len(self._pending)} events are waiting to be stored")
+        if self._pending:
+            lag = time.monotonic() - self._pending[0].queued_at
+            if lag > MAX_LAG_SECONDS:
+                return IntakeBusy(f"the event writer is {lag:.1f} s behind")
+        return None
 
     def _result(self, job: _Job, deadline: float, wait: float) -> Outcome | Failed:
         if not job.done.wait(max(deadline - time.monotonic(), 0.0)):

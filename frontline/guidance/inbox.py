@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -44,21 +43,6 @@ def open_guest_cards(user_id: int, limit: int = PAGE) -> tuple[list[IssuedCard],
     """A host's open cards and the guests they are about, in one query."""
     rows = db.session.execute(_open_guest_cards(), {"user_id": user_id, "limit": limit}).all()
     return [card for card, _ in rows], {guest.id: guest for _, guest in rows if guest}
-
-
-def version(cards: list[IssuedCard], guests: dict | None = None) -> str:
-    """A short hash of what an inbox shows: a page sends it with its stream, and the stream
-    tells the phone to re-read only when the inbox changed since the page was made."""
-    guests = guests or {}
-    shown = [
-        (c.id, c.status.value, c.escalation_level, c.headline, _zone(guests.get(c.subject_id)))
-        for c in cards
-    ]
-    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
-
-
-def _zone(guest: Guest | None) -> str:
-    return (guest.current_zone or "") if guest is not None else ""
 
 
 #: An alert nobody acted on for this long folds away under "Earlier".

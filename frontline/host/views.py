@@ -13,7 +13,6 @@ from ..casino.zones import zone_names
 from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import now_and_earlier, open_count, open_guest_cards, shown_limit
-from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Guest, IssuedCard, Role, Visit, utcnow
 from . import bp
@@ -30,12 +29,13 @@ def roster_link() -> dict:
 def inbox():
     """The newest open alerts (`?limit=` pages of 200 more), and how many are open in all."""
     limit = shown_limit(request.args.get("limit", type=int))
+    version = push.version(push.user_channel(current_user.id))  # before the inbox is read
     cards, guests = open_guest_cards(current_user.id, limit)
     current, earlier = now_and_earlier(cards, utcnow())
     return render(
         "host/inbox.html", block="inbox", cards=current, earlier=earlier, guests=guests,
         zones=zone_names(), guest_book=lambda: guest_book(current_user.id),
-        version=inbox_version(cards, guests), limit=limit,
+        version=version, limit=limit,
         open_total=open_count(current_user.id, "host") if len(cards) >= limit else len(cards),
     )  # fmt: skip
 
@@ -43,14 +43,9 @@ def inbox():
 @bp.get("/stream")
 @role_required(Role.HOST)
 def stream():
-    """`v`: the inbox the page shows (`limit`: how much of it); the stream syncs the phone only
-    if it is not current."""
-    page, user_id = request.args.get("v"), current_user.id
-    limit = shown_limit(request.args.get("limit", type=int))
-    return push.stream(
-        stream_channels(current_user),
-        shows_current=lambda: page == inbox_version(*open_guest_cards(user_id, limit)),
-    )
+    """`v`: the inbox version the page shows; the stream syncs the phone only if it is not
+    current. Under gunicorn the page's ticket lets frontline/asgi.py serve this without Flask."""
+    return push.stream(stream_channels(current_user), request.args.get("v"))
 
 
 #: What a host may still say about a card that moved on from them: how it ended.

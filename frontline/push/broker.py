@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -17,6 +20,18 @@ class Message(NamedTuple):
     data: str
 
 
+class Versioned(NamedTuple):
+    """An `inbox` message with its channel's inbox version after it (the SSE `id:`)."""
+
+    event: str
+    data: str
+    id: str
+
+
+def version_of(message: Message | Versioned) -> str:
+    return message.id if isinstance(message, Versioned) else ""
+
+
 #: "Read your inbox from the database": sent on every connect and whenever signals may be lost.
 SYNC = Message("inbox", "sync")
 #: "Your session has ended": the stream's last event. No page listens for it (the tab that
@@ -27,6 +42,8 @@ SIGNED_OUT = Message("session", "ended")
 CLOSED = Message("", "closed")
 #: A subscriber this far behind is sent one SYNC instead of the backlog (the inbox is the truth).
 MAX_BACKLOG = 256
+#: How long a sign-out is remembered: stream tickets older than it are refused anyway.
+REVOKED_SECONDS = 3600.0
 
 
 class Subscription:
@@ -59,6 +76,33 @@ class Subscription:
             return self._queue.popleft() if self._queue else None
 
 
+class LoopSubscription(Subscription):
+    """A subscription read by a coroutine: `put` from any thread wakes the event loop."""
+
+    def __init__(self, channels: Iterable[str], loop: asyncio.AbstractEventLoop):
+        super().__init__(channels)
+        self._loop, self._wake = loop, asyncio.Event()
+
+    def put(self, message: Message) -> None:
+        super().put(message)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the worker is stopping
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def next(self, timeout: float) -> Message | None:
+        """The next message, or None after `timeout` seconds without one."""
+        with self._ready:
+            if self._queue:
+                return self._queue.popleft()
+            self._wake.clear()
+        try:
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
+        except TimeoutError:
+            return None
+        with self._ready:
+            return self._queue.popleft() if self._queue else None
+
+
 class LocalBroker:
     """Fan-out to the subscriptions of this process only (the embedded, one-worker set-up)."""
 
@@ -66,9 +110,16 @@ class LocalBroker:
         self._lock = threading.Lock()
         self._channels: dict[str, set[Subscription]] = {}
         self._closed = False
+        # channel -> its inbox version: counts `inbox` messages from a start that grows with
+        # the clock, so a version from before a restart is never mistaken for a current one.
+        self._versions: dict[str, int] = {}
+        self._base = time.time_ns() // 1_000_000
+        self._revoked: dict[str, float] = {}  # channel -> when SIGNED_OUT went to it
 
-    def subscribe(self, channels: Iterable[str]) -> Subscription:
-        subscription = Subscription(channels)
+    def subscribe(
+        self, channels: Iterable[str], subscription: Subscription | None = None
+    ) -> Subscription:
+        subscription = subscription or Subscription(channels)
         if not subscription.channels:
             raise ValueError("push: a stream needs at least one channel")
         with self._lock:
@@ -90,13 +141,55 @@ class LocalBroker:
                     del self._channels[channel]
 
     def publish(self, channel: str, event: str = "inbox", data: str = "") -> None:
-        self.deliver(channel, Message(event, data))
-
-    def deliver(self, channel: str, message: Message) -> None:
+        if event != SYNC.event:
+            self.deliver(channel, Message(event, data))
+            return
         with self._lock:
+            number = self._versions.get(channel, self._base) + 1
+            self._versions[channel] = number
+        self.deliver(channel, Versioned(event, data, str(number)))
+
+    def deliver(self, channel: str, message: Message | Versioned) -> None:
+        with self._lock:
+            self._note(channel, message)
             subscribers = list(self._channels.get(channel, ()))
         for subscription in subscribers:
             subscription.put(message)
+
+    def _note(self, channel: str, message: Message | Versioned) -> None:
+        """Keep the channel's version and sign-outs (called holding the lock)."""
+        if version_of(message).isdigit():
+            self._versions[channel] = max(self._versions.get(channel, 0), int(message.id))
+        elif message == SIGNED_OUT:
+            now = time.time()
+            self._revoked[channel] = now
+            if len(self._revoked) > 1000:  # forget the ones no ticket can predate any more
+                self._revoked = {
+                    c: t for c, t in self._revoked.items() if now - t < REVOKED_SECONDS
+                }
+
+    def version(self, channel: str) -> str:
+        """The channel's inbox version: it changes with every `inbox` message to the channel."""
+        with self._lock:
+            return str(self._versions.get(channel, self._base))
+
+    def known_version(self, channel: str) -> str | None:
+        """The version without waiting on anything (this broker always knows it)."""
+        return self.version(channel)
+
+    def cached_version(self, channel: str) -> str | None:
+        with self._lock:
+            found = self._versions.get(channel)
+        return None if found is None else str(found)
+
+    def learn_version(self, channel: str, version: int) -> None:
+        with self._lock:
+            self._versions[channel] = max(self._versions.get(channel, 0), version)
+
+    def signed_out_since(self, channels: Iterable[str], since: float) -> bool:
+        """Did SIGNED_OUT go to any of these channels at or after `since` (a Unix time)?"""
+        with self._lock:
+            return any(self._revoked.get(c, -1.0) >= since for c in channels)
 
     def broadcast(self, message: Message) -> None:
         """Send a message to every subscription of this process, once each."""

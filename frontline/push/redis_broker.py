@@ -21,7 +21,7 @@ import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
-from .broker import SYNC, LocalBroker, Message, PushUnavailable, Subscription
+from .broker import SYNC, LocalBroker, Message, PushUnavailable, Subscription, Versioned
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,16 @@ PING_AFTER = 10.0  # idle seconds before the listener checks the connection is a
 PING_TIMEOUT = 5.0
 BACKOFF = (0.1, 5.0)  # first and longest wait between reconnect attempts
 STABLE_SECONDS = 30.0  # a connection that lasted this long starts the backoff afresh
+#: An `inbox` message counts up its channel's version and carries it, in one step. A version
+#: key that is missing (never used, or Redis lost it) starts from the clock, so a version a
+#: phone kept from before is never mistaken for a current one.
+PUBLISH_VERSIONED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[3]) end
+local version = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2],
+    cjson.encode({event = ARGV[1], data = ARGV[2], id = tostring(version)}))
+return version
+"""
 
 
 def redact(url: str) -> str:
@@ -72,14 +82,46 @@ class RedisBroker:
 
     # -- the LocalBroker interface ------------------------------------------------------------
 
-    def subscribe(self, channels: Iterable[str]) -> Subscription:
+    def subscribe(
+        self, channels: Iterable[str], subscription: Subscription | None = None
+    ) -> Subscription:
         """Subscribe once Redis is listening, so nothing published after this call is missed."""
+        self.wait_listening()
+        return self.local.subscribe(channels, subscription)
+
+    def wait_listening(self) -> None:
+        """Start the listener if need be; raise PushUnavailable if Redis stays away."""
         self._start_listener()
         if not self._ready.wait(READY_TIMEOUT):
             raise PushUnavailable(
                 f"push: Redis at {redact(self.url)} is unreachable: {self.last_error}"
             )
-        return self.local.subscribe(channels)
+
+    def listening(self) -> bool:
+        """Is the listener up (so subscribing will not block)?"""
+        return self._ready.is_set() and self._pid == os.getpid() and not self._stopping.is_set()
+
+    def version(self, channel: str) -> str:
+        """The channel's inbox version (from Redis the first time this process is asked)."""
+        known = self.local.cached_version(channel)
+        if known is not None:
+            return known
+        try:
+            found = self._publisher().get(self._version_key(channel))
+        except redis.RedisError as error:
+            raise self._unreachable_now(error) from error
+        self.local.learn_version(channel, int(found or 0))
+        return self.local.version(channel)
+
+    def known_version(self, channel: str) -> str | None:
+        """The version if this process knows it already (else `version` asks Redis)."""
+        return self.local.cached_version(channel)
+
+    def signed_out_since(self, channels: Iterable[str], since: float) -> bool:
+        return self.local.signed_out_since(channels, since)
+
+    def _version_key(self, channel: str) -> str:
+        return f"{self.prefix}version:{channel}"
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self.local.unsubscribe(subscription)
@@ -90,9 +132,14 @@ class RedisBroker:
         Never raises: the caller's transaction has committed, and a stream that missed the
         signal gets a SYNC when the listener reconnects.
         """
-        payload = json.dumps({"event": event, "data": data})
         try:
-            self._publisher().publish(self.prefix + channel, payload)
+            client = self._publisher()
+            if event == SYNC.event:
+                keys = [self._version_key(channel), self.prefix + channel]
+                start = time.time_ns() // 1_000_000
+                client.eval(PUBLISH_VERSIONED, 2, *keys, event, data, start)
+            else:
+                client.publish(self.prefix + channel, json.dumps({"event": event, "data": data}))
         except redis.RedisError as error:
             log.warning(
                 "push: publish to Redis at %s failed: %s", redact(self.url), one_line(error)
@@ -116,6 +163,10 @@ class RedisBroker:
         with self._client_lock:
             if self._client is not None:
                 self._client.close()
+
+    def _unreachable_now(self, error: BaseException) -> PushUnavailable:
+        self.last_error = one_line(error)
+        return self._unreachable()
 
     def _unreachable(self) -> PushUnavailable:
         return PushUnavailable(
@@ -244,7 +295,10 @@ class RedisBroker:
     def _deliver(self, channel: bytes, payload: bytes) -> None:
         try:
             fields = json.loads(payload)
-            message = Message(str(fields["event"]), str(fields["data"]))
+            event, data = str(fields["event"]), str(fields["data"])
+            message = Message(event, data)
+            if "id" in fields:
+                message = Versioned(event, data, str(fields["id"]))
         except (ValueError, KeyError, TypeError):
             log.warning("push: ignored a malformed message on %r", channel)
             return

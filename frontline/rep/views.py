@@ -9,7 +9,6 @@ from ..cargo.capacity import board
 from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import open_cards
-from ..guidance.inbox import version as inbox_version
 from ..rendering import render, see_other
 from ..tables import Customer, Flight, IssuedCard, Lane, Quote, Role, utcnow
 from . import bp
@@ -24,21 +23,16 @@ SUBJECTS = {"flight": Flight, "customer": Customer, "lane": Lane, "quote": Quote
 @role_required(Role.REP)
 def home():
     upcoming = board(utcnow(), current_user.id)[:UPCOMING]
+    version = push.version(push.user_channel(current_user.id))  # before the inbox is read
     cards = open_cards(current_user.id, "rep")
-    return render(
-        "rep/home.html", block="inbox", cards=cards, upcoming=upcoming, version=inbox_version(cards)
-    )
+    return render("rep/home.html", block="inbox", cards=cards, upcoming=upcoming, version=version)
 
 
 @bp.get("/stream")
 @role_required(Role.REP)
 def stream():
     """`v`: the inbox the home page shows; without it (a deal page) the stream always syncs."""
-    page, user_id = request.args.get("v"), current_user.id
-    return push.stream(
-        stream_channels(current_user),
-        shows_current=lambda: page == inbox_version(open_cards(user_id, "rep")),
-    )
+    return push.stream(stream_channels(current_user), request.args.get("v"))
 
 
 @bp.get("/cards/<int:card_id>")

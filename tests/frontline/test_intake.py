@@ -199,3 +199,29 @@ def test_a_batch_answer_marks_the_event_that_failed(app, client, floor, monkeypa
     codes = [(r["id"], r["code"], r["status"]) for r in response.json["results"]]
     assert codes == [("fine", 202, "accepted"), ("broken", 500, "failed")]
     assert "send it again" in response.json["results"][1]["message"]
+
+
+def test_a_writer_behind_answers_503_with_retry_after_at_once(app, client, floor, monkeypatch):
+    """The overload brake: when the oldest waiting event has waited MAX_LAG_SECONDS, a new one
+    is refused at once (503, Retry-After), not queued for seconds behind the others."""
+    monkeypatch.setattr(intake, "MAX_LAG_SECONDS", 0.2)
+    gate, results = Gate(monkeypatch), {}
+    slow = submit_in_thread(app, incoming("SLOW", "slow"), results)
+    assert gate.entered.wait(10)
+    queued = submit_in_thread(app, incoming("G1", "queued"), results)
+    time.sleep(0.4)  # "queued" has now waited longer than the brake allows
+    threading.Timer(2.0, gate.release.set).start()  # without the brake the POST waits for this
+
+    started = time.monotonic()
+    headers = {"Authorization": f"Bearer {floor['token']}"}
+    answer = client.post("/api/v1/events", json=arrival("G2", "refused"), headers=headers)
+    elapsed = time.monotonic() - started
+    slow.join(10)
+    queued.join(10)
+
+    assert answer.status_code == 503, answer.get_json()
+    assert answer.headers["Retry-After"] == "1"
+    assert elapsed < 0.5
+    assert results["queued"].created  # what was already queued is still stored
+    with app.app_context():
+        assert count(Event, Event.external_id == "refused") == 0

@@ -9,6 +9,7 @@ import brotli
 import pytest
 from sqlalchemy import select
 
+from frontline import push
 from frontline.extensions import db
 from frontline.tables import CardAction, IssuedCard, UserSession
 from tests.factories import (
@@ -141,8 +142,8 @@ def test_pages_are_compressed(auth, alert):
     assert "Accept-Encoding" in response.headers["Vary"]
 
 
-def _first_event(client, url: str) -> bytes:
-    response = client.get(url, buffered=False)
+def _first_event(client, url: str, headers: dict | None = None) -> bytes:
+    response = client.get(url, buffered=False, headers=headers or {})
     try:
         return next(iter(response.response))
     finally:
@@ -154,12 +155,21 @@ def test_the_stream_syncs_only_an_inbox_that_changed(app, auth, alert):
     page = auth.client.get("/host/").get_data(as_text=True)
     stream_url = re.search(r'sse-connect="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert "?v=" in stream_url
-    assert b"data: sync" not in _first_event(auth.client, stream_url)
+    first = _first_event(auth.client, stream_url)
+    assert b"data: sync" not in first
+    shown = re.search(rb"id: (\d+)", first).group(1).decode()  # what EventSource keeps
     with app.app_context():
-        db.session.get(IssuedCard, alert).headline = "Changed since the page was made"
+        card = db.session.get(IssuedCard, alert)
+        card.headline = "Changed since the page was made"
         db.session.commit()
+        push.publish(push.user_channel(card.assignee_id), "inbox", "changed")  # as actions do
     assert b"event: inbox\ndata: sync" in _first_event(auth.client, stream_url)
     assert b"data: sync" in _first_event(auth.client, "/host/stream")  # no version: sync
+    # A reconnect says what it has (Last-Event-ID): the page's own version no longer counts.
+    again = _first_event(auth.client, stream_url, {"Last-Event-ID": shown})
+    assert b"data: sync" in again
+    current = re.search(rb"id: (\d+)", again).group(1).decode()
+    assert b"data: sync" not in _first_event(auth.client, stream_url, {"Last-Event-ID": current})
 
 
 def test_the_manifest_makes_an_installable_app(client):
@@ -194,18 +204,21 @@ def test_the_rep_stream_syncs_only_a_stale_home(app, auth):
     assert b"data: sync" in _first_event(auth.client, stream_url.replace("v=", "v=stale"))
 
 
-def test_the_version_is_compared_once_the_stream_listens(app):
+def test_the_version_is_compared_once_the_stream_listens(app, monkeypatch):
     """Compared before subscribing, a card arriving in between would be missed for good."""
-    from frontline import push
+    broker, listening = push.broker(app), []
+    read_version = broker.version
 
-    listening: list[int] = []
+    def version(channel: str) -> str:
+        listening.append(broker.subscriber_count())
+        return read_version(channel)
+
+    monkeypatch.setattr(broker, "version", version)
     with app.test_request_context():
-        response = push.stream(
-            ["user:1"], shows_current=lambda: listening.append(push.broker().subscriber_count())
-        )
-        assert b"data: sync" in next(iter(response.response))  # None said: not current
+        response = push.stream(["user:1"], "a version from before")
+        assert b"data: sync" in next(iter(response.response))
         response.close()
-        assert listening == [1] and push.broker().subscriber_count() == 0
+    assert listening == [1] and broker.subscriber_count() == 0
 
 
 def test_a_changed_shell_file_makes_a_new_worker_version(app, client):

@@ -73,11 +73,12 @@ def kill_listener(redis_url: str, name_start: str) -> int:
 
 
 def drain(subscription, count: int, timeout: float = 5.0) -> list:
+    """(event, data) of the messages that arrive (without the version inbox messages carry)."""
     deadline, messages = time.monotonic() + timeout, []
     while len(messages) < count and time.monotonic() < deadline:
         message = subscription.get(timeout=0.2)
         if message is not None:
-            messages.append(message)
+            messages.append((message.event, message.data))
     return messages
 
 

@@ -4,10 +4,13 @@ signed out): a stream must never outlive the session that opened it (issue 15)."
 
 from __future__ import annotations
 
+import html
 import re
 import threading
+import time
 
 import pytest
+import requests
 
 from frontline import create_app
 from frontline.extensions import db
@@ -18,6 +21,7 @@ from tests.servers import TEST_SECRET
 PASSWORD = "pw-for-tests"
 ENDS_WITHIN = 5.0  # seconds: heartbeats come every 15 s, so an open stream cannot pass by luck
 FORM_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+STREAM_URL = re.compile(r'sse-connect="([^"]+)"')
 
 
 @pytest.fixture
@@ -101,4 +105,24 @@ def test_a_signed_out_page_refetching_its_inbox_is_sent_to_sign_in(deployment, p
             f"{server.url}/host/", headers={"HX-Request": "true"}, timeout=10
         )
         assert response.headers.get("HX-Redirect", "").startswith("/login")
+        phone.close()
+
+
+def test_the_ticket_of_a_signed_out_session_does_not_open_a_stream(deployment, people):
+    """The page's stream ticket is checked without the database; after sign-out it is refused
+    by every worker (they all heard the sign-out), and the view sends it to sign in."""
+    _, server_for = deployment
+    with server_for() as server:
+        phone = Phone(server.url, "maya@example.test", PASSWORD)
+        page = phone.session.get(f"{server.url}/host/", timeout=10).text
+        stream_url = server.url + html.unescape(STREAM_URL.search(page).group(1))
+        for _ in range(4):  # no cookie: the ticket alone opens it, on whichever worker
+            with requests.get(stream_url, stream=True, timeout=10) as opened:
+                assert opened.headers["Content-Type"].startswith("text/event-stream")
+
+        sign_out(phone)
+        time.sleep(0.5)  # the sign-out reaches every worker through the broker
+        for _ in range(4):
+            with requests.get(stream_url, stream=True, timeout=10) as refused:
+                assert "text/event-stream" not in refused.headers.get("Content-Type", "")
         phone.close()
