@@ -251,21 +251,7 @@ def test_a_push_reaches_the_phone_and_opens_the_card(phone, app, live_server, fl
     [delivery] = service.delivered
     assert delivery.payload["title"] == "Ben Okafor"
 
-    cdp = phone.context.new_cdp_session(phone)
-    versions: list[dict] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: versions.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    registration = phone.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
-    phone.wait_for_timeout(300)
-    registration_id = next(r["registrationId"] for r in versions if r["scopeURL"] == registration)
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": live_server.url,
-            "registrationId": registration_id,
-            "data": json.dumps(delivery.payload),
-        },
-    )
+    deliver_push(phone, live_server, delivery.payload)
     shown = None
     for _ in range(50):  # the worker shows it asynchronously
         shown = phone.evaluate(
@@ -346,11 +332,9 @@ TAP_THE_NOTIFICATION = """async (noTabs) => {
 }"""
 
 
-def show_pushed_card(phone, app, live_server, card_id: int) -> dict:
-    """The server's payload for the card, handed to the worker as the push service would; the
-    worker shows it. Returns the payload."""
-    with app.app_context():
-        payload = web.notification(db.session.get(IssuedCard, card_id))
+def deliver_push(phone, live_server, payload: dict) -> None:
+    """Hand PAYLOAD to the page's service worker as a push message, as the push service would
+    (Chromium's DevTools protocol; the worker decides what to show)."""
     cdp = phone.context.new_cdp_session(phone)
     registrations: list[dict] = []
     cdp.on(
@@ -365,6 +349,14 @@ def show_pushed_card(phone, app, live_server, card_id: int) -> dict:
         "ServiceWorker.deliverPushMessage",
         {"origin": live_server.url, "registrationId": registration_id, "data": json.dumps(payload)},
     )
+
+
+def show_pushed_card(phone, app, live_server, card_id: int) -> dict:
+    """The server's payload for the card, handed to the worker as the push service would; the
+    worker shows it. Returns the payload."""
+    with app.app_context():
+        payload = web.notification(db.session.get(IssuedCard, card_id))
+    deliver_push(phone, live_server, payload)
     until(
         phone,
         "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(l => l.length === 1)",

@@ -10,6 +10,7 @@ import html
 import random
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -204,5 +205,6 @@ async def settle(phones, floor, changed: set[int], since: float | None = None) -
 
 def test_every_phone_resyncs_once_with_every_card_after_a_storm(deployment, floor):
     _, server_for = deployment
-    with server_for() as server:
-        asyncio.run(storm(server.url, floor))
+    with server_for() as server, ThreadPoolExecutor(1) as own_thread:
+        # its own thread: after a browser test, Playwright's loop runs in the main thread
+        own_thread.submit(asyncio.run, storm(server.url, floor)).result()
