@@ -1,8 +1,9 @@
 """From floor events to routed cards: stored with their events in one transaction, then pushed.
 
 `store_events` takes a batch (the intake hands it whatever queued up meanwhile) and stores
-it in one transaction: one query finds the ids already received, one the guests, and each
-arrival then builds its facts, evaluates the host pack and routes its cards. An event that
+it in one transaction: one query finds the ids already received, one the guests, five what
+their arrivals read (`_BatchReads`), and each arrival then builds its facts, evaluates the
+host pack and routes its cards without a query, so the rows go out together at commit. An event that
 names an unknown guest or reuses an id with another body gets its own error and writes
 nothing; any other failure rolls the whole batch back and raises.
 """
