@@ -217,7 +217,7 @@ def timing_refusals(send):
 
     async def timed(message) -> None:
         if message["type"] == "http.response.start" and message["status"] == 503:
-            took = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
+            took = f"app;dur={(time.perf_counter() - started) * 1000:.2f}".encode()
             headers = [*message.get("headers", ()), (b"server-timing", took)]
             message = {**message, "headers": headers}
         await send(message)
