@@ -267,6 +267,5 @@ def assignees(cards: list[IssuedCard]) -> set[int]:
 
 def signal(user_ids: set[int]) -> None:
     """Tell each person's phones to resync their inbox (after the commit, never before)."""
-    for user_id in sorted(user_ids):
-        push.publish(push.user_channel(user_id), "inbox", "new")
+    push.publish_many([push.user_channel(user_id) for user_id in sorted(user_ids)], "inbox", "new")
     push.web.announce(user_ids)  # lock screens: queued, sent by a background thread
