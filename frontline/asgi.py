@@ -14,7 +14,9 @@ The worker class (`Worker`, a uvicorn worker) wraps the Flask app in `Frontline`
   (/api/, what integrations send) on a pool of its own (FRONTLINE_API_THREADS), so an
   arrival never queues behind the inbox fetches its own signal set off. When a pool already
   has 4 requests per thread running or waiting, a new one is answered 503 with Retry-After
-  at once instead of waiting seconds in the queue.
+  at once instead of waiting seconds in the queue. Every 503 names the time it took in this
+  worker (`Server-Timing: app;dur=<ms>`, from the request reaching the app to its answer),
+  so a client can tell the server's part of a refusal from its own connect and queueing.
 
 Wire format and stream rules are push/sse.py's, shared with the WSGI stream (push.stream).
 """
@@ -25,6 +27,7 @@ import asyncio
 import os
 import sys
 import threading
+import time
 from urllib.parse import parse_qs
 
 from a2wsgi import WSGIMiddleware
@@ -98,7 +101,7 @@ class Frontline:
 
     async def _flask(self, scope, receive, send) -> None:
         pool = self.api if scope["path"].startswith("/api/") else self.pages
-        await pool(scope, receive, send)
+        await pool(scope, receive, timing_refusals(send))
 
     async def _stream(self, scope, receive, send) -> None:
         query = parse_qs(scope["query_string"].decode("latin-1"))
@@ -206,6 +209,20 @@ async def _end_on_disconnect(receive, subscription: LoopSubscription) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
     subscription.put(CLOSED)
+
+
+def timing_refusals(send):
+    """SEND, adding to a 503 how long this worker took to give it (Server-Timing, in ms)."""
+    started = time.perf_counter()
+
+    async def timed(message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 503:
+            took = f"app;dur={(time.perf_counter() - started) * 1000:.2f}".encode()
+            headers = [*message.get("headers", ()), (b"server-timing", took)]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return timed
 
 
 async def refuse(send, reason: str) -> None:

@@ -1,8 +1,9 @@
 """From floor events to routed cards: stored with their events in one transaction, then pushed.
 
 `store_events` takes a batch (the intake hands it whatever queued up meanwhile) and stores
-it in one transaction: one query finds the ids already received, one the guests, and each
-arrival then builds its facts, evaluates the host pack and routes its cards. An event that
+it in one transaction: one query finds the ids already received, one the guests, five what
+their arrivals read (`_BatchReads`), and each arrival then builds its facts, evaluates the
+host pack and routes its cards without a query, so the rows go out together at commit. An event that
 names an unknown guest or reuses an id with another body gets its own error and writes
 nothing; any other failure rolls the whole batch back and raises.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -21,10 +23,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..guidance.issue import assignees, issue_cards, signal
-from ..tables import Event, Guest, IssuedCard, utcnow
-from .guest_facts import guest_facts
-from .routing import route_guest
+from ..guidance.issue import assignees, cooldown_histories, issue_cards, signal
+from ..tables import Event, Guest, IssuedCard, Shift, utcnow
+from .guest_facts import Known, guest_facts, known_for
+from .routing import hosts_on_shift, route_guest
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ def store_events(batch: list[Incoming]) -> list[Outcome]:
     try:
         seen = _received([item.payload["id"] for item in batch])
         guests = _guests({item.payload["guest_id"] for item in batch})
+        reads = _BatchReads.of(guests.values(), utcnow())
         for item in batch:
             payload, digest = item.payload, body_hash(item.payload)
             earlier = seen.get(payload["id"])
@@ -83,7 +86,7 @@ def store_events(batch: list[Incoming]) -> list[Outcome]:
             event = _event(payload, guest, digest, item.sender)
             db.session.add(event)
             seen[event.external_id] = digest  # a second copy in this batch is a repeat
-            cards = act_on(event, guest)
+            cards = act_on(event, guest, reads)
             owners |= assignees(cards)
             outcomes.append(Receipt(event.external_id, True, len(cards)))
         db.session.commit()
@@ -127,6 +130,29 @@ def _guests_statement():
     )
 
 
+@dataclass(frozen=True)
+class _BatchReads:
+    """Everything the arrivals of a batch read, read once for all of its guests before the
+    first of them is acted on: with no query between them, the batch's rows go to the
+    database together at commit (a few multi-row statements) instead of a handful of round
+    trips per arrival. Nothing read here is written by an arrival except cooldowns, which
+    `issue_cards` keeps current as it issues."""
+
+    known: Known
+    cooldowns: dict[int, dict[str, datetime]]
+    hosts: dict[int, Shift]
+
+    @classmethod
+    def of(cls, guests: Iterable[Guest], now: datetime) -> _BatchReads:
+        guests = list(guests)
+        ids = [guest.id for guest in guests]
+        return cls(
+            known_for(ids, now),
+            cooldown_histories("guest", ids),
+            hosts_on_shift({g.host_id for g in guests if g.host_id is not None}, now),
+        )
+
+
 def _event(payload: dict[str, Any], guest: Guest, digest: str, sender: str) -> Event:
     return Event(
         external_id=payload["id"],
@@ -146,9 +172,9 @@ def _repeat(event_id: str, stored_hash: str, digest: str) -> Outcome:
     return Receipt(event_id, False)
 
 
-def act_on(event: Event, guest: Guest) -> list[IssuedCard]:
+def act_on(event: Event, guest: Guest, reads: _BatchReads) -> list[IssuedCard]:
     """Move the guest (if this is its newest sighting), and on an arrival evaluate the host
-    pack and route its cards."""
+    pack and route its cards (READS: what its batch read for it already)."""
     now = utcnow()
     arriving = event.type == "guest.arrived"
     if guest.last_seen_at is None or event.occurred_at >= guest.last_seen_at:
@@ -161,10 +187,11 @@ def act_on(event: Event, guest: Guest) -> list[IssuedCard]:
         guest.last_seen_at = event.occurred_at
     if not arriving or not guest.on_property:
         return []  # a late arrival of a guest who has left since makes no card
-    facts, versions = guest_facts(guest, event, now)
+    facts, versions = guest_facts(guest, event, now, reads.known)
     return issue_cards(
         "host", "guest", guest.id, facts, versions,
-        lambda: route_guest(guest, event.zone, now), now=now, event=event, fold=True,
+        lambda: route_guest(guest, event.zone, now, hosts=reads.hosts), now=now, event=event,
+        fold=True, cooldowns=reads.cooldowns.setdefault(guest.id, {}),
     )  # fmt: skip
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select
 
 from ..extensions import db
-from ..scoring.facts import load_facts
+from ..scoring.facts import StoredFact, load_facts, load_facts_many
 from ..tables import Event, Guest, Visit
 
 #: Where to send a guest for the food they like (the dining offer names a venue).
@@ -23,12 +26,35 @@ VENUE_FOR_CUISINE = {
 DEFAULT_VENUE = "Garden buffet"
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a batch of arrivals read once for all its guests: the writer stores a batch in a
+    handful of round trips, not a handful per arrival (nothing here changes within a batch)."""
+
+    since: date  # the history rows count the year from this day
+    history: dict[int, tuple]
+    stored: dict[int, dict[str, StoredFact]]
+
+
+def known_for(guest_ids: Iterable[int], now: datetime) -> Known:
+    """History and stored model facts of many guests, in two queries."""
+    ids = sorted(set(guest_ids))
+    since = _year_ago(now)
+    rows = db.session.execute(_histories_statement(), {"ids": ids, "since": since})
+    history = {guest_id: tuple(rest) for guest_id, *rest in rows}
+    return Known(since, history, load_facts_many("guest", ids))
+
+
 def guest_facts(
-    guest: Guest, event: Event | None, now: datetime
+    guest: Guest, event: Event | None, now: datetime, known: Known | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The facts the host pack reads, and the model version behind each model-made fact."""
+    """The facts the host pack reads, and the model version behind each model-made fact
+    (from KNOWN where it holds this guest, else read now)."""
     facts = {"now": now, "visit.started": guest.visit_started_at, **profile(guest)}
-    facts |= history(guest, now)
+    row = None
+    if known is not None and known.since == _year_ago(now):
+        row = known.history.get(guest.id)
+    facts |= history(guest, now, row)
     facts |= dining(guest)
     if event is not None:
         facts |= {
@@ -39,7 +65,8 @@ def guest_facts(
         }
     if guest.host is not None and guest.host.comp_authority is not None:
         facts["host.comp_authority"] = guest.host.comp_authority
-    scores, versions = model_scores(guest)
+    stored = None if known is None else known.stored.get(guest.id, {})
+    scores, versions = model_scores(guest, stored)
     return facts | scores, versions
 
 
@@ -83,10 +110,34 @@ def _history_statement():
 HISTORY = _history_statement()
 
 
-def history(guest: Guest, now: datetime) -> dict[str, Any]:
-    """Last visit's experience and the past year's play, from the visits table."""
-    year_ago = (now - timedelta(days=365)).date()
-    row = db.session.execute(HISTORY, {"guest_id": guest.id, "since": year_ago}).one()
+@cache  # built once: it runs on every batch of arrivals
+def _histories_statement():
+    """HISTORY for many guests at once: one row per guest, the guest's id first."""
+    since = bindparam("since")
+    mine = Visit.guest_id == Guest.id
+    in_year = and_(mine, Visit.visit_date >= since)
+
+    def last(column):
+        return select(column).where(mine).order_by(Visit.visit_date.desc()).limit(1)
+
+    return select(
+        Guest.id,
+        select(func.count()).select_from(Visit).where(in_year).scalar_subquery(),
+        select(func.sum(Visit.theo_win)).where(in_year).scalar_subquery(),
+        *(last(c).scalar_subquery() for c in (Visit.visit_date, Visit.rating, Visit.complaint)),
+    ).where(Guest.id.in_(bindparam("ids", expanding=True)))
+
+
+def _year_ago(now: datetime) -> date:
+    return (now - timedelta(days=365)).date()
+
+
+def history(guest: Guest, now: datetime, row: tuple | None = None) -> dict[str, Any]:
+    """Last visit's experience and the past year's play, from the visits table (ROW: this
+    guest's HISTORY row, already read)."""
+    if row is None:
+        params = {"guest_id": guest.id, "since": _year_ago(now)}
+        row = tuple(db.session.execute(HISTORY, params).one())
     count, theo, last_date, rating, complaint = row
     facts: dict[str, Any] = {"guest.visits_12m": count, "guest.theo_12m": theo or Decimal(0)}
     if count:
@@ -112,9 +163,13 @@ def dining(guest: Guest) -> dict[str, Any]:
     return {"dining.featured_cuisine": favourite, "dining.featured_venue": DEFAULT_VENUE}
 
 
-def model_scores(guest: Guest) -> tuple[dict[str, Any], dict[str, str]]:
-    """Stored model outputs (guest value, propensities) with the version that made each."""
-    stored = load_facts("guest", guest.id)
+def model_scores(
+    guest: Guest, stored: dict[str, StoredFact] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Stored model outputs (guest value, propensities) with the version that made each
+    (STORED: this guest's, already read)."""
+    if stored is None:
+        stored = load_facts("guest", guest.id)
     facts = {name: fact.value for name, fact in stored.items()}
     versions = {name: fact.model_version for name, fact in stored.items() if fact.model_version}
     return facts, versions

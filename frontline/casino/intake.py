@@ -6,9 +6,9 @@ transaction: a group commit. Why one writer:
 
 * SQLite has one writer at a time. Request threads racing for it would sleep in SQLite's busy
   handler (1, 2, 5, 10 ms ...) while the lock is free; a single writer never waits on itself.
-* Under load, batches grow by themselves: one query finds a batch's known ids, one its
-  guests, one commit stores it. At 50 arrivals/s a batch is usually a single event, so
-  nothing waits for company.
+* Under load, batches grow by themselves, and a batch costs the same round trips as one
+  event: a few queries read what all of its events need, one commit stores it. At 50
+  arrivals/s a batch is usually a single event, so nothing waits for company.
 * A process takes a guest's events strictly in order, so two swipes a millisecond apart
   cannot both pass a cooldown. Across PostgreSQL workers the guest row lock does the same;
   SQLite has no row locks, which is one more reason it runs one worker.

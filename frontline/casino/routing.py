@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 
@@ -38,6 +39,16 @@ def _host_on_shift():
     return shifts.where(mine, Shift.is_manager.is_(False)).limit(1)
 
 
+def hosts_on_shift(user_ids: Iterable[int], now: datetime) -> dict[int, Shift]:
+    """A shift under way now (not as manager) of each of these people who has one: what
+    `route_guest` looks up for a guest's own host, for a whole batch of arrivals at once."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    query = working(now).where(Shift.user_id.in_(ids), Shift.is_manager.is_(False))
+    return {shift.user_id: shift for shift in db.session.scalars(query)}
+
+
 def on_shift(now: datetime, *, manager: bool | None = None) -> list[Shift]:
     query = working(now)
     if manager is not None:
@@ -55,10 +66,21 @@ def open_load(user_ids: list[int]) -> dict[int, int]:
 
 
 def route_guest(
-    guest: Guest, zone: str | None, now: datetime, exclude: frozenset[int] = frozenset()
+    guest: Guest,
+    zone: str | None,
+    now: datetime,
+    exclude: frozenset[int] = frozenset(),
+    hosts: dict[int, Shift] | None = None,
 ) -> Route:
-    """The assigned host on shift; else the least busy host covering the zone; else a manager."""
+    """The assigned host on shift; else the least busy host covering the zone; else a manager.
+
+    HOSTS: `hosts_on_shift` already read for a batch; a host found there whose shift covers
+    NOW needs no query (anything else is looked up as without it)."""
     # The common case is one indexed lookup: a floor may have hundreds of people on shift.
+    if guest.host_id is not None and guest.host_id not in exclude and hosts:
+        shift = hosts.get(guest.host_id)
+        if shift is not None and shift.starts_at <= now < shift.ends_at:
+            return Route(shift.user, RouteKind.OWN_GUEST, "Your guest")
     if guest.host_id is not None and guest.host_id not in exclude:
         params = {"now": now, "since": now - MAX_SHIFT, "user_id": guest.host_id}
         shift = db.session.scalar(_host_on_shift(), params)

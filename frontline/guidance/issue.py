@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -44,36 +44,57 @@ class Route:
 @cache  # built once: it runs on every arrival
 def _cooldowns():
     return (
-        select(IssuedCard.cooldown_key, func.max(IssuedCard.created_at))
+        select(IssuedCard.subject_id, IssuedCard.cooldown_key, func.max(IssuedCard.created_at))
         .where(
             IssuedCard.subject_type == bindparam("subject_type"),
-            IssuedCard.subject_id == bindparam("subject_id"),
+            IssuedCard.subject_id.in_(bindparam("ids", expanding=True)),
             IssuedCard.cooldown_key.is_not(None),
         )
-        .group_by(IssuedCard.cooldown_key)
+        .group_by(IssuedCard.subject_id, IssuedCard.cooldown_key)
     )
 
 
 def cooldown_history(subject_type: str, subject_id: int) -> dict[str, datetime]:
     """When each cooldown key last produced a card for this subject (pure input to the engine)."""
-    subject = {"subject_type": subject_type, "subject_id": subject_id}
-    history = dict(db.session.execute(_cooldowns(), subject).all())
+    return cooldown_histories(subject_type, [subject_id]).get(subject_id, {})
+
+
+def cooldown_histories(
+    subject_type: str, subject_ids: Iterable[int]
+) -> dict[int, dict[str, datetime]]:
+    """`cooldown_history` of many subjects in two queries: {subject id: {key: last card}}."""
+    params = {"subject_type": subject_type, "ids": sorted(set(subject_ids))}
+    histories: dict[int, dict[str, datetime]] = {}
+    for subject_id, key, at in db.session.execute(_cooldowns(), params):
+        histories.setdefault(subject_id, {})[key] = at
     # >>> screens (issue 14): rules folded into one alert keep their cooldowns
-    for also_fired, at in db.session.execute(_folded_cooldowns(), subject):
+    for subject_id, also_fired, at in db.session.execute(_folded_cooldowns(), params):
+        history = histories.setdefault(subject_id, {})
         for rule in also_fired:
-            key = rule.get("cooldown_key")
-            if key and (key not in history or history[key] < at):
-                history[key] = at
+            _note(history, rule.get("cooldown_key"), at)
     # <<< screens
-    return history
+    return histories
+
+
+def _note(history: dict[str, datetime], key: str | None, at: datetime) -> None:
+    if key and (key not in history or history[key] < at):
+        history[key] = at
+
+
+def note_cooldowns(history: dict[str, datetime], cards: list[IssuedCard]) -> None:
+    """Add cards just issued (not yet in the database) to a subject's cooldown history."""
+    for card in cards:
+        _note(history, card.cooldown_key, card.created_at)
+        for rule in card.also_fired or []:
+            _note(history, rule.get("cooldown_key"), card.created_at)
 
 
 # >>> screens (issue 14): one alert per arrival
 @cache
 def _folded_cooldowns():
-    return select(IssuedCard.also_fired, IssuedCard.created_at).where(
+    return select(IssuedCard.subject_id, IssuedCard.also_fired, IssuedCard.created_at).where(
         IssuedCard.subject_type == bindparam("subject_type"),
-        IssuedCard.subject_id == bindparam("subject_id"),
+        IssuedCard.subject_id.in_(bindparam("ids", expanding=True)),
         IssuedCard.also_fired.is_not(None),
     )
 
@@ -135,11 +156,16 @@ def issue_cards(
     now: datetime,
     event: Event | None = None,
     fold: bool = False,
+    cooldowns: dict[str, datetime] | None = None,
 ) -> list[IssuedCard]:
     """Evaluate the published pack and add its cards to the session (the caller commits);
-    with FOLD, everything shown becomes one alert (a guest's arrival)."""
+    with FOLD, everything shown becomes one alert (a guest's arrival). COOLDOWNS: the
+    subject's `cooldown_history` already read (a batch's); the cards issued are added to it,
+    so a later event of the same batch sees them."""
     pack = published_pack(audience)
-    shown = guidance_rules.evaluate(pack, facts, cooldown_history(subject_type, subject_id))
+    if cooldowns is None:
+        cooldowns = cooldown_history(subject_type, subject_id)
+    shown = guidance_rules.evaluate(pack, facts, cooldowns)
     shown = hold_out(pack, subject_type, subject_id, shown, now, event)
     evaluations.record(pack, subject_type, subject_id, facts, shown, now)
     if not shown:
@@ -151,6 +177,7 @@ def issue_cards(
         card = stored_card(top, subject_type, subject_id, versions, destination, now, event)
         card.also_fired = also or None
         db.session.add(card)
+        note_cooldowns(cooldowns, [card])
         return [card]
     # <<< screens
     cards = [
@@ -158,6 +185,7 @@ def issue_cards(
         for card in shown
     ]
     db.session.add_all(cards)
+    note_cooldowns(cooldowns, cards)
     return cards
 
 
@@ -239,6 +267,5 @@ def assignees(cards: list[IssuedCard]) -> set[int]:
 
 def signal(user_ids: set[int]) -> None:
     """Tell each person's phones to resync their inbox (after the commit, never before)."""
-    for user_id in sorted(user_ids):
-        push.publish(push.user_channel(user_id), "inbox", "new")
+    push.publish_many([push.user_channel(user_id) for user_id in sorted(user_ids)], "inbox", "new")
     push.web.announce(user_ids)  # lock screens: queued, sent by a background thread

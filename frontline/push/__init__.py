@@ -36,6 +36,7 @@ __all__ = [
     "format_event",
     "init_app",
     "publish",
+    "publish_many",
     "session_channel",
     "shutdown",
     "stream",
@@ -136,6 +137,16 @@ def publish(channel: str, event: str = "inbox", data: str = "") -> None:
         raise ValueError("push: publish needs a channel")
     check_event(event)
     broker().publish(channel, event, data)
+
+
+def publish_many(channels: Iterable[str], event: str = "inbox", data: str = "") -> None:
+    """`publish` to each channel, in order, in one round trip to Redis (after the commit)."""
+    channels = list(channels)
+    if not all(channels):
+        raise ValueError("push: publish needs a channel")
+    check_event(event)
+    if channels:
+        broker().publish_many(channels, event, data)
 
 
 def stream(channels: Iterable[str], page_version: str | None = None) -> Response:

@@ -149,6 +149,10 @@ class LocalBroker:
             self._versions[channel] = number
         self.deliver(channel, Versioned(event, data, str(number)))
 
+    def publish_many(self, channels: list[str], event: str = "inbox", data: str = "") -> None:
+        for channel in channels:
+            self.publish(channel, event, data)
+
     def deliver(self, channel: str, message: Message | Versioned) -> None:
         with self._lock:
             self._note(channel, message)

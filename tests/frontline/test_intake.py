@@ -6,6 +6,7 @@ import time
 from datetime import datetime
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
 
 from frontline import zones
@@ -59,6 +60,34 @@ def test_two_swipes_in_one_batch_pass_the_cooldown_once(app, floor):
         first, second = arrivals.store_events(swipes)
         assert first.cards >= 1 and second.created and second.cards == 0
         assert count(IssuedCard) == first.cards
+
+
+def test_a_batch_costs_the_same_round_trips_as_one_event(app, floor):
+    """The writer reads what a batch's arrivals need once for all of them, and their rows go
+    to the database together at commit: a batch of three costs what one event costs (on
+    SQLite, in-process, the driver still inserts row by row; the reads are the same)."""
+    with app.app_context():
+
+        def statements(batch: list[Incoming]) -> list[str]:
+            ran: list[str] = []
+
+            def note(conn, cursor, statement, *args) -> None:
+                if "pack_versions" not in statement:  # the pack shelf's check, once a second
+                    ran.append(statement)
+
+            sa_event.listen(db.engine, "before_cursor_execute", note)
+            try:
+                outcomes = arrivals.store_events(batch)
+            finally:
+                sa_event.remove(db.engine, "before_cursor_execute", note)
+            assert all(isinstance(o, Receipt) and o.cards for o in outcomes)
+            if db.engine.dialect.name == "sqlite":
+                return [s for s in ran if s.lstrip().upper().startswith("SELECT")]
+            return ran
+
+        one = statements([incoming("G1", "one")])
+        three = statements([incoming(g, f"three-{g}") for g in ("G2", "SLOW", "FAULT")])
+        assert len(three) == len(one), f"one event: {one}\na batch of three: {three}"
 
 
 class Gate:

@@ -98,6 +98,24 @@ def test_published_in_one_broker_reaches_every_subscriber_of_another(brokers):
     assert drain(other_user, 1, timeout=0.3) == []
 
 
+def test_publish_many_signals_each_channel_in_order_with_its_own_version(brokers):
+    """A batch of arrivals signals all of its people in one round trip: every channel gets
+    its signal, counted up from its own version, in order with what was published before."""
+    here, there = brokers(), brokers()
+    listening = {c: there.subscribe([c]) for c in ("user:1", "user:2", "user:3")}
+    here.publish("user:1", "inbox", "before")
+
+    here.publish_many(["user:1", "user:2", "user:3"], "inbox", "new")
+
+    first = [listening["user:1"].get(timeout=5) for _ in range(2)]
+    assert [(m.event, m.data) for m in first] == [("inbox", "before"), ("inbox", "new")]
+    assert int(first[1].id) == int(first[0].id) + 1
+    for channel in ("user:2", "user:3"):
+        message = listening[channel].get(timeout=5)
+        assert (message.event, message.data) == ("inbox", "new")
+        assert message.id == there.version(channel)
+
+
 def test_subscribe_returns_only_once_redis_is_listening(brokers):
     publisher = brokers()
     for _ in range(5):
