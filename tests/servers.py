@@ -37,7 +37,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,6 +183,16 @@ class Event:
     comment: str = ""
     retry: int | None = None
     at: float = 0.0  # time.monotonic() when its last line arrived
+
+
+def run_loop(coroutine: Coroutine):
+    """Run COROUTINE to its end on a new event loop in a thread of its own, and return its
+    result: after a browser test, Playwright's loop holds the main thread (asyncio.run there
+    would refuse)."""
+    import asyncio
+
+    with ThreadPoolExecutor(1) as own_thread:
+        return own_thread.submit(asyncio.run, coroutine).result()
 
 
 def read_events(response: requests.Response) -> Iterator[Event]:

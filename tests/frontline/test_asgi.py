@@ -1,8 +1,9 @@
 """The ASGI app around Flask (frontline/asgi.py), driven in-process."""
 
-import asyncio
 import re
 import warnings
+
+from tests.servers import run_loop
 
 with warnings.catch_warnings():  # gunicorn's plugin import hook warns on Python 3.11
     warnings.simplefilter("ignore", ImportWarning)
@@ -25,7 +26,7 @@ def call(app: Frontline, method: str, path: str) -> dict:
         "root_path": "", "headers": [(b"host", b"127.0.0.1")], "server": ("127.0.0.1", 80),
         "client": ("127.0.0.1", 5000),
     }  # fmt: skip
-    asyncio.run(app(scope, receive, send))
+    run_loop(app(scope, receive, send))
     start = sent[0]
     return {"status": start["status"], **{k.decode(): v.decode() for k, v in start["headers"]}}
 

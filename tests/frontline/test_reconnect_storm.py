@@ -10,7 +10,6 @@ import html
 import random
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from frontline import create_app
 from frontline.extensions import db
 from frontline.tables import Guest, IssuedCard, Role, Shift, User, UserSession, Visit, Zone
 from tests.factories import arrival, make_token
-from tests.servers import TEST_SECRET
+from tests.servers import TEST_SECRET, run_loop
 
 PHONES = 300  # scaled to a test machine; bench/alert_latency.py runs 5,000
 CARD_ID = re.compile(rb'data-card-id="(\d+)"')
@@ -205,6 +204,5 @@ async def settle(phones, floor, changed: set[int], since: float | None = None) -
 
 def test_every_phone_resyncs_once_with_every_card_after_a_storm(deployment, floor):
     _, server_for = deployment
-    with server_for() as server, ThreadPoolExecutor(1) as own_thread:
-        # its own thread: after a browser test, Playwright's loop runs in the main thread
-        own_thread.submit(asyncio.run, storm(server.url, floor)).result()
+    with server_for() as server:
+        run_loop(storm(server.url, floor))
