@@ -364,12 +364,18 @@ def show_pushed_card(phone, app, live_server, card_id: int) -> dict:
     return payload
 
 
-def test_a_tap_on_the_notification_opens_the_card_in_the_open_tab(phone, app, live_server, floor):
+def signed_in_with_a_pushed_card(phone, app, live_server, card_id: int) -> dict:
+    """Maya signed in on her phone (notifications allowed, the worker in control) with the
+    notification of CARD_ID shown. Returns its payload."""
     phone.context.grant_permissions(["notifications"], origin=live_server.url)
     sign_in(phone, live_server.url, "maya@example.test")
     phone.wait_for_url(f"{live_server.url}/host/")
     until(phone, "navigator.serviceWorker.controller !== null")
-    payload = show_pushed_card(phone, app, live_server, floor["card"])
+    return show_pushed_card(phone, app, live_server, card_id)
+
+
+def test_a_tap_on_the_notification_opens_the_card_in_the_open_tab(phone, app, live_server, floor):
+    payload = signed_in_with_a_pushed_card(phone, app, live_server, floor["card"])
     assert payload["url"] == f"/host/cards/{floor['card']}"
 
     [worker] = phone.context.service_workers
@@ -386,11 +392,7 @@ def test_a_tap_on_the_notification_opens_the_card_in_the_open_tab(phone, app, li
 
 
 def test_a_tap_on_the_notification_with_no_tab_open_opens_one(phone, app, live_server, floor):
-    phone.context.grant_permissions(["notifications"], origin=live_server.url)
-    sign_in(phone, live_server.url, "maya@example.test")
-    phone.wait_for_url(f"{live_server.url}/host/")
-    until(phone, "navigator.serviceWorker.controller !== null")
-    payload = show_pushed_card(phone, app, live_server, floor["card"])
+    payload = signed_in_with_a_pushed_card(phone, app, live_server, floor["card"])
     # The app's last tab leaves while the worker is busy with the tap (an idle worker with no
     # tab may be stopped under it): the tap waits until no Frontline tab is left.
     [worker] = phone.context.service_workers
