@@ -253,7 +253,7 @@ def test_a_push_reaches_the_phone_and_opens_the_card(phone, app, live_server, fl
 
     deliver_push(phone, live_server, delivery.payload)
     shown = None
-    for _ in range(50):  # the worker shows it asynchronously
+    for _ in range(100):  # the worker shows it asynchronously
         shown = phone.evaluate(
             "navigator.serviceWorker.ready.then(r => r.getNotifications())"
             ".then(list => list.map(n => [n.title, n.body, n.data.url]))"
@@ -343,11 +343,16 @@ def deliver_push(phone, live_server, payload: dict) -> None:
     )
     cdp.send("ServiceWorker.enable")
     scope = phone.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
-    phone.wait_for_timeout(300)
-    registration_id = next(r["registrationId"] for r in registrations if r["scopeURL"] == scope)
+    for _ in range(100):  # DevTools reports the registration when it gets to it (slower when busy)
+        ids = [r["registrationId"] for r in registrations if r["scopeURL"] == scope]
+        if ids:
+            break
+        phone.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"DevTools reported no service worker registration for {scope}")
     cdp.send(
         "ServiceWorker.deliverPushMessage",
-        {"origin": live_server.url, "registrationId": registration_id, "data": json.dumps(payload)},
+        {"origin": live_server.url, "registrationId": ids[0], "data": json.dumps(payload)},
     )
 
 
