@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, make_response, redirect, render_template, request, session
+from flask import (
+    Response,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from jinja2_fragments.flask import render_block
 
 
@@ -28,7 +35,7 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     """
     if block and is_htmx():
         html = render_block(template, block, fragment=True, **context)  # screens: OOB parts
-        if session.get("_flashes"):
+        if get_flashed_messages():  # kept for the request: the partial reads them again
             html += render_template("partials/messages.html", oob=True)
     else:
         html = render_template(template, **context)
