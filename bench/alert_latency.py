@@ -230,7 +230,8 @@ class Phone:
         self.fetches: list[float] = []  # how long each inbox fetch took
 
     async def load_page(self) -> None:
-        status, _, body = await self.pool.get("/host/", self.cookie)
+        status, headers, body = await self.pool.get("/host/", self.cookie)
+        self.keep_cookie(headers)
         if status != 200:
             raise RuntimeError(f"phone {self.index}: inbox page answered {status}")
         self.stream_path = html.unescape(STREAM_URL.search(body).group(1).decode())
@@ -257,6 +258,14 @@ class Phone:
         self.writer, self.connected_at = writer, time.perf_counter()
         spawn(self.listen(reader, writer))
         return status
+
+    def keep_cookie(self, headers: dict) -> None:
+        """Keep the session cookie the server sent back, as a browser does (it notes the
+        last request at most once a minute; a phone that resent its first cookie for ever
+        would make the server sign a new one on every request)."""
+        cookie = headers.get("set-cookie", "")
+        if cookie.startswith("session="):
+            self.cookie = {"Cookie": cookie.split(";", 1)[0]}
 
     @property
     def cookie_line(self) -> str:
@@ -289,8 +298,11 @@ class Phone:
 
     async def fetch(self, sync: bool = False, timed: bool = True) -> None:
         headers = self.cookie | {"HX-Request": "true"}
-        status, _, body = await self.pool.get("/host/", headers, self.fetches if timed else None)
+        status, answer, body = await self.pool.get(
+            "/host/", headers, self.fetches if timed else None
+        )
         done = time.perf_counter()
+        self.keep_cookie(answer)
         if status == 200:
             self.absorb(body, done)
         if sync:

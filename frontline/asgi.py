@@ -37,6 +37,7 @@ from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
 from . import push
+from .config import flask_threads
 from .push.broker import CLOSED, LoopSubscription, PushUnavailable
 from .push.sse import Pace, opening, shown_version
 
@@ -58,10 +59,11 @@ OWN_HEADERS = {name for name, _ in STREAM_HEADERS} | {
 class Frontline:
     """The ASGI app: stream routes natively, the rest through the Flask app in threads."""
 
-    def __init__(self, flask: Flask, threads: int = 16, api_threads: int = 8) -> None:
+    def __init__(self, flask: Flask, threads: int, api_threads: int) -> None:
         self.flask = flask
         self.pages = Pool(flask, threads)
         self.api = Pool(flask, api_threads)
+        self.pools = f"{threads} page threads, {api_threads} API threads"
         self.streams = 0
         self.stream_paths = {
             rule.rule for rule in flask.url_map.iter_rules() if rule.endpoint.endswith(".stream")
@@ -243,8 +245,8 @@ class Worker(UvicornWorker):
     def load_wsgi(self) -> None:
         super().load_wsgi()
         self.flask = self.wsgi
-        api_threads = int(os.environ.get("FRONTLINE_API_THREADS", "8"))
-        self.wsgi = Frontline(self.flask, threads=self.cfg.threads, api_threads=api_threads)
+        pages, api = flask_threads(os.environ)
+        self.wsgi = Frontline(self.flask, threads=pages, api_threads=api)
 
     async def _serve(self) -> None:
         self.config.app = self.wsgi

@@ -21,6 +21,34 @@ class ConfigError(RuntimeError):
     """The configuration cannot run: the message says which setting and why."""
 
 
+def flask_threads(env: Mapping[str, str]) -> tuple[int, int]:
+    """Each worker's Flask threads: (pages and fragments, the JSON API). Streams need none."""
+    return _count(env, "FRONTLINE_THREADS", 16), _count(env, "FRONTLINE_API_THREADS", 8)
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name}: {text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
+def engine_options(url: str, env: Mapping[str, str]) -> dict[str, Any]:
+    """A database connection for every thread that may hold one at once: each Flask thread,
+    the event writer and the scheduler. SQLAlchemy's default (5, plus 10 opened and closed
+    again as needed) made threads wait for a connection under load, and made PostgreSQL
+    start a backend process for each one opened. The pool opens connections as they are
+    first needed; PostgreSQL's max_connections must cover workers x (pool + overflow).
+    An in-memory SQLite database (tests) is one shared connection: nothing to size."""
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        return {}
+    pages, api = flask_threads(env)
+    size = _count(env, "FRONTLINE_DATABASE_POOL_SIZE", pages + api + 2)
+    return {"pool_size": size, "max_overflow": 4}
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -159,5 +187,7 @@ def init_app(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if overrides:
         app.config.from_mapping(overrides)
     check(app.config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, os.environ))
+    if url.startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -6,9 +6,10 @@ The worker class is frontline.asgi.Worker (uvicorn on uvloop): an open SSE strea
 coroutine and a subscription on the worker's event loop, not a thread (see frontline/asgi.py
 and docs/push.md for the measurements). So:
 
-* threads (FRONTLINE_THREADS, default 16) is the pool that runs Flask for pages and fragments,
-  FRONTLINE_API_THREADS (default 8) the one for /api/ (integrations); requests beyond 4 per
-  thread waiting at once are answered 503 + Retry-After at once. Fewer threads than a
+* FRONTLINE_THREADS (default 16) is the pool of threads that runs Flask for pages and
+  fragments, FRONTLINE_API_THREADS (default 8) the one for /api/ (integrations); both are read
+  in frontline.config.flask_threads, which sizes the database pool to match. Requests beyond
+  4 per thread waiting at once are answered 503 + Retry-After at once. Fewer threads than a
   thread-per-stream server: Flask's work is CPU under one GIL, and every extra runnable thread
   delays the event loop that writes the signals.
 * PUSH_MAX_STREAMS (FRONTLINE_PUSH_MAX_STREAMS, default 15000) caps the streams of one worker;
@@ -38,7 +39,6 @@ MAX_STREAMS = int(os.environ.get("FRONTLINE_PUSH_MAX_STREAMS", "15000"))
 _redis = bool(os.environ.get("FRONTLINE_REDIS_URL"))
 workers = int(os.environ.get("FRONTLINE_WORKERS", "2" if _redis else "1"))
 worker_class = "frontline.asgi.Worker"
-threads = int(os.environ.get("FRONTLINE_THREADS", "16"))
 worker_connections = MAX_STREAMS + 1000
 backlog = 4096
 timeout = 60
@@ -84,12 +84,8 @@ def post_worker_init(worker):
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     # tests/servers.py waits for this line from every worker.
-    worker.log.info(
-        "Frontline worker ready: pid %s, %s threads, streams cap %s",
-        os.getpid(),
-        worker.cfg.threads,
-        cap,
-    )
+    pools = getattr(worker.wsgi, "pools", "")
+    worker.log.info("Frontline worker ready: pid %s, %s, streams cap %s", os.getpid(), pools, cap)
 
 
 def _start_scheduler(app):

@@ -4,6 +4,7 @@ import pytest
 
 from frontline import create_app
 from frontline.config import ConfigError, from_environment
+from frontline.extensions import db
 
 
 def test_defaults_to_sqlite_in_instance(tmp_path):
@@ -57,3 +58,24 @@ def test_production_with_strong_secret_starts_with_secure_cookies(monkeypatch):
     monkeypatch.setenv("FRONTLINE_SECRET_KEY", "k3" * 24)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_database_pool_has_a_connection_for_every_thread(monkeypatch, tmp_path):
+    """Every Flask thread, the event writer and the scheduler may hold a connection at once:
+    none of them waits for one, and none is opened and closed again per request."""
+    monkeypatch.setenv("FRONTLINE_THREADS", "10")
+    monkeypatch.setenv("FRONTLINE_API_THREADS", "6")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/pool.sqlite3"})
+    with app.app_context():
+        assert db.engine.pool.size() == 10 + 6 + 2
+    monkeypatch.setenv("FRONTLINE_DATABASE_POOL_SIZE", "40")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/pool.sqlite3"})
+    with app.app_context():
+        assert db.engine.pool.size() == 40
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many", "1.5"])
+def test_a_thread_count_that_is_not_a_count_is_named(monkeypatch, value):
+    monkeypatch.setenv("FRONTLINE_API_THREADS", value)
+    with pytest.raises(ConfigError, match=f"FRONTLINE_API_THREADS: '{value}' is not a whole"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite3"})
