@@ -19,6 +19,8 @@ class CardStatus(enum.StrEnum):
     ON_MY_WAY = "on_my_way"
     DONE = "done"
     DISMISSED = "dismissed"
+    #: Nobody finished it while it could matter (a host card outlives the guest's visit).
+    EXPIRED = "expired"
 
     @property
     def is_open(self) -> bool:
