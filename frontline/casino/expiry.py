@@ -14,9 +14,8 @@ from sqlalchemy import insert, select, update
 from .. import push
 from ..extensions import db
 from ..guidance import actions
+from ..guidance.inbox import OPEN_STATUSES
 from ..tables import CardAction, CardStatus, IssuedCard, User, utcnow
-
-OPEN_STATUSES = [s for s in CardStatus if s.is_open]
 
 
 def expire_cards(now: datetime, hours: float) -> int:
