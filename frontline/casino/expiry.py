@@ -17,21 +17,42 @@ from ..guidance import actions
 from ..guidance.inbox import OPEN_STATUSES
 from ..tables import CardAction, CardStatus, IssuedCard, User, utcnow
 
+#: Cards expired per statement: on SQLite the writer lock is held for one batch at a time.
+BATCH = 1000
+
 
 def expire_cards(now: datetime, hours: float) -> int:
     """Expire every host card still open HOURS after it came in; return how many expired.
 
-    One compare-and-set UPDATE: a card is expired only while it is still open, so from several
+    Compare-and-set UPDATEs: a card is expired only while it is still open, so from several
     workers at once each card expires once (on PostgreSQL a worker skips the rows another one
     has locked, rather than waiting for them or deadlocking), and a card tapped done meanwhile
-    stays done."""
+    stays done. `ix_cards_open_by_age` keeps a run that finds nothing cheap."""
+    owners: set[int] = set()
+    expired = 0
+    while True:
+        batch = _expire_batch(now, hours)
+        db.session.commit()  # each batch on its own: a tap waits for one batch at most
+        expired += len(batch)
+        owners |= {owner for _, owner in batch if owner is not None}
+        if len(batch) < BATCH:
+            break
+    db.session.expire_all()
+    for user_id in sorted(owners):
+        push.publish(push.user_channel(user_id), "inbox", "changed")
+    return expired
+
+
+def _expire_batch(now: datetime, hours: float) -> list[tuple[int, int | None]]:
+    """Expire up to BATCH cards and add their `expired` taps; (card id, owner) of each."""
     due = (
         select(IssuedCard.id)
         .where(
-            IssuedCard.audience == "host",
             IssuedCard.status.in_(OPEN_STATUSES),
             IssuedCard.created_at < now - timedelta(hours=hours),
+            IssuedCard.audience == "host",
         )
+        .limit(BATCH)
         .with_for_update(skip_locked=True)  # PostgreSQL: rows another worker holds are its own
     )
     expired = db.session.execute(
@@ -47,11 +68,7 @@ def expire_cards(now: datetime, hours: float) -> int:
             insert(CardAction),
             [{"card_id": i, "action": "expired", "detail": note, "at": now} for i, _ in expired],
         )
-    db.session.commit()
-    db.session.expire_all()
-    for user_id in sorted({owner for _, owner in expired if owner is not None}):
-        push.publish(push.user_channel(user_id), "inbox", "changed")
-    return len(expired)
+    return [tuple(row) for row in expired]
 
 
 def expired_at(card: IssuedCard) -> CardAction | None:

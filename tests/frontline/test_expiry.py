@@ -242,3 +242,12 @@ def test_the_cli_and_the_scheduler_run_the_job(app, runner, floor):
     result = runner.invoke(args=["guidance", "expire"])
     assert result.exit_code == 0, result.output
     assert "Expired 3 host card(s) still open 12 h after they came in." in result.output
+
+
+def test_many_cards_expire_in_batches_each_once(app, floor, monkeypatch):
+    monkeypatch.setattr("frontline.casino.expiry.BATCH", 2)
+    with app.app_context():
+        assert expire_cards(utcnow(), HOURS) == 3
+        taps = select(func.count()).where(CardAction.action == "expired")
+        assert db.session.scalar(taps) == 3
+        assert statuses(floor)["fresh"] == CardStatus.OPEN
