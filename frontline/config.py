@@ -42,7 +42,7 @@ def lane_costs(text: str | None) -> dict[str, Decimal]:
     return costs
 
 
-def hours(text: str | None, default: float) -> float:
+def expire_hours(text: str | None, default: float) -> float:
     """FRONTLINE_CARD_EXPIRE_HOURS: hours, more than 0 and at most a week. Empty: DEFAULT."""
     if not (text or "").strip():
         return default
@@ -114,7 +114,7 @@ def from_environment(
         "PROPERTY_TIMEZONE": env.get("FRONTLINE_TIMEZONE", "UTC"),
         "ESCALATE_AFTER_MINUTES": int(env.get("FRONTLINE_ESCALATE_MINUTES", "5")),
         # A host card outlives its guest's visit: still open this long after it came in, it expires.
-        "CARD_EXPIRE_AFTER_HOURS": hours(env.get("FRONTLINE_CARD_EXPIRE_HOURS"), 12),
+        "CARD_EXPIRE_AFTER_HOURS": expire_hours(env.get("FRONTLINE_CARD_EXPIRE_HOURS"), 12),
         # Who approves a quote below the floor or above LARGE_DEAL_USD (issue 6).
         "APPROVAL_ROLE": env.get("FRONTLINE_APPROVAL_ROLE", "analyst"),
         "LARGE_DEAL_USD": int(env.get("FRONTLINE_LARGE_DEAL_USD", "2000000")),
