@@ -15,6 +15,8 @@ from flask import Flask
 #: Secrets that have been seen in tutorials and must never guard a real deployment.
 WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "password", "frontline", "demo"}
 MIN_SECRET_LENGTH = 32
+#: A host card expires within a week at the latest (a longer limit is a typo, not a policy).
+MAX_EXPIRE_HOURS = 168
 
 
 class ConfigError(RuntimeError):
@@ -66,6 +68,22 @@ def lane_costs(text: str | None) -> dict[str, Decimal]:
             raise ConfigError(f"FRONTLINE_CARGO_COST_PER_KG: {pair!r} is not LANE=dollars per kg")
         costs[lane.strip()] = value
     return costs
+
+
+def expire_hours(text: str | None, default: float) -> float:
+    """FRONTLINE_CARD_EXPIRE_HOURS: hours, more than 0 and at most a week. Empty: DEFAULT."""
+    if not (text or "").strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_EXPIRE_HOURS:
+        raise ConfigError(
+            f"FRONTLINE_CARD_EXPIRE_HOURS: {text!r} is not a number of hours "
+            f"above 0 and at most {MAX_EXPIRE_HOURS}"
+        )
+    return value
 
 
 def vapid_keys(instance_path: str, env: Mapping[str, str]) -> dict[str, str]:
@@ -123,6 +141,8 @@ def from_environment(
         # The resort's clock: shifts are typed and shown in it, stored in UTC (IANA name).
         "PROPERTY_TIMEZONE": env.get("FRONTLINE_TIMEZONE", "UTC"),
         "ESCALATE_AFTER_MINUTES": int(env.get("FRONTLINE_ESCALATE_MINUTES", "5")),
+        # A host card outlives its guest's visit: still open this long after it came in, it expires.
+        "CARD_EXPIRE_AFTER_HOURS": expire_hours(env.get("FRONTLINE_CARD_EXPIRE_HOURS"), 12),
         # Who approves a quote below the floor or above LARGE_DEAL_USD (issue 6).
         "APPROVAL_ROLE": env.get("FRONTLINE_APPROVAL_ROLE", "analyst"),
         "LARGE_DEAL_USD": int(env.get("FRONTLINE_LARGE_DEAL_USD", "2000000")),

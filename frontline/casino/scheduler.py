@@ -14,6 +14,7 @@ from flask import Flask
 from ..extensions import db
 from ..tables import utcnow
 from .escalation import escalate_overdue
+from .expiry import expire_cards
 from .handover import ended_shifts
 
 
@@ -21,12 +22,17 @@ def escalate(app: Flask) -> None:
     escalate_overdue(utcnow(), app.config["ESCALATE_AFTER_MINUTES"])
 
 
+def expire(app: Flask) -> None:
+    """Host cards still open past the limit expire (before escalation looks at them)."""
+    expire_cards(utcnow(), app.config["CARD_EXPIRE_AFTER_HOURS"])
+
+
 def hand_over(app: Flask) -> None:
     """Open cards of hosts whose shift ended move to whoever covers the zone now."""
     ended_shifts(utcnow())
 
 
-JOBS: list[Callable[[Flask], None]] = [hand_over, escalate]
+JOBS: list[Callable[[Flask], None]] = [expire, hand_over, escalate]
 
 
 def start(app: Flask, interval: float, stop: threading.Event) -> threading.Thread:

@@ -1,4 +1,4 @@
-"""`frontline guidance escalate|refresh`: the periodic jobs of the guidance loop."""
+"""`frontline guidance escalate|expire|refresh`: the periodic jobs of the guidance loop."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from ..cargo.refresh import refresh as refresh_outlook
 from ..casino.escalation import escalate_overdue
+from ..casino.expiry import expire_cards
 from ..tables import utcnow
 
 
@@ -22,6 +23,14 @@ def escalate() -> None:
     minutes = current_app.config["ESCALATE_AFTER_MINUTES"]
     moved = escalate_overdue(utcnow(), minutes)
     click.echo(f"Escalated {moved} card(s) not acknowledged within {minutes} min.")
+
+
+@guidance.command("expire")
+def expire() -> None:
+    """Expire host cards still open past FRONTLINE_CARD_EXPIRE_HOURS: the visit is over."""
+    hours = current_app.config["CARD_EXPIRE_AFTER_HOURS"]
+    expired = expire_cards(utcnow(), hours)
+    click.echo(f"Expired {expired} host card(s) still open {hours:g} h after they came in.")
 
 
 @guidance.command("refresh")

@@ -4,7 +4,9 @@
 reps over the last DAYS days, each with the taps a floor makes (seen, acknowledged, acted,
 dismissed with a reason, offers accepted) at rates that differ by rule, so the scoreboard has
 something to compare; one rule's cards for gold guests (and small shippers) are dismissed far
-more often, so the feedback section has a pattern to find. Deterministic for a seed.
+more often, so the feedback section has a pattern to find. A host card the floor left open
+ends expired, as the expiry job ends it (`CARD_EXPIRE_AFTER_HOURS` after it came in), so only
+the last hours' cards are still open. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
 from ..extensions import db
+from ..guidance.actions import expiry_note
 from ..guidance.packs import published_pack
 from ..tables import CardAction, CardStatus, Customer, Guest, IssuedCard, Role, User, utcnow
 
@@ -31,6 +35,7 @@ def fill(days: int, per_day: int, seed: int = 7, now: datetime | None = None) ->
     """Add DAYS x PER_DAY cards with their taps; returns how many cards were added."""
     rng = random.Random(seed)
     now = now or utcnow()
+    hours = current_app.config["CARD_EXPIRE_AFTER_HOURS"]
     sides = [side for side in (_side("host"), _side("rep")) if side is not None]
     if not sides:
         raise LookupError("no hosts or reps with subjects: load the demo world first")
@@ -41,6 +46,7 @@ def fill(days: int, per_day: int, seed: int = 7, now: datetime | None = None) ->
     for n in range(total):
         at = now - timedelta(seconds=rng.uniform(0, days * 86400))
         card, card_taps = _card(next_card + n, rng.choice(sides), at, rng)
+        _expire(card, card_taps, hours, now)
         cards.append(card)
         taps.extend(card_taps)
         if len(cards) >= BATCH:
@@ -96,6 +102,7 @@ def _card(card_id: int, side: tuple, at: datetime, rng: random.Random) -> tuple[
             return card, taps
         step += timedelta(seconds=rng.uniform(5, 120))
         taps.append(_tap(card_id, assignee, action, step))
+    card.update(status=CardStatus.ACKNOWLEDGED)
     step += timedelta(seconds=rng.uniform(30, 900))
     if rng.random() < dismiss:
         card.update(status=CardStatus.DISMISSED, dismiss_reason=rng.choice(REASONS))
@@ -106,6 +113,14 @@ def _card(card_id: int, side: tuple, at: datetime, rng: random.Random) -> tuple[
         card.update(status=CardStatus.DONE, outcome=outcome)
         taps.append(_tap(card_id, assignee, done, step, outcome or ""))
     return card, taps
+
+
+def _expire(card: dict, taps: list[dict], hours: float, now: datetime) -> None:
+    """A host card still open HOURS after it came in ends as the expiry job would end it."""
+    ends = card["created_at"] + timedelta(hours=hours)
+    if card["audience"] == "host" and card["status"].is_open and ends <= now:
+        card.update(status=CardStatus.EXPIRED, updated_at=ends)
+        taps.append(_tap(card["id"], None, "expired", ends, expiry_note(hours)))
 
 
 def _tap(card_id: int, user_id: int | None, action: str, at: datetime, detail: str = "") -> dict:

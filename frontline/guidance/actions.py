@@ -38,6 +38,7 @@ STATUS_WORDS = {
     CardStatus.ON_MY_WAY: "On my way",
     CardStatus.DONE: "Done",
     CardStatus.DISMISSED: "Not relevant",
+    CardStatus.EXPIRED: "Expired",
 }
 #: How far along each status is: a tap may only move a card further.
 PROGRESS = {
@@ -46,7 +47,13 @@ PROGRESS = {
     CardStatus.ON_MY_WAY: 2,
     CardStatus.DONE: 3,
     CardStatus.DISMISSED: 3,
+    CardStatus.EXPIRED: 3,  # nothing moves an expired card on
 }
+
+
+def expiry_note(hours: float) -> str:
+    """What an expired card's history says (the expiry job and the demo's history write it)."""
+    return f"Expired: still open {hours:g} h after it came in"
 
 
 def next_actions(card: IssuedCard) -> list[str]:
@@ -66,7 +73,7 @@ def tap(
     `tap_id` is the phone's own id for the tap: the same tap sent again is recorded once.
     """
     # --- idempotency (phones queue taps offline and may send one twice) ---
-    if tap_id and _already_recorded(tap_id):
+    if tap_id and already_recorded(tap_id):
         return
     # --- end idempotency ---
     if action not in card.actions or action not in MOVES:
@@ -84,13 +91,14 @@ def tap(
         db.session.commit()
     except IntegrityError:  # the same tap, sent twice at once, committed by the other request
         db.session.rollback()
-        if not (tap_id and _already_recorded(tap_id)):
+        if not (tap_id and already_recorded(tap_id)):
             raise
         return
     push.publish(push.user_channel(user.id), "inbox", "changed")
 
 
-def _already_recorded(tap_id: str) -> bool:
+def already_recorded(tap_id: str) -> bool:
+    """Whether the phone's tap TAP_ID is on a card already (a queued tap sent again)."""
     if len(tap_id) > 64:
         raise ActionRefused("this tap's id is longer than 64 characters")
     return db.session.scalar(select(CardAction.id).where(CardAction.tap_id == tap_id)) is not None

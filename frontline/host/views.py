@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .. import push
 from ..auth import role_required, stream_channels
-from ..casino import escalation
+from ..casino import escalation, expiry
 from ..casino.guest_panel import guest_panel
 from ..casino.shifts import manager_on_duty
 from ..casino.zones import zone_names
@@ -14,7 +14,7 @@ from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import now_and_earlier, open_count, open_guest_cards, shown_limit
 from ..rendering import render, see_other
-from ..tables import Guest, IssuedCard, Role, Visit, utcnow
+from ..tables import CardStatus, Guest, IssuedCard, Role, Visit, utcnow
 from . import bp
 
 
@@ -65,6 +65,7 @@ def card(card_id: int):
         outcomes=actions.OUTCOMES, reasons=actions.REASONS,
         buttons=[a for a in actions.next_actions(found) if mine or a in LATE_ACTIONS],
         moved=None if mine else escalation.moved_from(found, current_user.id),
+        expired=expiry.expiry_line(found),
         moves_at=moves_at, heir=escalation.next_owner(found, guest, utcnow()) if moves_at else None,
     )  # fmt: skip
 
@@ -83,9 +84,12 @@ def act(card_id: int):
     found = _my_card(card_id)
     form = request.form
     what = form.get("action", ""), form.get("outcome", ""), form.get("reason", "")
+    tap_id = form.get("tap_id", "")
     try:
-        if found.assignee_id == current_user.id:
-            actions.tap(found, current_user, *what, tap_id=form.get("tap_id", ""))
+        if found.status == CardStatus.EXPIRED:  # it expired while the host was looking at it
+            flash(expiry.late_tap(found, current_user, *what, tap_id=tap_id))
+        elif found.assignee_id == current_user.id:
+            actions.tap(found, current_user, *what, tap_id=tap_id)
         else:  # it moved on while the host was looking at it
             flash(escalation.late_tap(found, current_user, *what))
     except actions.ActionRefused as refusal:

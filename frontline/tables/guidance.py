@@ -19,6 +19,8 @@ class CardStatus(enum.StrEnum):
     ON_MY_WAY = "on_my_way"
     DONE = "done"
     DISMISSED = "dismissed"
+    #: Nobody finished it while it could matter (a host card outlives the guest's visit).
+    EXPIRED = "expired"
 
     @property
     def is_open(self) -> bool:
@@ -49,6 +51,8 @@ class IssuedCard(db.Model):
     __tablename__ = "cards"
     __table_args__ = (
         Index("ix_cards_assignee_status", "assignee_id", "status"),
+        # The expiry job's question every 30 s: host cards still open past the limit (few).
+        Index("ix_cards_open_by_age", "audience", "status", "created_at"),
         # Covers what the scoreboard counts per card, so it never reads the wide rows.
         Index(
             "ix_cards_scoreboard",

@@ -98,3 +98,29 @@ def test_a_refused_tap_says_why_at_once(phone, live_server, world, app):
     screenshot(phone, "host-card-refused")
     phone.reload()
     assert phone.locator("#messages .flash").count() == 0  # shown once, not again later
+
+
+def test_a_card_that_expires_while_open_says_so_live(phone, live_server, world, app):
+    """The visit is long over: the open card screen turns to "Expired" without a reload, with
+    no button left, and the inbox no longer lists it."""
+    from datetime import timedelta
+
+    from frontline.casino.expiry import expire_cards
+    from frontline.tables import utcnow
+
+    post_arrival(live_server, world)
+    sign_in(phone, live_server.url, "host@demo.test")
+    phone.locator(".alert", has_text="Ava Walsh").first.click()
+    phone.get_by_role("heading", name="Ava Walsh").wait_for()
+    url = phone.url
+    phone.get_by_role("button", name="On my way").wait_for()
+    with app.app_context():
+        assert expire_cards(utcnow() + timedelta(hours=13), 12) >= 1
+    phone.locator(".status", has_text="Expired").wait_for(timeout=5000)
+    assert "This card expired at" in phone.locator("#card .moved").inner_text()
+    assert phone.get_by_role("button", name="On my way").count() == 0
+    assert phone.url == url  # no page load: the stream said, htmx re-read
+    screenshot(phone, "host-card-expired")
+    phone.get_by_role("link", name="← Inbox").click()
+    phone.wait_for_function("document.querySelector('#inbox [data-open-count]') !== null")
+    assert phone.locator(".alert", has_text="Ava Walsh").count() == 0
