@@ -117,8 +117,9 @@ class LocalBroker:
         self._revoked: dict[str, float] = {}  # channel -> when SIGNED_OUT went to it
 
     def subscribe(
-        self, channels: Iterable[str], subscription: Subscription | None = None
+        self, channels: Iterable[str], subscription: Subscription | None = None, wait: float = 0
     ) -> Subscription:
+        """Subscribe (WAIT: how long RedisBroker may wait for Redis; this one never waits)."""
         subscription = subscription or Subscription(channels)
         if not subscription.channels:
             raise ValueError("push: a stream needs at least one channel")
@@ -185,6 +186,11 @@ class LocalBroker:
         with self._lock:
             found = self._versions.get(channel)
         return None if found is None else str(found)
+
+    def forget_versions(self) -> None:
+        """Drop every version kept (RedisBroker: they are read from Redis again when asked)."""
+        with self._lock:
+            self._versions.clear()
 
     def learn_version(self, channel: str, version: int) -> None:
         with self._lock:

@@ -79,20 +79,26 @@ class RedisBroker:
         self.client_name = f"frontline-push-{self._pid}-{secrets.token_hex(3)}"
         self.last_error = ""
         self.reconnects = 0
+        #: When the listener last came back after losing Redis (a Unix time; 0: never lost).
+        self.heard_again_at = 0.0
 
     # -- the LocalBroker interface ------------------------------------------------------------
 
     def subscribe(
-        self, channels: Iterable[str], subscription: Subscription | None = None
+        self,
+        channels: Iterable[str],
+        subscription: Subscription | None = None,
+        wait: float = READY_TIMEOUT,
     ) -> Subscription:
-        """Subscribe once Redis is listening, so nothing published after this call is missed."""
-        self.wait_listening()
+        """Subscribe once Redis is listening, so nothing published after this call is missed
+        (waiting up to WAIT seconds for it; the event loop, which must not block, passes 0)."""
+        self.wait_listening(wait)
         return self.local.subscribe(channels, subscription)
 
-    def wait_listening(self) -> None:
+    def wait_listening(self, wait: float = READY_TIMEOUT) -> None:
         """Start the listener if need be; raise PushUnavailable if Redis stays away."""
         self._start_listener()
-        if not self._ready.wait(READY_TIMEOUT):
+        if not self._ready.wait(wait):
             raise PushUnavailable(
                 f"push: Redis at {redact(self.url)} is unreachable: {self.last_error}"
             )
@@ -118,7 +124,9 @@ class RedisBroker:
         return self.local.cached_version(channel)
 
     def signed_out_since(self, channels: Iterable[str], since: float) -> bool:
-        return self.local.signed_out_since(channels, since)
+        """As LocalBroker's; and True for any time before the listener last came back after
+        losing Redis: a sign-out published meanwhile was never heard here."""
+        return since < self.heard_again_at or self.local.signed_out_since(channels, since)
 
     def _version_key(self, channel: str) -> str:
         return f"{self.prefix}version:{channel}"
@@ -279,12 +287,14 @@ class RedisBroker:
             return None
         self.reconnects += 1
         log.warning("push: Redis listener reconnected; every stream resyncs")
+        self.heard_again_at = time.time()
         self._ready.set()
         self.local.broadcast(SYNC)  # they may have missed messages meanwhile
         return connection
 
     def _lost(self, error: BaseException) -> None:
         self._ready.clear()
+        self.local.forget_versions()  # what is published meanwhile is not heard here
         self.last_error = one_line(error)
 
     def _relay(self, connection) -> None:

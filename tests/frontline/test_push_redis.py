@@ -140,6 +140,41 @@ def test_a_killed_listener_reconnects_and_resyncs_every_stream(brokers, redis_ur
     assert drain(late, 1) == [("inbox", "after")]
 
 
+def wait_for_reconnect(broker: push.RedisBroker, subscription) -> None:
+    assert drain(subscription, 1) == [push.SYNC] and broker.reconnects == 1
+
+
+def test_a_version_published_while_the_listener_was_away_is_read_again(brokers, redis_url):
+    """A phone that reconnects after a Redis blip must not be told its inbox is current from
+    a version this worker kept from before: what changed meanwhile was never heard here."""
+    broker, publisher = brokers(), brokers()
+    stream = broker.subscribe(["user:9"])
+    publisher.publish("user:1", "inbox", "before")
+    before = broker.version("user:1")
+
+    assert kill_listener(redis_url, broker.client_name) == 1
+    publisher.publish("user:1", "inbox", "while away")  # lands before the 0.1 s backoff ends
+    wait_for_reconnect(broker, stream)
+
+    assert broker.version("user:1") == publisher.version("user:1") != before
+
+
+def test_a_sign_out_published_while_the_listener_was_away_is_not_trusted_away(brokers, redis_url):
+    """A ticket issued before the gap goes back to the Flask view (the database decides):
+    its session may have signed out while this worker heard nothing."""
+    broker, publisher = brokers(), brokers()
+    stream = broker.subscribe(["user:9"])
+    issued = time.time() - 1
+    assert not broker.signed_out_since(["user:1", "session:abc"], issued)
+
+    assert kill_listener(redis_url, broker.client_name) == 1
+    publisher.publish("session:abc", *push.SIGNED_OUT)
+    wait_for_reconnect(broker, stream)
+
+    assert broker.signed_out_since(["user:1", "session:abc"], issued)
+    assert not broker.signed_out_since(["user:1", "session:abc"], time.time())
+
+
 def test_unreachable_redis_is_one_clear_line_and_publish_does_not_raise(prefix):
     broker = push.RedisBroker("redis://:hunter2@127.0.0.1:1/0", prefix)
     local = broker.local.subscribe(["user:1"])  # what this process's streams would hold
