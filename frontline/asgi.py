@@ -10,7 +10,7 @@ The worker class (`Worker`, a uvicorn worker) wraps the Flask app in `Frontline`
 * A stream without a good ticket (none, expired, its session signed out) goes through its
   Flask view as always (session cookie, role, database); the view hands the grant back
   (push.GRANT) and the stream itself still runs here.
-* Everything else runs in Flask on a pool of FRONTLINE_THREADS threads (a2wsgi); the JSON API
+* Everything else runs in Flask on a pool of FRONTLINE_THREADS threads (`Pool`); the JSON API
   (/api/, what integrations send) on a pool of its own (FRONTLINE_API_THREADS), so an
   arrival never queues behind the inbox fetches its own signal set off. When a pool already
   has 4 requests per thread running or waiting, a new one is answered 503 with Retry-After
@@ -24,13 +24,16 @@ Wire format and stream rules are push/sse.py's, shared with the WSGI stream (pus
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import io
 import os
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
-from a2wsgi import WSGIMiddleware
+from a2wsgi.wsgi import build_environ
 from flask import Flask
 from gunicorn.arbiter import Arbiter
 from uvicorn.server import Server
@@ -72,7 +75,11 @@ class Frontline:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-        elif scope["type"] == "http" and scope["path"] in self.stream_paths:
+        elif (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"] in self.stream_paths
+        ):
             await self._stream(scope, receive, send)
         elif scope["type"] == "http":
             await self._flask(scope, receive, send)
@@ -126,10 +133,15 @@ class Frontline:
         grant: dict = {}
 
         async def send_unless_granted(message) -> None:
+            if message["type"] == "http.response.start":
+                if grant and message["status"] == 204:  # granted: keep what Flask added
+                    grant["headers"] = [
+                        (k, v) for k, v in message["headers"] if k not in OWN_HEADERS
+                    ]
+                else:  # not granted, or the request failed after the view granted it
+                    grant.clear()
             if not grant:
                 await send(message)
-            elif message["type"] == "http.response.start":  # what Flask added (security)
-                grant["headers"] = [(k, v) for k, v in message["headers"] if k not in OWN_HEADERS]
 
         token = push.GRANT.set(grant)
         try:
@@ -146,30 +158,36 @@ class Frontline:
             return
         broker, loop = push.broker(self.flask), asyncio.get_running_loop()
         subscription = LoopSubscription(channels, loop)
+        self.streams += 1  # counted from here, so streams waiting for Redis count as well
         try:
-            if not getattr(broker, "listening", lambda: True)():
-                await loop.run_in_executor(None, broker.wait_listening)
-            broker.subscribe(channels, subscription)
-        except PushUnavailable as error:
-            await refuse(send, str(error))
-            return
-        self.streams += 1
-        watcher = loop.create_task(_end_on_disconnect(receive, subscription))
+            try:
+                if not getattr(broker, "listening", lambda: True)():
+                    await loop.run_in_executor(None, broker.wait_listening)
+                broker.subscribe(channels, subscription, wait=0)  # never blocks the loop
+                current = broker.known_version(channels[0])
+                if current is None:
+                    current = await loop.run_in_executor(None, broker.version, channels[0])
+            except PushUnavailable as error:
+                self.flask.logger.warning("stream refused: %s", error)
+                await refuse(send, "push is unavailable right now")
+                return
+            await self._stream_to(subscription, receive, send, headers, opening(shown, current)[0])
+        finally:
+            self.streams -= 1
+            broker.unsubscribe(subscription)
+
+    async def _stream_to(self, subscription, receive, send, headers, first: bytes) -> None:
+        """Answer 200 and relay the subscription's messages until either side ends it."""
+        watcher = asyncio.get_running_loop().create_task(_end_on_disconnect(receive, subscription))
         try:
-            current = broker.known_version(channels[0])
-            if current is None:
-                current = await loop.run_in_executor(None, broker.version, channels[0])
-            first, _ = opening(shown, current)
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await _write(send, first)
-            await self._pump(subscription, send, config)
+            await self._pump(subscription, send, self.flask.config)
             await _write(send, b"", more=False)
         except (TimeoutError, PushUnavailable, OSError):
             pass  # a phone that stopped reading, or Redis gone: the connection closes here
         finally:
-            self.streams -= 1
             watcher.cancel()
-            broker.unsubscribe(subscription)
 
     async def _pump(self, subscription: LoopSubscription, send, config) -> None:
         pace = Pace(
@@ -185,10 +203,18 @@ class Frontline:
 
 
 class Pool:
-    """Flask on a pool of threads, refusing work (503) beyond QUEUE_PER_THREAD per thread."""
+    """Flask on a pool of threads; work beyond QUEUE_PER_THREAD per thread is refused (503).
+
+    The loop reads a request's body before the request takes a thread, and sends the answer
+    after the thread is done with it: a thread never waits for the loop. (a2wsgi's own
+    middleware hands every piece over and waits for the loop to take it: the body, the
+    status, each chunk, the end; four waits per request, each for a loop that 10,000
+    streams keep busy, while the request holds its thread.) Answers here are pages,
+    fragments and JSON, held whole in memory; the streams do not come here."""
 
     def __init__(self, flask: Flask, threads: int) -> None:
-        self.wsgi = WSGIMiddleware(flask, workers=threads)
+        self.flask = flask
+        self.threads = ThreadPoolExecutor(threads, thread_name_prefix="flask")
         self.limit, self.busy = threads * QUEUE_PER_THREAD, 0
 
     async def __call__(self, scope, receive, send) -> None:
@@ -197,9 +223,61 @@ class Pool:
             return
         self.busy += 1
         try:
-            await self.wsgi(scope, receive, send)
+            body = await _body(receive, self.flask.config.get("MAX_CONTENT_LENGTH") or MAX_BODY)
+            if body is None:
+                await _plain(send, 413, "The request body is too large.")
+                return
+            environ = build_environ(scope, io.BytesIO(body))
+            loop, context = asyncio.get_running_loop(), contextvars.copy_context()
+            status, headers, answer = await loop.run_in_executor(
+                self.threads, context.run, _wsgi, self.flask, environ
+            )
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": answer})
         finally:
             self.busy -= 1
+
+
+#: The largest request body read when the app sets no MAX_CONTENT_LENGTH (imports are CSV).
+MAX_BODY = 64 * 1024 * 1024
+
+
+async def _body(receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes LIMIT bytes."""
+    parts, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        part = message.get("body", b"")
+        size += len(part)
+        if size > limit:
+            return None
+        parts.append(part)
+        more = message.get("more_body", False)
+    return b"".join(parts)
+
+
+def _wsgi(app: Flask, environ: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Run the WSGI app in this thread: (status, headers, body), the body read whole."""
+    started: list = []
+    chunks: list[bytes] = []
+
+    def start_response(status: str, headers, exc_info=None):
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [status, headers]
+        return chunks.append  # WSGI's write()
+
+    iterable = app(environ, start_response)
+    try:
+        chunks.extend(iterable)
+    finally:
+        if hasattr(iterable, "close"):
+            iterable.close()
+    status, headers = started
+    encoded = [(k.strip().lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    return int(status.split(" ", 1)[0]), encoded, b"".join(chunks)
 
 
 async def _write(send, body: bytes, more: bool = True) -> None:
@@ -229,12 +307,14 @@ def timing_refusals(send):
 
 async def refuse(send, reason: str) -> None:
     """503 with Retry-After, at once: the client comes back later (the same ids are safe)."""
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"retry-after", push.retry_after().encode()),
-    ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": f"{reason}\n".encode()})
+    await _plain(send, 503, reason, [(b"retry-after", push.retry_after().encode())])
+
+
+async def _plain(send, status: int, text: str, headers: list | None = None) -> None:
+    """A short plain-text answer given here, without Flask."""
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": f"{text}\n".encode()})
 
 
 class Worker(UvicornWorker):
