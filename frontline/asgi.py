@@ -43,6 +43,7 @@ from . import push
 from .config import flask_threads
 from .push.broker import CLOSED, LoopSubscription, PushUnavailable
 from .push.sse import Pace, opening, shown_version
+from .security import FIXED_HEADERS, SUBRESOURCE_HEADERS
 
 #: A stream write that cannot go out for this long (a phone gone without a word, its socket
 #: buffer full) ends the stream: the connection is closed from this side.
@@ -52,6 +53,9 @@ QUEUE_PER_THREAD = 4
 STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     *((k.lower().encode(), v.encode()) for k, v in push.STREAM_HEADERS.items()),
+    # What frontline/security.py gives every answer that is not a page (nosniff, CORP): a
+    # stream opened by ticket never passes through Flask's after_request.
+    *((k.lower().encode(), FIXED_HEADERS[k].encode()) for k in SUBRESOURCE_HEADERS),
 ]
 #: Headers of the Flask answer a granted stream does not take over (they describe that answer).
 OWN_HEADERS = {name for name, _ in STREAM_HEADERS} | {

@@ -77,4 +77,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters.update(status_words=STATUS_WORDS.get, m3=cubic_metres)
     app.jinja_env.globals.update(why_sentences=why_sentences)
+    # Times on the floor are the resort's wall clock (FRONTLINE_TIMEZONE), stored in UTC.
+    from .casino.shifts import local
+
+    app.jinja_env.globals.update(local=local)
     # <<< screens

@@ -102,7 +102,7 @@ def week():
         )
     return render(
         "admin/shifts_week.html", days=days, hosts=s.hosts(), grid=grid, clashes=s.overlaps(found),
-        local=s.local, zones=zone_names(), prev=days[0] - timedelta(days=WEEK),
+        zones=zone_names(), prev=days[0] - timedelta(days=WEEK),
         next=days[0] + timedelta(days=WEEK),
     )  # fmt: skip
 
@@ -136,7 +136,7 @@ def _day_page(day: date, form, errors, status: int = 200):
     now = utcnow()
     return render(
         "admin/shifts.html", day=day, shifts=found, gaps=s.gaps(day, found), cover=s.on_now(now),
-        clashes=s.overlaps(found), zones=zone_names(), hosts=s.hosts(), local=s.local, now=now,
+        clashes=s.overlaps(found), zones=zone_names(), hosts=s.hosts(), now=now,
         form=form, errors=errors, timezone=s.resort_zone().key, status=status,
         prev=day - timedelta(days=1), next=day + timedelta(days=1),
     )  # fmt: skip

@@ -12,6 +12,7 @@ from ..guidance import actions
 from ..guidance.issue import Route, RouteKind
 from ..tables import CardAction, CardStatus, Guest, IssuedCard, User, utcnow
 from .routing import on_shift, route_guest
+from .shifts import local
 
 
 def overdue(now: datetime, minutes: int) -> list[IssuedCard]:
@@ -105,7 +106,7 @@ def late_tap(card: IssuedCard, user: User, action: str, outcome: str, reason: st
     the card. Returns what the host is told. Raises `actions.ActionRefused` (roll back then)."""
     moved = moved_from(card, user.id)
     holder = card.assignee.display_name if card.assignee else "nobody"
-    told = f"This card moved to {holder} at {moved.at:%H:%M}"
+    told = f"This card moved to {holder} at {local(moved.at):%H:%M}"
     words = actions.OUTCOMES.get(outcome) or actions.REASONS.get(reason) or action.replace("_", " ")
     note = f"{user.display_name} after the card moved to {holder}: {words}"
     card.taps.append(CardAction(user_id=user.id, action="after_move", detail=note, at=utcnow()))

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..guidance import actions
 from ..guidance.inbox import OPEN_STATUSES
 from ..tables import CardAction, CardStatus, IssuedCard, User, utcnow
+from .shifts import local
 
 #: Cards expired per statement: on SQLite the writer lock is held for one batch at a time.
 BATCH = 1000
@@ -109,4 +110,4 @@ def expiry_line(card: IssuedCard) -> str | None:
     if expired is None:
         return "This card expired"
     hours = (expired.at - card.created_at).total_seconds() / 3600
-    return f"This card expired at {expired.at:%H:%M}, {hours:.0f} h after it came in"
+    return f"This card expired at {local(expired.at):%H:%M}, {hours:.0f} h after it came in"

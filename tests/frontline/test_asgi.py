@@ -81,5 +81,7 @@ def test_only_a_get_opens_a_stream(app):
     with app.app_context():
         ticket = push.ticket(1, "a-session")
     query = f"t={ticket}".encode()
-    assert call(frontline, "GET", "/host/stream", query=query)["status"] == 200
+    stream = call(frontline, "GET", "/host/stream", query=query)
+    assert stream["status"] == 200 and stream["x-content-type-options"] == "nosniff"
+    assert stream["cross-origin-resource-policy"] == "same-origin"
     assert call(frontline, "POST", "/host/stream", query=query)["status"] == 405

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -251,3 +252,15 @@ def test_many_cards_expire_in_batches_each_once(app, floor, monkeypatch):
         taps = select(func.count()).where(CardAction.action == "expired")
         assert db.session.scalar(taps) == 3
         assert statuses(floor)["fresh"] == CardStatus.OPEN
+
+
+def test_the_expiry_time_is_the_resorts_clock(app, client, auth, floor):
+    """Hosts read times on the resort's wall clock (FRONTLINE_TIMEZONE), not in UTC."""
+    app.config["PROPERTY_TIMEZONE"] = "America/Los_Angeles"
+    with app.app_context():
+        expire_cards(utcnow(), HOURS)
+        at = db.session.scalar(select(CardAction.at).where(CardAction.action == "expired"))
+    auth.login("host", email="maya@example.test")
+    html = client.get(f"/host/cards/{floor['old_open']}").get_data(as_text=True)
+    shown = at.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert f"This card expired at {shown:%H:%M}," in html and shown.hour != at.hour
