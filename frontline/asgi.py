@@ -50,6 +50,8 @@ from .security import FIXED_HEADERS, SUBRESOURCE_HEADERS
 SEND_TIMEOUT = 10.0
 #: Requests in Flask (running or queued) per thread beyond which new ones are refused.
 QUEUE_PER_THREAD = 4
+#: The largest request body read when the app sets no MAX_CONTENT_LENGTH (imports are CSV).
+MAX_BODY = 64 * 1024 * 1024
 STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     *((k.lower().encode(), v.encode()) for k, v in push.STREAM_HEADERS.items()),
@@ -240,10 +242,6 @@ class Pool:
             await send({"type": "http.response.body", "body": answer})
         finally:
             self.busy -= 1
-
-
-#: The largest request body read when the app sets no MAX_CONTENT_LENGTH (imports are CSV).
-MAX_BODY = 64 * 1024 * 1024
 
 
 async def _body(receive, limit: int) -> bytes | None:

@@ -107,7 +107,7 @@ def late_tap(card: IssuedCard, user: User, action: str, outcome: str, reason: st
     moved = moved_from(card, user.id)
     holder = card.assignee.display_name if card.assignee else "nobody"
     told = f"This card moved to {holder} at {local(moved.at):%H:%M}"
-    words = actions.OUTCOMES.get(outcome) or actions.REASONS.get(reason) or action.replace("_", " ")
+    words = actions.tap_words(action, outcome, reason)
     note = f"{user.display_name} after the card moved to {holder}: {words}"
     card.taps.append(CardAction(user_id=user.id, action="after_move", detail=note, at=utcnow()))
     if action in ("done", "not_relevant") and card.status.is_open:  # how it ended

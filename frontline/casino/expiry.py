@@ -91,7 +91,7 @@ def late_tap(
     told = f"{expiry_line(card)}. Your tap is noted on the card."
     if tap_id and actions.already_recorded(tap_id):
         return told  # the same tap, sent again from a phone's queue
-    words = actions.OUTCOMES.get(outcome) or actions.REASONS.get(reason) or action.replace("_", " ")
+    words = actions.tap_words(action, outcome, reason)
     note = f"{user.display_name} after the card expired: {words}"
     card.taps.append(
         CardAction(

@@ -51,6 +51,11 @@ PROGRESS = {
 }
 
 
+def tap_words(action: str, outcome: str = "", reason: str = "") -> str:
+    """A tap as the card's history says it: its outcome, else its reason, else the action."""
+    return OUTCOMES.get(outcome) or REASONS.get(reason) or action.replace("_", " ")
+
+
 def expiry_note(hours: float) -> str:
     """What an expired card's history says (the expiry job and the demo's history write it)."""
     return f"Expired: still open {hours:g} h after it came in"

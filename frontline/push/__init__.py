@@ -133,10 +133,7 @@ def _tickets(app: Flask) -> URLSafeTimedSerializer:
 
 def publish(channel: str, event: str = "inbox", data: str = "") -> None:
     """Signal the channel's streams; call after the transaction that changed the inbox commits."""
-    if not channel:
-        raise ValueError("push: publish needs a channel")
-    check_event(event)
-    broker().publish(channel, event, data)
+    publish_many([channel], event, data)
 
 
 def publish_many(channels: Iterable[str], event: str = "inbox", data: str = "") -> None:
