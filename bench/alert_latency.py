@@ -354,7 +354,6 @@ class Sent:
     cards: int = 0
     answered: float = 0.0
     retry_after: bool = False
-    started: float = 0.0  # when the client began this POST (the flood starts them all at once)
     server: float | None = None  # a 503's Server-Timing: the worker's own time to give it (s)
 
 
@@ -364,23 +363,26 @@ def server_timing(headers: dict) -> float | None:
     return float(found.group(1)) / 1000 if found else None
 
 
-async def post_arrival(port: int, token: str, guest: str, sent: Sent) -> None:
-    body = {
+def arrival_body(guest: str) -> dict:
+    """A guest.arrived event as the card-in integration sends it."""
+    return {
         "id": str(uuid.uuid4()), "type": "guest.arrived",
         "occurred_at": datetime.now(UTC).isoformat(), "guest_id": guest,
         "location": {"zone": "main_floor"}, "source": "card_in",
     }  # fmt: skip
+
+
+async def post_arrival(port: int, token: str, guest: str, sent: Sent) -> None:
+    body = arrival_body(guest)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    sent.started = time.perf_counter()
     try:
-        status, answer_headers, raw = await request(
+        status, answer, raw = await request(
             port, "POST", "/api/v1/events", headers, json.dumps(body).encode()
         )
     except (OSError, TimeoutError, asyncio.IncompleteReadError):
-        status, answer_headers, raw = 0, {}, b""
+        status, answer, raw = 0, {}, b""
     sent.status, sent.answered = status, time.perf_counter()
-    sent.retry_after = "retry-after" in answer_headers
-    sent.server = server_timing(answer_headers)
+    sent.retry_after, sent.server = "retry-after" in answer, server_timing(answer)
     if status in (200, 202):
         sent.cards = json.loads(raw)["cards"]
 
@@ -498,45 +500,100 @@ async def storm_step(port, token, phones, all_phones, guests, guests_each, rate)
     return result
 
 
+@dataclass
+class Flooded:
+    """One request of a flood and its answer."""
+
+    status: int = 0
+    retry_after: bool = False
+    server: float | None = None  # a 503's Server-Timing: the worker's own time to give it (s)
+    started: float = 0.0  # the client began connecting
+    sent: float = 0.0  # the request went out (every connection of the flood was open by then)
+    answered: float = 0.0
+
+
+async def flood(port: int, count: int, method: str, path: str, headers: dict, body) -> list:
+    """COUNT requests at once. Every connection is opened first, then every request is sent:
+    `answered - sent` is then the server's part (its accept, parse and answer) plus this
+    client reading it, and `answered - started` also holds this one client opening COUNT
+    connections at once on the server's cores."""
+    floods = [Flooded() for _ in range(count)]
+
+    async def connect(one: Flooded):
+        one.started = time.perf_counter()
+        try:
+            return await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), HTTP_TIMEOUT)
+        except (OSError, TimeoutError):
+            one.answered = time.perf_counter()
+            return None
+
+    async def ask(one: Flooded, connection) -> None:
+        if connection is None:
+            return
+        reader, writer = connection
+        payload = body()
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        try:
+            writer.write(f"{head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+            one.sent = time.perf_counter()
+            status, answer, _ = await asyncio.wait_for(read_response(reader), HTTP_TIMEOUT)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            status, answer = 0, {}
+        finally:
+            writer.close()
+        one.answered = time.perf_counter()
+        one.status, one.retry_after = status, "retry-after" in answer
+        one.server = server_timing(answer)
+
+    connections = await asyncio.gather(*(connect(one) for one in floods))
+    await asyncio.gather(*(ask(one, c) for one, c in zip(floods, connections, strict=True)))
+    return floods
+
+
+async def overload(port, token, guests, guests_each, rate, seconds) -> dict:
+    """Arrivals at RATE/s for SECONDS, beyond what the writer stores, as integrations send them
+    (a connection each): what each is answered, and how fast from the start of its POST."""
+    sent = await post_arrivals(port, token, guests, guests_each, rate, seconds)
+    deadline = time.perf_counter() + HTTP_TIMEOUT + 1
+    while any(not s.answered for s in sent) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.1)
+    stored = [s for s in sent if s.status in (200, 202)]
+    refused = [s for s in sent if s.status == 503]
+    return {
+        "sent": len(sent),
+        "stored": [s.answered - s.posted for s in stored],
+        "refused": [s.answered - s.posted for s in refused],
+        "retry_after": sum(1 for s in refused if s.retry_after),
+        "server": [s.server for s in refused if s.server is not None],
+        "other": len(sent) - len(stored) - len(refused),
+    }
+
+
 async def beyond_capacity(port: int, token: str, guests: list[str], cookie: dict) -> dict:
     """Far more than the box takes, at once: every answer fast, 503 with Retry-After."""
-    sent = [Sent(time.perf_counter(), 0) for _ in range(1500)]
-    await asyncio.gather(
-        *(post_arrival(port, token, random.choice(guests), s) for s in sent)
-    )  # 1,500 POSTs at once
-    pages: list[tuple[int, float, bool]] = []
-    pages_server: list[float] = []  # the worker's own time for each 503 (Server-Timing)
 
-    async def page() -> None:
-        started = time.perf_counter()
-        try:
-            status, headers, _ = await request(port, "GET", "/host/", cookie)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError):
-            status, headers = 0, {}
-        pages.append((status, time.perf_counter() - started, "retry-after" in headers))
-        if status == 503 and (took := server_timing(headers)) is not None:
-            pages_server.append(took)
+    def an_arrival() -> bytes:
+        return json.dumps(arrival_body(random.choice(guests))).encode()
 
-    await asyncio.gather(*(page() for _ in range(1000)))  # 1,000 pages at once
-    refused = [s.answered - s.started for s in sent if s.status == 503]
-    refused_pages = [t for status, t, _ in pages if status == 503]
-    posts_server = [s.server for s in sent if s.status == 503 and s.server is not None]
+    api = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    posts = await flood(port, 1500, "POST", "/api/v1/events", api, an_arrival)
+    pages = await flood(port, 1000, "GET", "/host/", cookie, lambda: b"")
+    return {"posts": summary(posts, ok=(200, 202)), "pages": summary(pages, ok=(200,))}
+
+
+def summary(floods: list[Flooded], ok: tuple[int, ...]) -> dict:
+    refused = [one for one in floods if one.status == 503]
     return {
-        "posts": len(sent),
-        "posts_ok": sum(1 for s in sent if s.status in (200, 202)),
-        "posts_503": len(refused),
-        "posts_503_retry_after": sum(1 for s in sent if s.status == 503 and s.retry_after),
-        "posts_other": sum(1 for s in sent if s.status not in (200, 202, 503)),
-        "posts_503_p99": quantile(refused, 0.99),
-        "pages": len(pages),
-        "pages_ok": sum(1 for status, _, _ in pages if status == 200),
-        "pages_503": len(refused_pages),
-        "pages_503_retry_after": sum(1 for status, _, r in pages if status == 503 and r),
-        "pages_other": sum(1 for status, _, _ in pages if status not in (200, 503)),
-        "pages_503_p99": quantile(refused_pages, 0.99),
-        "slowest": max([s.answered - s.started for s in sent] + [t for _, t, _ in pages]),
-        "posts_503_server": posts_server,
-        "pages_503_server": pages_server,
+        "count": len(floods),
+        "ok": sum(1 for one in floods if one.status in ok),
+        "refused": len(refused),
+        "retry_after": sum(1 for one in refused if one.retry_after),
+        "other": sum(1 for one in floods if one.status not in (*ok, 503)),
+        "answer": [one.answered - one.sent for one in refused],
+        "whole": [one.answered - one.started for one in refused],
+        "server": [one.server for one in refused if one.server is not None],
+        "slowest": max(one.answered - one.started for one in floods),
     }
 
 
@@ -545,17 +602,35 @@ async def beyond_capacity(port: int, token: str, guests: list[str], cookie: dict
 
 def process_stats(server: GunicornServer) -> tuple[float, int]:
     """Memory (MB, proportional set size: shared pages counted once) and threads of gunicorn's
-    master and workers, together."""
+    master and every process under it (workers, their event writers), together."""
     pss, threads = 0.0, 0
-    for pid in [server.process.pid, *server.worker_pids()]:
+    for pid in descendants(server.process.pid):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
-            continue  # a worker that was replaced
+            continue  # a process that ended meanwhile
         pss += int(re.search(r"Pss:\s+(\d+)", rollup).group(1)) / 1024
         threads += int(re.search(r"Threads:\s+(\d+)", status).group(1))
     return pss, threads
+
+
+def descendants(root: int) -> list[int]:
+    """ROOT and the processes under it."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -652,22 +727,32 @@ async def run_all(port: int, server, cookies, guests, token, args) -> None:
         f"  an ordinary page during the storm: p50/p99 {ms(storm['pages'])} ms "
         f"(n={len(storm['pages'])}); memory {rss:.0f} MB, {threads} threads"
     )  # fmt: skip
-    over = await beyond_capacity(port, token, guests[:connected], phones[0].cookie)
+    rate = 4 * max(args.rates)
+    sustained = await overload(port, token, reachable, args.guests_each, rate, 4.0)
     print(
-        f"\nbeyond capacity: {over['posts']} POSTs at once: {over['posts_ok']} stored, "
-        f"{over['posts_503']} answered 503 ({over['posts_503_retry_after']} with Retry-After, "
-        f"p99 {over['posts_503_p99'] * 1000:.0f} ms), {over['posts_other']} other\n"
-        f"  {over['pages']} pages at once: {over['pages_ok']} served, {over['pages_503']} "
-        f"answered 503 ({over['pages_503_retry_after']} with Retry-After, p99 "
-        f"{over['pages_503_p99'] * 1000:.0f} ms), {over['pages_other']} other\n"
-        f"  slowest answer {over['slowest']:.2f} s; worker restarts: {booted(server) - restarts0}\n"
-        f"  (p99 above: from the client's start of each request, so it includes this one client "
-        f"opening them all at once on the same cores)\n"
-        f"  the worker's own time to answer each 503 (Server-Timing: from the request reaching "
-        f"the app to its answer; not the kernel's accept queue, not the client):\n"
-        f"    POSTs p50/p99/max {fine(over['posts_503_server'])} ms "
-        f"(n={len(over['posts_503_server'])}), pages p50/p99/max {fine(over['pages_503_server'])}"
-        f" ms (n={len(over['pages_503_server'])})"
+        f"\nsustained overload: {sustained['sent']:,} POSTs at {rate:g}/s for 4 s: "
+        f"{len(sustained['stored']):,} stored (p50/p99/max ms {fine(sustained['stored'])}), "
+        f"{len(sustained['refused']):,} answered 503 ({sustained['retry_after']:,} with "
+        f"Retry-After; p50/p99/max ms {fine(sustained['refused'])}, the worker's own time "
+        f"{fine(sustained['server'])}), {sustained['other']} other (from the start of each "
+        f"POST, its connect included)"
+    )  # fmt: skip
+    over = await beyond_capacity(port, token, guests[:connected], phones[0].cookie)
+    print("\nbeyond capacity (every connection opened first, then every request sent at once):")
+    for name, what in (("posts", "POSTs"), ("pages", "pages")):
+        part = over[name]
+        print(
+            f"  {part['count']:,} {what}: {part['ok']:,} served, {part['refused']:,} answered 503 "
+            f"({part['retry_after']:,} with Retry-After), {part['other']} other; each 503 "
+            f"p50/p99/max ms: from its request sent {fine(part['answer'])}, from its connect "
+            f"{fine(part['whole'])}, the worker's own time {fine(part['server'])}; slowest "
+            f"answer {part['slowest']:.2f} s"
+        )
+    print(
+        f"  worker restarts: {booted(server) - restarts0}\n"
+        f"  ('from its request sent': the server's accept, parse and answer, and this client "
+        f"reading it; 'from its connect' adds this one client opening them all on the same "
+        f"cores; 'the worker's own time' is Server-Timing, from the request reaching the app)"
     )  # fmt: skip
 
 

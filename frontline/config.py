@@ -51,8 +51,20 @@ def engine_options(url: str, env: Mapping[str, str]) -> dict[str, Any]:
     return {"pool_size": size, "max_overflow": 4}
 
 
+def writer_process(env: Mapping[str, str]) -> bool:
+    """FRONTLINE_WRITER_PROCESS: does each gunicorn worker store floor events in a process of
+    its own (casino/writer.py)? Yes unless 0."""
+    text = env.get("FRONTLINE_WRITER_PROCESS", "").strip().lower()
+    if text and text not in ON | OFF:
+        raise ConfigError(f"FRONTLINE_WRITER_PROCESS: {text!r} is not 1 or 0")
+    return text not in OFF
+
+
+ON, OFF = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+    return (value or "").strip().lower() in ON
 
 
 def lane_costs(text: str | None) -> dict[str, Decimal]:

@@ -52,7 +52,13 @@ control_socket_disable = True
 
 def on_starting(server):
     """Refuse several workers without Redis; allow enough open files for every stream."""
+    from frontline.config import ConfigError, writer_process
+
     env = {**os.environ, **server.cfg.env}
+    try:
+        writer_process(env)
+    except ConfigError as error:
+        raise SystemExit(f"Frontline: {error}") from None
     if server.cfg.workers > 1 and not env.get("FRONTLINE_REDIS_URL"):
         raise SystemExit(
             "Frontline: without FRONTLINE_REDIS_URL push works inside one process; "
@@ -74,18 +80,34 @@ def post_worker_init(worker):
         cap = app.config["PUSH_MAX_STREAMS"]
     else:
         cap = "no push"
-    _start_scheduler(app)
     # The event loop shares one GIL with the Flask threads. Python's 5 ms switch interval
     # measured better than 1 ms here (more switches cost the CPU-bound writer more than
     # they saved the loop); it is set explicitly so the choice is visible.
     sys.setswitchinterval(SWITCH_SECONDS)
     # Everything loaded so far (app, models, packs) lives for the worker's life: keep it out of
-    # the collector's scans, which otherwise pause a request now and then for 150-200 ms.
+    # the collector's scans, which otherwise pause a request now and then for 150-200 ms. Frozen
+    # before the writer is forked, so the child's collections do not copy the pages it shares.
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    writer = _start_writer(app, worker.sockets)  # forked: before any thread starts
+    _start_scheduler(app)
     # tests/servers.py waits for this line from every worker.
     pools = getattr(worker.wsgi, "pools", "")
-    worker.log.info("Frontline worker ready: pid %s, %s, streams cap %s", os.getpid(), pools, cap)
+    worker.log.info(
+        "Frontline worker ready: pid %s, %s, streams cap %s, events stored %s",
+        os.getpid(), pools, cap, f"by process {writer.process.pid}" if writer else "here",
+    )  # fmt: skip
+
+
+def _start_writer(app, listeners):
+    """Each worker stores floor events in a child process (casino/writer.py)."""
+    from frontline.config import writer_process
+
+    if "event_intake" in getattr(app, "extensions", {}) and writer_process(os.environ):
+        from frontline.casino import writer
+
+        return writer.WriterProcess(app, inherited=listeners)
+    return None
 
 
 def _start_scheduler(app):

@@ -3,9 +3,10 @@
 `store_events` takes a batch (the intake hands it whatever queued up meanwhile) and stores
 it in one transaction: one query finds the ids already received, one the guests, five what
 their arrivals read (`_BatchReads`), and each arrival then builds its facts, evaluates the
-host pack and routes its cards without a query, so the rows go out together at commit. An event that
-names an unknown guest or reuses an id with another body gets its own error and writes
-nothing; any other failure rolls the whole batch back and raises.
+host pack and routes its cards without a query, so the rows go out together at commit. An
+event that names an unknown guest or reuses an id with another body gets its own error and
+writes nothing; any other failure rolls the whole batch back and raises. After the commit,
+`signal_receipts` tells the phones of the cards' owners.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Receipt:
     event_id: str
     created: bool
     cards: int = 0
+    assignees: frozenset[int] = frozenset()  # whose phones to signal: the cards' owners
 
 
 Outcome = Receipt | EventConflict | UnknownGuest
@@ -66,9 +68,10 @@ def body_hash(payload: dict[str, Any]) -> str:
 
 
 def store_events(batch: list[Incoming]) -> list[Outcome]:
-    """Store each new event once and act on it; the same id twice changes nothing."""
+    """Store each new event once and act on it; the same id twice changes nothing. Once this
+    returns (committed), signal the receipts' assignees (`signal_receipts`): the intake does,
+    in the worker, wherever the batch was stored."""
     outcomes: list[Outcome] = []
-    owners: set[int] = set()
     try:
         seen = _received([item.payload["id"] for item in batch])
         guests = _guests({item.payload["guest_id"] for item in batch})
@@ -87,17 +90,22 @@ def store_events(batch: list[Incoming]) -> list[Outcome]:
             db.session.add(event)
             seen[event.external_id] = digest  # a second copy in this batch is a repeat
             cards = act_on(event, guest, reads)
-            owners |= assignees(cards)
-            outcomes.append(Receipt(event.external_id, True, len(cards)))
+            owners = frozenset(assignees(cards))
+            outcomes.append(Receipt(event.external_id, True, len(cards), owners))
         db.session.commit()
     except Exception:
         db.session.rollback()  # on PostgreSQL a failed statement aborts the transaction
         raise
+    return outcomes
+
+
+def signal_receipts(outcomes: Iterable[object]) -> None:
+    """Tell the phones of everyone the stored events gave a card (after the commit)."""
+    owners = set().union(*(o.assignees for o in outcomes if isinstance(o, Receipt)))
     try:
         signal(owners)
     except Exception:  # stored is stored: the phones resync on their next connect
         log.exception("signalling %s after storing events failed", sorted(owners))
-    return outcomes
 
 
 def _received(ids: list[str]) -> dict[str, str]:

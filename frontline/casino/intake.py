@@ -2,7 +2,8 @@
 
 A request validates its event, hands it to the intake and waits for the outcome. The writer
 takes everything that queued up meanwhile (at most MAX_BATCH) and stores it in one
-transaction: a group commit. Why one writer:
+transaction: a group commit (`store_batch`; under gunicorn with Redis the thread hands each
+batch to a process of its own that runs it, writer.py). Why one writer:
 
 * SQLite has one writer at a time. Request threads racing for it would sleep in SQLite's busy
   handler (1, 2, 5, 10 ms ...) while the lock is free; a single writer never waits on itself.
@@ -24,13 +25,14 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from .arrivals import Incoming, Outcome, store_events
+from .arrivals import Incoming, Outcome, signal_receipts, store_events
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,9 @@ class Intake:
         self._pending: deque[_Job] = deque()
         self._wake = threading.Condition(threading.Lock())
         self._running = False
+        #: Stores a batch and answers each event: here, in the writer thread, or in a process
+        #: of its own (writer.py) that this thread hands the batch to.
+        self.store: Callable[[list[Incoming]], list[Outcome | Failed]] = store_batch
 
     def submit(self, item: Incoming, wait: float = WAIT_SECONDS) -> Outcome:
         """Store one event (or learn it was a repeat); raises what storing it raised."""
@@ -161,39 +166,41 @@ class Intake:
                     return batch
 
     def _store(self, batch: list[_Job]) -> None:
-        try:
-            outcomes = store_events([job.item for job in batch])
-        except Exception as error:
-            if len(batch) == 1 and not isinstance(error, IntegrityError):
-                _failed(batch[0], error)
-            else:  # find the event that fails, or an id another worker stored meanwhile
-                for job in batch:
-                    self._store_alone(job)
-            return
-        for job, outcome in zip(batch, outcomes, strict=True):
-            job.finish(outcome)
-
-    @staticmethod
-    def _store_alone(job: _Job) -> None:
-        # Twice: if another worker stored the same id between our look and our insert, the
-        # second look finds it, and the answer is a repeat (or a conflict).
-        for attempt in (1, 2):
-            try:
-                (outcome,) = store_events([job.item])
-            except IntegrityError as error:
-                if attempt == 2:
-                    _failed(job, error)
-            except Exception as error:
-                _failed(job, error)
-                return
-            else:
-                job.finish(outcome)
-                return
+        results = self.store([job.item for job in batch])
+        signal_receipts(results)  # from this process, wherever the batch was stored
+        for job, result in zip(batch, results, strict=True):
+            job.finish(result)
 
 
-def _failed(job: _Job, error: Exception) -> None:
-    log.exception("event %r could not be stored", job.item.payload.get("id"), exc_info=error)
-    job.finish(Failed(error))
+def store_batch(items: list[Incoming]) -> list[Outcome | Failed]:
+    """Store ITEMS in one transaction, each with its outcome; if that fails, store each event
+    alone, so the one that fails gets Failed (nothing of it written) and the others are stored.
+    Needs an app context. The writer thread calls it, or the writer process (writer.py)."""
+    try:
+        return list(store_events(items))
+    except Exception as error:
+        if len(items) == 1 and not isinstance(error, IntegrityError):
+            return [_failed(items[0], error)]
+        # find the event that fails, or an id another worker stored meanwhile
+        return [_store_alone(item) for item in items]
+
+
+def _store_alone(item: Incoming) -> Outcome | Failed:
+    error: Exception | None = None
+    for _ in range(2):  # another worker may store the same id between our look and our
+        try:  # insert: the second look finds it, and the answer is a repeat (or a conflict)
+            (outcome,) = store_events([item])
+            return outcome
+        except IntegrityError as caught:
+            error = caught
+        except Exception as caught:
+            return _failed(item, caught)
+    return _failed(item, error)
+
+
+def _failed(item: Incoming, error: Exception) -> Failed:
+    log.exception("event %r could not be stored", item.payload.get("id"), exc_info=error)
+    return Failed(error)
 
 
 def init_app(app: Flask) -> None:

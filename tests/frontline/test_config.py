@@ -3,7 +3,7 @@
 import pytest
 
 from frontline import create_app
-from frontline.config import ConfigError, from_environment
+from frontline.config import ConfigError, from_environment, writer_process
 from frontline.extensions import db
 
 
@@ -79,3 +79,15 @@ def test_a_thread_count_that_is_not_a_count_is_named(monkeypatch, value):
     monkeypatch.setenv("FRONTLINE_API_THREADS", value)
     with pytest.raises(ConfigError, match=f"FRONTLINE_API_THREADS: '{value}' is not a whole"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite3"})
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"), [("", True), ("1", True), ("yes", True), ("0", False), ("off", False)]
+)
+def test_the_writer_process_is_on_unless_turned_off(setting, expected):
+    assert writer_process({"FRONTLINE_WRITER_PROCESS": setting}) is expected
+
+
+def test_a_writer_process_setting_that_is_not_a_switch_names_itself():
+    with pytest.raises(ConfigError, match="FRONTLINE_WRITER_PROCESS: 'maybe' is not 1 or 0"):
+        writer_process({"FRONTLINE_WRITER_PROCESS": "maybe"})
