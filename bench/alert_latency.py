@@ -14,8 +14,9 @@ Per step (1,000 / 3,000 / 10,000 phones, each at 50 / 100 / 150 arrivals/s): POS
 the phone, POST -> card in the inbox it fetched, the fetch itself (p50/p99), lost, duplicated,
 refused (streams and POSTs), memory and threads of the server processes; the first step that
 misses a target is the saturation point. Then a reconnect storm (5,000 phones dropped and
-back within 1 s while arrivals go on), and a step beyond capacity (floods of POSTs and pages:
-503 + Retry-After, how fast, any hang, any worker restart).
+back within 1 s while arrivals go on), and beyond capacity: POSTs at four times the top rate
+for 4 s, then a burst of POSTs and of pages at once (503 + Retry-After, how fast, any hang,
+any worker restart). Memory counts every process under gunicorn (workers, writer processes).
 """
 
 from __future__ import annotations
@@ -338,9 +339,26 @@ async def connect_phones(phones: list[Phone], per_second: float) -> dict:
 
     started = time.perf_counter()
     await asyncio.gather(*(one(p, n / per_second) for n, p in enumerate(phones)))
-    await asyncio.sleep(2.0)  # the first syncs' fetches
+    joined = time.perf_counter() - started
+    settled = await settle(phones[0].port, phones[0].cookie)
     refused = sum(1 for s in statuses if s != 200)
-    return {"seconds": time.perf_counter() - started, "refused": refused, "retried": len(retried)}
+    return {"seconds": joined, "settled": settled, "refused": refused, "retried": len(retried)}
+
+
+async def settle(port: int, cookie: dict, quick: float = 0.05, limit: float = 30.0) -> float:
+    """Wait until the server has worked off a ramp (the first syncs' fetches, pages retried
+    late): three page loads in a row each answered within QUICK s, or LIMIT s. How long."""
+    started, quick_ones = time.perf_counter(), 0
+    await asyncio.sleep(2.0)
+    while quick_ones < 3 and time.perf_counter() - started < limit:
+        began = time.perf_counter()
+        try:
+            status, _, _ = await request(port, "GET", "/host/", cookie)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            status = 0
+        quick_ones = quick_ones + 1 if status == 200 and time.perf_counter() - began < quick else 0
+        await asyncio.sleep(0.2)
+    return time.perf_counter() - started
 
 
 # -- arrivals and what the phones saw ------------------------------------------------------
@@ -695,8 +713,8 @@ async def run_all(port: int, server, cookies, guests, token, args) -> None:
         ramp = await connect_phones(phones[connected:count], args.connect_rate)
         refused, connected = ramp["refused"], count
         print(f"  ({count:,} phones on their streams: {ramp['seconds']:.0f} s to connect, "
-              f"{ramp['retried']} tries answered busy and retried, {refused} never connected)",
-              flush=True)  # fmt: skip
+              f"{ramp['retried']} tries answered busy and retried, {refused} never connected; "
+              f"the server quiet again {ramp['settled']:.0f} s later)", flush=True)  # fmt: skip
         reachable = guests[: count * args.guests_each]
         if count == args.steps[0]:  # the first requests load templates, rules, query plans
             await latency_step(port, token, phones, reachable, args.guests_each, 20, 5)

@@ -82,10 +82,13 @@ def test_a_thread_count_that_is_not_a_count_is_named(monkeypatch, value):
 
 
 @pytest.mark.parametrize(
-    ("setting", "expected"), [("", True), ("1", True), ("yes", True), ("0", False), ("off", False)]
-)
-def test_the_writer_process_is_on_unless_turned_off(setting, expected):
-    assert writer_process({"FRONTLINE_WRITER_PROCESS": setting}) is expected
+    ("setting", "redis", "expected"),
+    [("", "redis://r", True), ("", "", False), ("1", "", True), ("yes", "", True),
+     ("0", "redis://r", False), ("off", "redis://r", False)],
+)  # fmt: skip
+def test_the_writer_process_is_on_with_redis_unless_set(setting, redis, expected):
+    env = {"FRONTLINE_WRITER_PROCESS": setting, "FRONTLINE_REDIS_URL": redis}
+    assert writer_process(env) is expected
 
 
 def test_a_writer_process_setting_that_is_not_a_switch_names_itself():
