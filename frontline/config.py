@@ -51,6 +51,10 @@ def engine_options(url: str, env: Mapping[str, str]) -> dict[str, Any]:
     return {"pool_size": size, "max_overflow": 4}
 
 
+#: What a yes/no setting may say.
+ON, OFF = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def writer_process(env: Mapping[str, str]) -> bool:
     """FRONTLINE_WRITER_PROCESS: does each gunicorn worker store floor events in a process of
     its own (casino/writer.py)? Unset: yes with FRONTLINE_REDIS_URL (several workers share the
@@ -60,9 +64,6 @@ def writer_process(env: Mapping[str, str]) -> bool:
     if text and text not in ON | OFF:
         raise ConfigError(f"FRONTLINE_WRITER_PROCESS: {text!r} is not 1 or 0")
     return text in ON or (not text and bool(env.get("FRONTLINE_REDIS_URL", "").strip()))
-
-
-ON, OFF = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
 def _flag(value: str | None) -> bool:

@@ -100,7 +100,8 @@ def post_worker_init(worker):
 
 
 def _start_writer(app, listeners):
-    """Each worker stores floor events in a child process (casino/writer.py)."""
+    """With Redis (config.writer_process), the worker stores floor events in a child process
+    (casino/writer.py); None when it stores them itself."""
     from frontline.config import writer_process
 
     if "event_intake" in getattr(app, "extensions", {}) and writer_process(os.environ):
