@@ -140,12 +140,17 @@ async def request(port: int, method: str, path: str, headers: dict, body: bytes 
     """One request on a connection of its own, closed afterwards (whatever the answer)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        writer.write(request_bytes(method, path, headers, body))
         return await asyncio.wait_for(read_response(reader), HTTP_TIMEOUT)
     finally:
         writer.close()
+
+
+def request_bytes(method: str, path: str, headers: dict, body: bytes) -> bytes:
+    """An HTTP/1.1 request asking the server to close the connection after answering."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
 
 
 class Pool:
@@ -549,11 +554,8 @@ async def flood(port: int, count: int, method: str, path: str, headers: dict, bo
         if connection is None:
             return
         reader, writer = connection
-        payload = body()
-        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         try:
-            writer.write(f"{head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+            writer.write(request_bytes(method, path, headers, body()))
             one.sent = time.perf_counter()
             status, answer, _ = await asyncio.wait_for(read_response(reader), HTTP_TIMEOUT)
         except (OSError, TimeoutError, asyncio.IncompleteReadError):
