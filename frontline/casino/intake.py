@@ -138,7 +138,7 @@ class Intake:
         while batch := self._next_batch():
             try:
                 with self.app.app_context():
-                    self._store(batch)
+                    self._store_and_answer(batch)
             except BaseException as error:  # never leave a request waiting on a dead thread
                 for job in batch:
                     if not job.done.is_set():
@@ -165,7 +165,7 @@ class Intake:
                 if batch:
                     return batch
 
-    def _store(self, batch: list[_Job]) -> None:
+    def _store_and_answer(self, batch: list[_Job]) -> None:
         results = self.store([job.item for job in batch])
         signal_receipts(results)  # from this process, wherever the batch was stored
         for job, result in zip(batch, results, strict=True):
